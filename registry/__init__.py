@@ -1,0 +1,35 @@
+"""The carbon footprint label registry (产品碳足迹标识登记系统)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Wire configuration, extensions, blueprints, error handlers and CLI commands; nothing else."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+
+    from registry import config
+
+    config.load_config(app, test_config)
+
+    from registry import cli, errors, security, web
+    from registry.database import db
+
+    db.init_app(app)
+    web.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,236 @@
+"""Sign-in, sign-out, enterprise registration, password change, staff and invitations."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from registry.accounts import services
+from registry.accounts.forms import (
+    AcceptInvitationForm,
+    ChangePasswordForm,
+    InviteForm,
+    LoginForm,
+    RegisterEnterpriseForm,
+)
+from registry.accounts.models import BODY_STAFF_ROLES, Invitation, Role
+from registry.database import db
+from registry.edge import commit, current_actor, safe_next
+from registry.errors import ServiceError
+from registry.extensions import client_address, limiter
+from registry.forms import attach_service_error
+from registry.permissions import Permission, public, requires, signed_in
+
+bp = Blueprint("accounts", __name__)
+
+
+def _login_account_key() -> str:
+    return "account:" + services.normalise_email(request.form.get("email", ""))
+
+
+def _failed_sign_in(response: object) -> bool:
+    # Only failed attempts count against the limits; a successful sign-in redirects.
+    return getattr(response, "status_code", 200) != 302
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=_login_account_key,
+    methods=["POST"],
+    deduct_when=_failed_sign_in,
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
+    key_func=client_address,
+    methods=["POST"],
+    deduct_when=_failed_sign_in,
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(
+                db.session,
+                current_actor(),
+                email=form.email.data,
+                password=form.password.data,
+                demo_mode=current_app.config["DEMO_MODE"],
+            )
+        except services.SignInRefused as refused:
+            commit()  # the failure is audited
+            if refused.reason == "demo_disabled":
+                form.form_errors.append(_("Demo accounts are switched off on this registry."))
+            else:
+                form.form_errors.append(_("The e-mail address or the password is not right."))
+            status = 401
+        else:
+            commit()
+            session.clear()  # a new session at sign-in: nothing from before survives
+            login_user(user)
+            return redirect(safe_next(request.args.get("next"), url_for("dashboard.index")))
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@signed_in
+def logout():
+    services.record_logout(db.session, current_actor())
+    commit()
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("public.home"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["REGISTRATION_LIMIT_PER_ADDRESS"], methods=["POST"])
+def register():
+    form = RegisterEnterpriseForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.register_enterprise(
+                db.session,
+                current_actor(),
+                organisation_name_zh=form.organisation_name_zh.data,
+                organisation_name_en=form.organisation_name_en.data,
+                uscc=form.uscc.data,
+                name=form.name.data,
+                email=form.email.data,
+                password=form.password.data,
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            attach_service_error(form, error)
+            status = 400
+        else:
+            commit()
+            session.clear()
+            login_user(user)
+            flash(_("Your enterprise is registered. Add your products next."), "success")
+            return redirect(url_for("dashboard.index"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/register.html", form=form), status
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@requires(Permission.CHANGE_OWN_PASSWORD)
+def change_password():
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(
+                db.session, current_actor(), user, current=form.current_password.data, new=form.new_password.data
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            attach_service_error(form, error)
+            status = 400
+        else:
+            commit()
+            login_user(user)  # the session id changed with the password; stay signed in here only
+            flash(_("Your password is changed. Other sessions have been signed out."), "success")
+            return redirect(url_for("dashboard.index"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/change_password.html", form=form), status
+
+
+@bp.route("/staff", methods=["GET", "POST"])
+@requires(Permission.MANAGE_BODY_STAFF)
+def staff():
+    organisation = current_user.organisation
+    form = InviteForm()
+    form.role.choices = [(str(role), role.label) for role in BODY_STAFF_ROLES]
+    invitation_link = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            _invitation, token = services.invite_member(
+                db.session,
+                current_actor(),
+                organisation=organisation,
+                email=form.email.data,
+                role=Role(form.role.data),
+                valid_hours=current_app.config["INVITATION_VALID_HOURS"],
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            attach_service_error(form, error)
+            status = error.status
+        else:
+            commit()
+            invitation_link = url_for("accounts.accept_invitation", token=token, _external=True)
+            form = InviteForm(formdata=None)
+            form.role.choices = [(str(role), role.label) for role in BODY_STAFF_ROLES]
+    elif request.method == "POST":
+        status = 400
+    return (
+        render_template(
+            "accounts/staff.html",
+            organisation=organisation,
+            members=services.list_members(db.session, organisation),
+            invitations=services.list_open_invitations(db.session, organisation),
+            form=form,
+            invitation_link=invitation_link,
+        ),
+        status,
+    )
+
+
+@bp.route("/staff/invitations/<int:invitation_id>/revoke", methods=["POST"])
+@requires(Permission.MANAGE_BODY_STAFF)
+def revoke_invitation(invitation_id: int):
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.organisation_id != current_user.organisation_id:
+        abort(404)
+    try:
+        services.revoke_invitation(db.session, current_actor(), invitation)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        commit()
+        flash(_("The invitation is revoked; its link no longer works."), "info")
+    return redirect(url_for("accounts.staff"))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit("30 per hour", methods=["POST"])
+def accept_invitation(token: str):
+    invitation = services.find_open_invitation(db.session, token)
+    if invitation is None:
+        return render_template("accounts/invitation_invalid.html"), 404
+    form = AcceptInvitationForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.accept_invitation(
+                db.session, current_actor(), invitation, name=form.name.data, password=form.password.data
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            attach_service_error(form, error)
+            status = 400
+        else:
+            commit()
+            session.clear()
+            login_user(user)
+            flash(_("Welcome. Your account is ready."), "success")
+            return redirect(url_for("dashboard.index"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/accept_invitation.html", form=form, invitation=invitation), status

@@ -1,0 +1,116 @@
+"""CLI commands: ``flask db``, ``flask schemes``, ``flask demo`` and ``flask setup`` (what ``make run`` does)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import click
+from alembic import command
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from registry import migrate
+
+db_group = AppGroup("db", help="Database migrations (Alembic).")
+
+
+def _url() -> str:
+    return current_app.config["DATABASE_URL"]
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    _ensure_sqlite_directory(_url())
+    migrate.upgrade(_url(), revision)
+    click.echo(f"Database is at {revision}.")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION."""
+    command.downgrade(migrate.alembic_config(_url()), revision)
+
+
+@db_group.command("current")
+def db_current() -> None:
+    """Show the revision the database is at."""
+    command.current(migrate.alembic_config(_url()), verbose=True)
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+@click.option("--autogenerate/--empty", default=True)
+def db_revision(message: str, autogenerate: bool) -> None:
+    """Write a new migration, compared against the models (review it before committing)."""
+    command.revision(migrate.alembic_config(_url()), message=message, autogenerate=autogenerate)
+
+
+def _ensure_sqlite_directory(url: str) -> None:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def ensure_secret_key(app: Flask) -> bool:
+    """Generate instance/secret_key once; True when a key was made."""
+    if app.config.get("SECRET_KEY"):
+        return False
+    path = Path(app.instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(secrets.token_hex(32) + "\n")
+    app.config["SECRET_KEY"] = path.read_text(encoding="ascii").strip()
+    return True
+
+
+@click.command("setup")
+@click.option("--demo/--no-demo", default=None, help="Load the demo data set (default: in demo mode).")
+def setup_command(demo: bool | None) -> None:
+    """Make the instance ready: secret key, migrations, schemes, demo data. Safe to run again."""
+    from registry.audit.services import Actor
+    from registry.database import db
+    from registry.demo.services import load_demo_data
+    from registry.schemes.services import sync_schemes
+
+    app = current_app._get_current_object()
+    if ensure_secret_key(app):
+        click.echo(f"Generated a secret key in {app.instance_path}/secret_key.")
+    _ensure_sqlite_directory(_url())
+    migrate.upgrade(_url())
+    click.echo("Database migrated.")
+    report = sync_schemes(db.session, Actor.system(), Path(app.config["SCHEMES_DIR"]))
+    if not report.ok:
+        db.session.rollback()
+        for message in report.refused:
+            click.echo(f"  REFUSED {message}", err=True)
+        for error in report.invalid:
+            click.echo(f"  INVALID {error}", err=True)
+        click.echo("Scheme sync refused; fix schemes/ and run again.", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"Schemes: {len(report.added)} added, {len(report.unchanged)} unchanged.")
+    if demo is None:
+        demo = app.config["DEMO_MODE"]
+    if demo:
+        if not app.config["DEMO_MODE"]:
+            click.echo("Demo data needs demo mode; it is off here.", err=True)
+            sys.exit(1)
+        created = load_demo_data(db.session)
+        db.session.commit()
+        click.echo(f"Demo data: {created} records added." if created else "Demo data: already loaded, nothing changed.")
+
+
+def init_app(app: Flask) -> None:
+    from registry.demo.cli import group as demo_group
+    from registry.schemes.cli import group as schemes_group
+
+    app.cli.add_command(db_group)
+    app.cli.add_command(schemes_group)
+    app.cli.add_command(demo_group)
+    app.cli.add_command(setup_command)

@@ -1,0 +1,36 @@
+"""One dashboard per role: what this person can do now, and what comes next."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from registry.accounts import services as accounts
+from registry.accounts.models import Role
+from registry.audit.services import list_events
+from registry.database import db
+from registry.organisations.services import count_by_kind
+from registry.permissions import Permission, requires
+from registry.products.services import count_products, list_products
+from registry.schemes.services import list_schemes
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+
+@bp.route("/")
+@requires(Permission.VIEW_DASHBOARD)
+def index():
+    user = current_user
+    context: dict[str, object] = {"user": user, "organisation": user.organisation}
+    if user.role is Role.APPLICANT:
+        context["products"] = list_products(db.session, user.organisation_id)[:5]
+        context["product_count"] = count_products(db.session, user.organisation_id)
+        context["scheme_count"] = len(list_schemes(db.session))
+    elif user.role is Role.BODY_ADMIN:
+        context["members"] = accounts.list_members(db.session, user.organisation)
+        context["invitations"] = accounts.list_open_invitations(db.session, user.organisation)
+    elif user.role in (Role.REGULATOR, Role.SITE_ADMIN):
+        context["counts"] = count_by_kind(db.session)
+        context["product_count"] = count_products(db.session)
+        context["recent_events"] = list_events(db.session, limit=10)
+    return render_template(f"dashboard/{user.role.value}.html", **context)

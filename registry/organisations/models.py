@@ -1,0 +1,87 @@
+"""Organisations: enterprises that apply for labels, certification bodies, regulators and platforms."""
+
+from __future__ import annotations
+
+import enum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from registry.database import Base, StrEnumType, created_at, enum_check, intpk
+
+
+class OrganisationKind(enum.StrEnum):
+    ENTERPRISE = "enterprise"
+    CERTIFICATION_BODY = "certification_body"
+    REGULATOR = "regulator"
+    PLATFORM = "platform"
+
+    @property
+    def label(self) -> str:
+        return str(KIND_LABELS[self])
+
+
+KIND_LABELS = {
+    OrganisationKind.ENTERPRISE: _l("Enterprise"),
+    OrganisationKind.CERTIFICATION_BODY: _l("Certification body"),
+    OrganisationKind.REGULATOR: _l("Regulator"),
+    OrganisationKind.PLATFORM: _l("E-commerce platform"),
+}
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+    __table_args__ = (
+        CheckConstraint(enum_check("kind", OrganisationKind), name="kind_known"),
+        # Enterprises are identified by their unified social credit code and located by it.
+        CheckConstraint(
+            "kind <> 'enterprise' OR (uscc IS NOT NULL AND division_code IS NOT NULL)",
+            name="enterprise_has_uscc",
+        ),
+        CheckConstraint(
+            "kind <> 'certification_body' OR (accreditation_number IS NOT NULL AND body_code IS NOT NULL)",
+            name="body_has_accreditation",
+        ),
+        CheckConstraint("kind = 'certification_body' OR body_code IS NULL", name="body_code_only_for_bodies"),
+        CheckConstraint("uscc IS NULL OR length(uscc) = 18", name="uscc_length"),
+        # Users point at (id, kind) so that a role can be tied to the kind of organisation it belongs to.
+        UniqueConstraint("id", "kind"),
+    )
+
+    id: Mapped[intpk]
+    kind: Mapped[OrganisationKind] = mapped_column(StrEnumType(OrganisationKind))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
+    # Positions 3-8 of the USCC (GB/T 2260); the province is its first two digits.
+    division_code: Mapped[str | None] = mapped_column(String(6), index=True)
+    accreditation_number: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Short code used in certificate numbers: CFP-{body_code}-{year}-{sequence}.
+    body_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    website: Mapped[str | None] = mapped_column(String(300))
+    is_demo: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[created_at]
+
+    @property
+    def province_code(self) -> str | None:
+        return self.division_code[:2] + "0000" if self.division_code else None
+
+    @property
+    def region(self) -> tuple[str, str] | None:
+        """The province-level region as (Chinese name, English name), from the USCC's division code."""
+        from registry.organisations.uscc import PROVINCES
+
+        if not self.division_code:
+            return None
+        return PROVINCES.get(self.division_code[:2])
+
+    def display_name(self, locale: str) -> str:
+        if locale.startswith("en") and self.name_en:
+            return self.name_en
+        return self.name_zh
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.id} {self.kind} {self.name_zh!r}>"
+

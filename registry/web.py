@@ -1,0 +1,86 @@
+"""Request-side wiring shared by every domain: extensions, blueprints, template helpers, proxies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app
+from flask_babel import get_locale
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from registry.extensions import babel, csrf, limiter, login_manager
+from registry.i18n import LANGUAGE_NAMES, current_language, select_locale
+from registry.permissions import Permission, has_permission
+
+
+def init_app(app: Flask) -> None:
+    if app.config["PROXY_COUNT"]:
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
+
+    csrf.init_app(app)
+    # Catalogues live in registry/translations (relative to the app's root path, the package).
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    _init_login(app)
+    _register_blueprints(app)
+    app.context_processor(_template_globals)
+    app.add_template_filter(localised)
+    app.before_request(_require_secret_key)
+
+
+def _init_login(app: Flask) -> None:
+    from registry.accounts.services import load_user_from_session_id
+
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    login_manager.login_view = "accounts.login"
+
+    @login_manager.user_loader
+    def _load(session_id: str) -> Any:
+        from registry.database import db
+
+        return load_user_from_session_id(db.session, session_id)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from registry.accounts.views import bp as accounts
+    from registry.audit.views import bp as audit
+    from registry.dashboard.views import bp as dashboard
+    from registry.organisations.views import bp as organisations
+    from registry.products.views import bp as products
+    from registry.public.views import bp as public
+    from registry.schemes.views import bp as schemes
+
+    for blueprint in (public, accounts, dashboard, organisations, products, schemes, audit):
+        app.register_blueprint(blueprint)
+
+
+def localised(document: Any, field: str) -> str:
+    """``document[field + "_en"]`` for English readers, ``_zh`` otherwise (scheme files carry both)."""
+    suffix = "_en" if current_language().startswith("en") else "_zh"
+    value = document.get(field + suffix) if isinstance(document, dict) else getattr(document, field + suffix, None)
+    return value or ""
+
+
+def _template_globals() -> dict[str, Any]:
+    from registry.schemes import labels
+
+    return {
+        "labels": labels,
+        "current_language": current_language(),
+        "language_names": LANGUAGE_NAMES,
+        "Permission": Permission,
+        "has_permission": has_permission,
+        "demo_mode": current_app.config["DEMO_MODE"],
+        "html_lang": "zh-CN" if str(get_locale()) == "zh_CN" else "en",
+    }
+
+
+def _require_secret_key() -> None:
+    if not current_app.config.get("SECRET_KEY"):
+        from registry.config import ConfigurationError
+
+        raise ConfigurationError(
+            "No secret key: run `flask --app registry setup` (make run does) or set REGISTRY_SECRET_KEY."
+        )
