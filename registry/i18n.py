@@ -1,4 +1,8 @@
-"""Languages: Chinese (zh_CN, the default) and English, chosen by a cookie, then Accept-Language."""
+"""Languages: Chinese (zh_CN, the default) and English, chosen by a cookie, then Accept-Language.
+
+Babel expands "zh_CN" to its full name "zh_Hans_CN" (Simplified Chinese, China) and looks the catalogue up
+under that name, which is why the catalogue folder is registry/translations/zh_Hans_CN.
+"""
 
 from __future__ import annotations
 
@@ -14,14 +18,16 @@ def select_locale() -> str:
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in languages:
         return chosen
-    # Accept-Language uses "zh-CN"/"zh"; werkzeug matches "zh_CN" against them.
     best = request.accept_languages.best_match(["zh-CN", "zh", "en"])
-    if best in ("zh-CN", "zh"):
-        return "zh_CN"
     if best == "en":
         return "en"
+    if best in ("zh-CN", "zh"):
+        return "zh_CN"
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+
 def current_language() -> str:
-    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+    """"zh_CN" or "en". (Babel spells the parsed Chinese locale "zh_Hans_CN", so compare languages.)"""
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh_CN"

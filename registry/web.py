@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app
-from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from registry.extensions import babel, csrf, limiter, login_manager
@@ -73,7 +72,7 @@ def _template_globals() -> dict[str, Any]:
         "Permission": Permission,
         "has_permission": has_permission,
         "demo_mode": current_app.config["DEMO_MODE"],
-        "html_lang": "zh-CN" if str(get_locale()) == "zh_CN" else "en",
+        "html_lang": "en" if current_language() == "en" else "zh-CN",
     }
 
 

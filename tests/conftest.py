@@ -109,9 +109,15 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+def english(client: FlaskClient) -> FlaskClient:
+    """Most assertions read English text; the i18n tests ask for Chinese themselves."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+    return english(app.test_client())
 
 
 @pytest.fixture
