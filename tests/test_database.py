@@ -1,0 +1,114 @@
+"""The migrations build the schema the models describe, on SQLite and on PostgreSQL; the database itself
+enforces what must never happen."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from registry import migrate
+from registry.database import make_engine
+from registry.models import Base
+from tests.conftest import _postgres_database
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    base = os.environ.get("REGISTRY_TEST_DATABASE_URL")
+    if base:
+        yield from _postgres_database(base)
+    else:
+        yield "sqlite:///" + str(tmp_path / "empty.sqlite3")
+
+
+def test_empty_database_upgrades_to_head_and_matches_the_models(empty_database_url):
+    migrate.upgrade(empty_database_url)
+    engine = make_engine(empty_database_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, Base.metadata)
+            assert differences == [], differences
+            assert set(inspect(connection).get_table_names()) >= {"organisations", "users", "audit_events", "alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_downgrade_to_base_and_back(empty_database_url):
+    from alembic import command
+
+    migrate.upgrade(empty_database_url)
+    command.downgrade(migrate.alembic_config(empty_database_url), "base")
+    migrate.upgrade(empty_database_url)
+
+
+def test_sqlite_runs_with_wal_and_foreign_keys(tmp_path):
+    engine = make_engine("sqlite:///" + str(tmp_path / "wal.sqlite3"))
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
+
+
+def test_audit_events_cannot_be_changed_or_deleted_in_the_database(connection):
+    connection.execute(
+        text("INSERT INTO audit_events (occurred_at, tag, payload) VALUES (:at, 'test:append', '{}')"),
+        {"at": datetime.now(UTC).replace(tzinfo=None)},
+    )
+    for statement in ("UPDATE audit_events SET tag = 'test:rewritten'", "DELETE FROM audit_events"):
+        savepoint = connection.begin_nested()
+        with pytest.raises(DBAPIError, match="append-only"):
+            connection.execute(text(statement))
+        savepoint.rollback()
+
+
+@pytest.mark.parametrize(
+    ("role", "organisation_kind"),
+    [("applicant", "certification_body"), ("verifier", "enterprise"), ("regulator", "enterprise"), ("site_admin", "regulator")],
+)
+def test_a_role_cannot_belong_to_the_wrong_kind_of_organisation(connection, role, organisation_kind):
+    organisation_id = connection.execute(
+        text("SELECT id FROM organisations WHERE kind = :kind"), {"kind": organisation_kind}
+    ).scalar()
+    savepoint = connection.begin_nested()
+    with pytest.raises(IntegrityError):
+        connection.execute(
+            text(
+                "INSERT INTO users (email, name, password_hash, role, organisation_id, organisation_kind, session_token,"
+                " is_active_account, is_demo, created_at) VALUES ('x@example.org', 'x', 'x', :role, :org, :kind, 't',"
+                " true, false, CURRENT_TIMESTAMP)"
+            ),
+            {"role": role, "org": organisation_id, "kind": organisation_kind},
+        )
+    savepoint.rollback()
+
+
+def test_a_user_cannot_claim_a_kind_their_organisation_does_not_have(connection):
+    enterprise_id = connection.execute(text("SELECT id FROM organisations WHERE kind = 'enterprise'")).scalar()
+    savepoint = connection.begin_nested()
+    with pytest.raises(IntegrityError):
+        # Says "certification body" but points at an enterprise: the composite foreign key refuses it.
+        connection.execute(
+            text(
+                "INSERT INTO users (email, name, password_hash, role, organisation_id, organisation_kind, session_token,"
+                " is_active_account, is_demo, created_at) VALUES ('y@example.org', 'y', 'y', 'verifier', :org,"
+                " 'certification_body', 't', true, false, CURRENT_TIMESTAMP)"
+            ),
+            {"org": enterprise_id},
+        )
+    savepoint.rollback()
+
+
+def test_an_enterprise_needs_its_credit_code(connection):
+    savepoint = connection.begin_nested()
+    with pytest.raises(IntegrityError):
+        connection.execute(
+            text("INSERT INTO organisations (kind, name_zh, is_demo, created_at) VALUES ('enterprise', 'x', false, CURRENT_TIMESTAMP)")
+        )
+    savepoint.rollback()
