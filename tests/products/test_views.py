@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from registry.products.models import Product
+from tests.conftest import login_as, post_form
+
+
+def _product(**overrides: str) -> dict[str, str]:
+    data = {"category_code": "lithium-battery", "name_zh": "动力电池包", "name_en": "Traction battery pack",
+            "model": "TB-100", "trademark": "", "factory": "济南", "gtin": ""}
+    data.update(overrides)
+    return data
+
+
+def _count(session) -> int:
+    return session.scalar(select(func.count()).select_from(Product))
+
+
+def test_applicant_adds_a_product_with_a_gtin_stored_as_gtin14(client, session):
+    login_as(client, "applicant")
+    response = post_form(client, "/products/new", _product(gtin="4006381333931"))
+    assert response.status_code == 302
+    product = session.scalar(select(Product).where(Product.model == "TB-100"))
+    assert product.gtin == "04006381333931"
+    assert client.get(response.headers["Location"]).status_code == 200
+
+
+def test_wrong_check_digit_names_the_expected_digit_and_writes_nothing(client, session):
+    login_as(client, "applicant")
+    before = _count(session)
+    response = post_form(client, "/products/new", _product(gtin="4006381333932"))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "should be 1, not 2" in page
+    assert 'value="TB-100"' in page
+    assert _count(session) == before
+
+
+def test_a_gtin_belongs_to_one_product(client, session):
+    login_as(client, "applicant")
+    taken = session.scalars(select(Product.gtin).where(Product.gtin.is_not(None))).first()
+    response = post_form(client, "/products/new", _product(gtin=taken))
+    assert response.status_code == 400
+    assert "already registered" in response.get_data(as_text=True)
+
+
+def test_category_must_have_a_scheme(client):
+    login_as(client, "applicant")
+    response = post_form(client, "/products/new", _product(category_code="spaceships"))
+    assert response.status_code == 400
+
+
+def test_editing_keeps_an_audit_trail_of_changes(client, session):
+    from registry.audit.models import AuditEvent
+
+    login_as(client, "applicant")
+    response = post_form(client, "/products/new", _product())
+    product_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    response = post_form(client, f"/products/{product_id}/edit", _product(model="TB-200"))
+    assert response.status_code == 302
+    event = session.scalars(select(AuditEvent).where(AuditEvent.tag == "product:update")).first()
+    assert event.payload == {"changes": {"model": {"from": "TB-100", "to": "TB-200"}}}
