@@ -133,4 +133,5 @@ def load_demo_data(session: Session) -> int:
 
 
 def demo_logins() -> list[tuple[str, str]]:
-    return [(email, str(role.label)) for email, _name, role, _key in USERS]
+    """(e-mail, role) for the terminal, where there is no reader's language to translate into."""
+    return [(email, role.value) for email, _name, role, _key in USERS]

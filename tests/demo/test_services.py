@@ -40,3 +40,11 @@ def test_demo_load_is_refused_outside_demo_mode(database_url, session_factory):
     db.bind_sessions(app, session_factory)
     result = app.test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code == 1 and "refused" in result.output
+
+
+def test_logins_command_prints_every_demo_account(runner):
+    result = runner.invoke(args=["demo", "logins"])
+    assert result.exit_code == 0, result.output
+    assert "demo-password-2026" in result.output
+    for email, _name, role, _key in USERS:
+        assert email in result.output and role.value in result.output
