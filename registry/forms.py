@@ -1,15 +1,49 @@
-"""Form helpers shared by every domain."""
+"""Form handling shared by every domain: validate, call one service, commit once, or show what to fix."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from flask import request
 from flask_wtf import FlaskForm
 
+from registry.database import db
+from registry.edge import commit
 from registry.errors import ServiceError
+
+T = TypeVar("T")
+
+
+@dataclass
+class Submission(Generic[T]):
+    done: bool
+    result: T | None
+    status: int
+
+
+def submit(form: FlaskForm, action: Callable[[], T]) -> Submission[T]:
+    """Run ``action`` (one service call) if the form was posted and is valid, then commit.
+
+    A ServiceError rolls back and lands on the field it names, so the form is re-rendered with what the user
+    typed and the reason; the status says 400 (or the error's own) for a refused POST, 200 for a plain GET.
+    """
+    if form.validate_on_submit():
+        try:
+            result = action()
+        except ServiceError as error:
+            db.session.rollback()
+            attach_service_error(form, error)
+            return Submission(False, None, error.status)
+        commit()
+        return Submission(True, result, 200)
+    return Submission(False, None, 400 if request.method == "POST" else 200)
 
 
 def attach_service_error(form: FlaskForm, error: ServiceError) -> None:
     """Show a service's refusal on the field it names (or on the form), keeping what the user typed."""
-    field = getattr(form, error.field, None) if error.field else None
+    field: Any = getattr(form, error.field, None) if error.field else None
     if field is not None:
         field.errors = [*field.errors, str(error.message)] if isinstance(field.errors, list) else [str(error.message)]
     else:

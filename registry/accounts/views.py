@@ -19,7 +19,7 @@ from registry.database import db
 from registry.edge import commit, current_actor, safe_next
 from registry.errors import ServiceError
 from registry.extensions import client_address, limiter
-from registry.forms import attach_service_error
+from registry.forms import submit
 from registry.permissions import Permission, public, requires, signed_in
 
 bp = Blueprint("accounts", __name__)
@@ -95,88 +95,73 @@ def logout():
 @limiter.limit(lambda: current_app.config["REGISTRATION_LIMIT_PER_ADDRESS"], methods=["POST"])
 def register():
     form = RegisterEnterpriseForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            user = services.register_enterprise(
-                db.session,
-                current_actor(),
-                organisation_name_zh=form.organisation_name_zh.data,
-                organisation_name_en=form.organisation_name_en.data,
-                uscc=form.uscc.data,
-                name=form.name.data,
-                email=form.email.data,
-                password=form.password.data,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            attach_service_error(form, error)
-            status = 400
-        else:
-            commit()
-            session.clear()
-            login_user(user)
-            flash(_("Your enterprise is registered. Add your products next."), "success")
-            return redirect(url_for("dashboard.index"))
-    elif request.method == "POST":
-        status = 400
-    return render_template("accounts/register.html", form=form), status
+    outcome = submit(
+        form,
+        lambda: services.register_enterprise(
+            db.session,
+            current_actor(),
+            organisation_name_zh=form.organisation_name_zh.data,
+            organisation_name_en=form.organisation_name_en.data,
+            uscc=form.uscc.data,
+            name=form.name.data,
+            email=form.email.data,
+            password=form.password.data,
+        ),
+    )
+    if outcome.done:
+        session.clear()
+        login_user(outcome.result)
+        flash(_("Your enterprise is registered. Add your products next."), "success")
+        return redirect(url_for("dashboard.index"))
+    return render_template("accounts/register.html", form=form), outcome.status
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @requires(Permission.CHANGE_OWN_PASSWORD)
 def change_password():
     form = ChangePasswordForm()
-    status = 200
-    if form.validate_on_submit():
-        user = current_user._get_current_object()
-        try:
-            services.change_password(
-                db.session, current_actor(), user, current=form.current_password.data, new=form.new_password.data
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            attach_service_error(form, error)
-            status = 400
-        else:
-            commit()
-            login_user(user)  # the session id changed with the password; stay signed in here only
-            flash(_("Your password is changed. Other sessions have been signed out."), "success")
-            return redirect(url_for("dashboard.index"))
-    elif request.method == "POST":
-        status = 400
-    return render_template("accounts/change_password.html", form=form), status
+    user = current_user._get_current_object()
+    outcome = submit(
+        form,
+        lambda: services.change_password(
+            db.session, current_actor(), user, current=form.current_password.data, new=form.new_password.data
+        ),
+    )
+    if outcome.done:
+        login_user(user)  # the session id changed with the password; stay signed in here only
+        flash(_("Your password is changed. Other sessions have been signed out."), "success")
+        return redirect(url_for("dashboard.index"))
+    return render_template("accounts/change_password.html", form=form), outcome.status
+
+
+def _staff_invite_form(**kwargs: object) -> InviteForm:
+    form = InviteForm(**kwargs)
+    form.role.choices = [(str(role), role.label) for role in BODY_STAFF_ROLES]
+    return form
 
 
 @bp.route("/staff", methods=["GET", "POST"])
 @requires(Permission.MANAGE_BODY_STAFF)
 def staff():
     organisation = current_user.organisation
-    form = InviteForm()
-    form.role.choices = [(str(role), role.label) for role in BODY_STAFF_ROLES]
+    form = _staff_invite_form()
+    outcome = submit(
+        form,
+        lambda: services.invite_member(
+            db.session,
+            current_actor(),
+            organisation=organisation,
+            email=form.email.data,
+            role=Role(form.role.data),
+            valid_hours=current_app.config["INVITATION_VALID_HOURS"],
+        ),
+    )
     invitation_link = None
-    status = 200
-    if form.validate_on_submit():
-        try:
-            _invitation, token = services.invite_member(
-                db.session,
-                current_actor(),
-                organisation=organisation,
-                email=form.email.data,
-                role=Role(form.role.data),
-                valid_hours=current_app.config["INVITATION_VALID_HOURS"],
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            attach_service_error(form, error)
-            status = error.status
-        else:
-            commit()
-            invitation_link = url_for("accounts.accept_invitation", token=token, _external=True)
-            form = InviteForm(formdata=None)
-            form.role.choices = [(str(role), role.label) for role in BODY_STAFF_ROLES]
-    elif request.method == "POST":
-        status = 400
+    if outcome.done:
+        _invitation, token = outcome.result
+        invitation_link = url_for("accounts.accept_invitation", token=token, _external=True)
+        form = _staff_invite_form(formdata=None)  # an empty form for the next invitation
+    status = outcome.status
     return (
         render_template(
             "accounts/staff.html",
@@ -215,22 +200,15 @@ def accept_invitation(token: str):
     if invitation is None:
         return render_template("accounts/invitation_invalid.html"), 404
     form = AcceptInvitationForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            user = services.accept_invitation(
-                db.session, current_actor(), invitation, name=form.name.data, password=form.password.data
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            attach_service_error(form, error)
-            status = 400
-        else:
-            commit()
-            session.clear()
-            login_user(user)
-            flash(_("Welcome. Your account is ready."), "success")
-            return redirect(url_for("dashboard.index"))
-    elif request.method == "POST":
-        status = 400
-    return render_template("accounts/accept_invitation.html", form=form, invitation=invitation), status
+    outcome = submit(
+        form,
+        lambda: services.accept_invitation(
+            db.session, current_actor(), invitation, name=form.name.data, password=form.password.data
+        ),
+    )
+    if outcome.done:
+        session.clear()
+        login_user(outcome.result)
+        flash(_("Welcome. Your account is ready."), "success")
+        return redirect(url_for("dashboard.index"))
+    return render_template("accounts/accept_invitation.html", form=form, invitation=invitation), outcome.status

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from registry.database import db
-from registry.edge import commit, current_actor
-from registry.errors import ServiceError
-from registry.forms import attach_service_error
+from registry.edge import current_actor
+from registry.forms import submit
 from registry.i18n import current_language
 from registry.permissions import Permission, requires
 from registry.products import services
@@ -58,20 +57,12 @@ def index():
 @requires(Permission.MANAGE_OWN_PRODUCTS)
 def create():
     form = _form()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            product = services.create_product(db.session, current_actor(), current_user.organisation, _details(form))
-        except ServiceError as error:
-            db.session.rollback()
-            attach_service_error(form, error)
-            status = error.status
-        else:
-            commit()
-            return redirect(url_for("products.detail", product_id=product.id))
-    elif request.method == "POST":
-        status = 400
-    return render_template("products/form.html", form=form, product=None), status
+    outcome = submit(
+        form, lambda: services.create_product(db.session, current_actor(), current_user.organisation, _details(form))
+    )
+    if outcome.done:
+        return redirect(url_for("products.detail", product_id=outcome.result.id))
+    return render_template("products/form.html", form=form, product=None), outcome.status
 
 
 @bp.route("/<int:product_id>")
@@ -88,20 +79,10 @@ def edit(product_id: int):
     if not can_edit_product(current_user, product):
         abort(404)
     form = _form(product)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.update_product(db.session, current_actor(), product, _details(form))
-        except ServiceError as error:
-            db.session.rollback()
-            attach_service_error(form, error)
-            status = error.status
-        else:
-            commit()
-            return redirect(url_for("products.detail", product_id=product.id))
-    elif request.method == "POST":
-        status = 400
-    return render_template("products/form.html", form=form, product=product), status
+    outcome = submit(form, lambda: services.update_product(db.session, current_actor(), product, _details(form)))
+    if outcome.done:
+        return redirect(url_for("products.detail", product_id=product.id))
+    return render_template("products/form.html", form=form, product=product), outcome.status
 
 
 @bp.route("/all")
