@@ -7,7 +7,6 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -168,5 +167,3 @@ def login_as(client: FlaskClient, role: str) -> FlaskClient:
     sign_in(client, DEMO_ROLE_LOGINS[role])
     return client
 
-
-__all__ = ["Path", "csrf_token", "login_as", "post_form", "sign_in"]
