@@ -47,9 +47,13 @@ def test_anonymous_visitors_are_sent_to_sign_in_from_every_protected_page(app, c
         assert "/login" in response.headers["Location"], url
 
 
-def test_anonymous_posts_to_protected_views_are_refused(app, client):
-    response = client.post("/logout")
-    assert response.status_code in (400, 401)  # no CSRF token, no session: nothing happens
+def test_anonymous_posts_to_protected_views_are_refused(client):
+    from tests.conftest import csrf_token
+
+    assert client.post("/logout").status_code == 400  # no CSRF token: refused before any view runs
+    token = csrf_token(client, "/login")
+    response = client.post("/logout", data={"csrf_token": token})
+    assert response.status_code == 401  # a valid token, but nobody signed in
 
 
 ROLE_PAGES = {

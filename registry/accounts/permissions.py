@@ -19,8 +19,3 @@ def can_invite(user: User, organisation: Organisation, role: Role) -> bool:
         return True
     return user.role is Role.BODY_ADMIN and user.organisation_id == organisation.id and role in BODY_STAFF_ROLES
 
-
-def can_view_member(user: User, member: User) -> bool:
-    if user.role in (Role.SITE_ADMIN, Role.REGULATOR):
-        return True
-    return user.role is Role.BODY_ADMIN and member.organisation_id == user.organisation_id

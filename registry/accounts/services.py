@@ -42,6 +42,19 @@ def find_user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
+def _refuse_unusable_credentials(session: Session, email: str, password: str) -> None:
+    if "@" not in email or len(email) > 254:
+        raise ServiceError(_l("Enter a valid e-mail address."), field="email")
+    problem = password_problem(password, email=email)
+    if problem:
+        raise ServiceError(problem, field="password")
+    if find_user_by_email(session, email) is not None:
+        raise ServiceError(
+            _l("An account with this e-mail address already exists. Sign in instead, or use another address."),
+            field="email",
+        )
+
+
 def create_user(
     session: Session,
     actor: Actor,
@@ -54,18 +67,9 @@ def create_user(
     is_demo: bool = False,
 ) -> User:
     email = normalise_email(email)
-    if "@" not in email or len(email) > 254:
-        raise ServiceError(_l("Enter a valid e-mail address."), field="email")
     if not name.strip():
         raise ServiceError(_l("Enter the person's name."), field="name")
-    problem = password_problem(password, email=email)
-    if problem:
-        raise ServiceError(problem, field="password")
-    if find_user_by_email(session, email) is not None:
-        raise ServiceError(
-            _l("An account with this e-mail address already exists. Sign in instead, or use another address."),
-            field="email",
-        )
+    _refuse_unusable_credentials(session, email, password)
     expected_kind = ROLE_ORGANISATION_KIND[role]
     actual_kind = organisation.kind if organisation is not None else None
     if expected_kind != actual_kind:
@@ -105,14 +109,8 @@ def register_enterprise(
     password: str,
 ) -> User:
     """An enterprise registers itself and its first applicant account, both or neither."""
-    if find_user_by_email(session, email) is not None:
-        raise ServiceError(
-            _l("An account with this e-mail address already exists. Sign in instead, or use another address."),
-            field="email",
-        )
-    problem = password_problem(password, email=email)
-    if problem:
-        raise ServiceError(problem, field="password")
+    # Checked before the organisation is created, so a refused account never leaves an orphan behind.
+    _refuse_unusable_credentials(session, normalise_email(email), password)
     organisation = create_organisation(
         session,
         actor,

@@ -27,7 +27,13 @@ class SyncReport:
 
 def check_schemes(session: Session | None, directory: Path) -> SyncReport:
     """What ``sync`` would do, without writing. Without a session only the files are checked."""
+    return _plan(session, directory)[0]
+
+
+def _plan(session: Session | None, directory: Path) -> tuple[SyncReport, list[SchemeFile]]:
+    """The report, and the files whose versions are new (to add when the report is clean)."""
     files, errors = load_scheme_dir(directory)
+    new_files: list[SchemeFile] = []
     report = SyncReport(invalid=errors)
     if not files and not errors:
         report.invalid.append(SchemeFileError(directory, [f"no scheme files found under {directory}/<id>/<version>.toml"]))
@@ -36,6 +42,7 @@ def check_schemes(session: Session | None, directory: Path) -> SyncReport:
         existing = _find_version(session, scheme_file) if session is not None else None
         if existing is None:
             report.added.append(label)
+            new_files.append(scheme_file)
         elif existing.content_sha256 == scheme_file.content_sha256:
             report.unchanged.append(label)
         else:
@@ -43,19 +50,17 @@ def check_schemes(session: Session | None, directory: Path) -> SyncReport:
                 f"{scheme_file.path}: {label} is already synced with different content; "
                 f"a changed scheme needs a new version (copy the file to a new version number and edit that)"
             )
-    return report
+    return report, new_files
 
 
 def sync_schemes(session: Session, actor: Actor, directory: Path) -> SyncReport:
     """Add new scheme versions; all or nothing: any invalid or changed file and nothing is written."""
-    report = check_schemes(session, directory)
+    report, new_files = _plan(session, directory)
     if not report.ok:
         report.added = []
         return report
-    files, _errors = load_scheme_dir(directory)
-    for scheme_file in files:
-        if _find_version(session, scheme_file) is None:
-            _add_version(session, actor, scheme_file)
+    for scheme_file in new_files:
+        _add_version(session, actor, scheme_file)
     return report
 
 

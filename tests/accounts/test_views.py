@@ -161,15 +161,15 @@ def test_duplicate_credit_code_is_refused(client, session):
     assert "already registered" in response.get_data(as_text=True)
 
 
+def _change_password(client, current: str, new: str):
+    return post_form(client, "/account/password", {"current_password": current, "new_password": new, "confirm": new})
+
+
 def test_password_change_ends_other_sessions(app, client):
     other = app.test_client()
     sign_in(other, "applicant@example.com")
     sign_in(client, "applicant@example.com")
-    response = post_form(
-        client,
-        "/account/password",
-        {"current_password": "demo-password-2026", "new_password": "brand new password 1", "confirm": "brand new password 1"},
-    )
+    response = _change_password(client, "demo-password-2026", "brand new password 1")
     assert response.status_code == 302
     assert client.get("/dashboard/").status_code == 200  # this session stays
     assert other.get("/dashboard/").status_code == 302  # the other one is signed out
@@ -180,11 +180,7 @@ def test_password_change_ends_other_sessions(app, client):
 
 def test_password_change_with_wrong_current_password_is_refused(client):
     sign_in(client, "applicant@example.com")
-    response = post_form(
-        client,
-        "/account/password",
-        {"current_password": "not it at all", "new_password": "brand new password 1", "confirm": "brand new password 1"},
-    )
+    response = _change_password(client, "not it at all", "brand new password 1")
     assert response.status_code == 400
     assert "current password is not right" in response.get_data(as_text=True)
 
