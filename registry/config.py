@@ -51,7 +51,14 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "INVITATION_VALID_HOURS": 72,
-        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # Application documents: the largest file accepted, and where the files are kept (outside static/;
+        # back this folder up with the database).
+        "UPLOAD_MAX_BYTES": 20 * 1024 * 1024,
+        "UPLOAD_DIR": str(Path(instance_path) / "uploads"),
+        # Outgoing mail: "log" (development: log the envelope, send nothing) or "smtp" (MAIL_SERVER, MAIL_PORT,
+        # MAIL_USE_TLS, MAIL_USERNAME, MAIL_PASSWORD, MAIL_FROM).
+        "MAIL_BACKEND": "log",
+        "MAIL_FROM": "registry@localhost",
         "SCHEMES_DIR": str(Path(instance_path).parent / "schemes"),
         # Number of reverse proxies in front of the app whose X-Forwarded-For may be trusted.
         "PROXY_COUNT": 0,
@@ -102,3 +109,11 @@ def _finish(app: Flask) -> None:
     if not config.get("DATABASE_URL"):
         config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, SQLITE_FILE)
     config["SESSION_COOKIE_SECURE"] = bool(config["SESSION_COOKIE_SECURE"])
+    # A request may carry one upload plus its form fields; anything larger is refused (413) before it is read.
+    config.setdefault("MAX_CONTENT_LENGTH", None)
+    if config["MAX_CONTENT_LENGTH"] is None:
+        config["MAX_CONTENT_LENGTH"] = int(config["UPLOAD_MAX_BYTES"]) + 256 * 1024
+    if config["MAIL_BACKEND"] not in ("log", "smtp"):
+        raise ConfigurationError(f"REGISTRY_MAIL_BACKEND must be 'log' or 'smtp', not {config['MAIL_BACKEND']!r}.")
+    if config["MAIL_BACKEND"] == "smtp" and not config.get("MAIL_SERVER"):
+        raise ConfigurationError("The smtp mail backend needs REGISTRY_MAIL_SERVER (and usually MAIL_USERNAME, MAIL_PASSWORD).")

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import JSON, DateTime, Engine, MetaData, String, create_engine, event, func
+from sqlalchemy import JSON, BigInteger, DateTime, Engine, MetaData, String, create_engine, event, func
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -65,6 +66,32 @@ class StrEnumType(TypeDecorator[Any]):
 
     def process_result_value(self, value: Any, dialect: Any) -> Any:
         return None if value is None else self.enum_class(value)
+
+
+MICRO = 10**6
+
+
+class MicroDecimal(TypeDecorator[Decimal]):
+    """An exact decimal with six places, stored as a whole number of millionths in a BIGINT.
+
+    SQLite has no exact decimal type (SQLAlchemy's Numeric goes through floats there), and footprints must
+    add up exactly on both engines and sort in SQL; an integer count of millionths does both. CHECK
+    constraints on such columns are written in millionths (``MICRO``).
+    """
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | int | None, dialect: Any) -> int | None:
+        if value is None:
+            return None
+        scaled = Decimal(value) * MICRO
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"{value} has more than six decimal places")
+        return int(scaled)
+
+    def process_result_value(self, value: int | None, dialect: Any) -> Decimal | None:
+        return None if value is None else (Decimal(value) / MICRO).normalize() + Decimal(0)
 
 
 def enum_check(column: str, enum_class: type[enum.StrEnum]) -> str:

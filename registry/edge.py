@@ -17,8 +17,12 @@ def current_actor() -> Actor:
 
 
 def commit() -> None:
-    """The one commit of a request; mail and webhooks are sent only after it returns."""
+    """The one commit of a request; the mail the services queued leaves only after it succeeded."""
+    from registry.notifications.mail import send_all
+    from registry.notifications.services import take_outbox
+
     db.session.commit()
+    send_all(take_outbox(db.session))
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -1,10 +1,33 @@
 """Every model of every domain, imported in one place for Alembic and the migration test."""
 
 from registry.accounts.models import Invitation, User
+from registry.applications.models import (
+    ActivityLine,
+    Appeal,
+    Application,
+    Assignment,
+    ChecklistItem,
+    Decision,
+    DeclaredRelation,
+    Document,
+    Finding,
+    Participant,
+    Recommendation,
+    StageValue,
+    Statement,
+    TransitionRecord,
+)
 from registry.audit.models import AuditEvent
 from registry.database import Base
-from registry.organisations.models import Organisation
+from registry.labels.models import CertificateCounter, Label
+from registry.notifications.models import Notification
+from registry.organisations.models import BarredOrganisation, Organisation
 from registry.products.models import Product
 from registry.schemes.models import Scheme, SchemeVersion
 
-__all__ = ["AuditEvent", "Base", "Invitation", "Organisation", "Product", "Scheme", "SchemeVersion", "User"]
+__all__ = [
+    "ActivityLine", "Appeal", "Application", "Assignment", "AuditEvent", "BarredOrganisation", "Base",
+    "CertificateCounter", "ChecklistItem", "Decision", "DeclaredRelation", "Document", "Finding", "Invitation",
+    "Label", "Notification", "Organisation", "Participant", "Product", "Recommendation", "Scheme",
+    "SchemeVersion", "StageValue", "Statement", "TransitionRecord", "User",
+]

@@ -26,10 +26,12 @@ def run_migrations() -> None:
 
 def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
     """Migrations name plain SQL types, so they never break when an application type changes."""
-    from registry.database import StrEnumType, UTCDateTime
+    from registry.database import MicroDecimal, StrEnumType, UTCDateTime
 
     if type_ == "type" and isinstance(obj, StrEnumType):
         return f"sa.String(length={obj.impl.length})"
+    if type_ == "type" and isinstance(obj, MicroDecimal):
+        return "sa.BigInteger()"
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False

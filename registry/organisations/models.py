@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from registry.database import Base, StrEnumType, created_at, enum_check, intpk
+from registry.database import Base, StrEnumType, UTCDateTime, created_at, enum_check, intpk
 
 
 class OrganisationKind(enum.StrEnum):
@@ -85,3 +86,22 @@ class Organisation(Base):
     def __repr__(self) -> str:
         return f"<Organisation {self.id} {self.kind} {self.name_zh!r}>"
 
+
+
+class BarredOrganisation(Base):
+    """An organisation barred from certification (for example on the dishonest-entities list) for a period.
+
+    The enforcement work fills this table; the certification workflow reads it: a barred enterprise cannot
+    submit an application and a body cannot accept one from it.
+    """
+
+    __tablename__ = "barred_organisations"
+    __table_args__ = (CheckConstraint("barred_until IS NULL OR barred_until > barred_from", name="period_order"),)
+
+    id: Mapped[intpk]
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text())
+    source: Mapped[str] = mapped_column(String(200))
+    barred_from: Mapped[datetime] = mapped_column(UTCDateTime())
+    barred_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[created_at]

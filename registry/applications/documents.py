@@ -1,0 +1,147 @@
+"""Storing an application's uploaded documents safely.
+
+The type is decided by the bytes (``filetype`` reads the magic numbers and, for office files, the zip
+contents), never by the name or the browser's claimed type. The bytes go outside ``static/``, under the
+upload folder, named by a random token; the name the user gave is kept only for display and for the
+download's Content-Disposition. A file written for a transaction that rolls back is removed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import filetype
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from registry.applications.models import DocumentKind
+from registry.errors import ServiceError
+
+# Accepted content types per kind of document, and the extension stored files are served with.
+PDF = "application/pdf"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ODS = "application/vnd.oasis.opendocument.spreadsheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PNG = "image/png"
+JPEG = "image/jpeg"
+CSV = "text/csv"
+
+EXTENSIONS = {PDF: "pdf", XLSX: "xlsx", ODS: "ods", DOCX: "docx", PNG: "png", JPEG: "jpg", CSV: "csv"}
+ACCEPTED: dict[DocumentKind, tuple[str, ...]] = {
+    DocumentKind.STUDY_REPORT: (PDF,),
+    DocumentKind.INVENTORY: (XLSX, ODS, CSV),
+    DocumentKind.EVIDENCE: (PDF, PNG, JPEG, XLSX, ODS, DOCX, CSV),
+}
+SNIFF_BYTES = 8192
+NEW_FILES = "registry.new_files"
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    storage_name: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    original_name: str
+
+
+def clean_name(name: str | None, content_type: str) -> str:
+    """The user's file name for display: no folders, no control characters, at most 150 characters, and the
+    extension of what the file really is."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in unicodedata.normalize("NFC", base) if unicodedata.category(ch)[0] != "C")
+    base = base.strip().strip(".") or "document"
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    return f"{stem[:150]}.{EXTENSIONS[content_type]}"
+
+
+def sniff(head: bytes) -> str | None:
+    """The content type the bytes show, among those the registry accepts, or None."""
+    kind = filetype.guess(head)
+    if kind is not None:
+        return kind.mime if kind.mime in EXTENSIONS else None
+    return CSV if _looks_like_csv(head) else None
+
+
+def _looks_like_csv(head: bytes) -> bool:
+    if not head or b"\x00" in head:
+        return False
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # The head may end inside a multi-byte character; the rest must still be text.
+        try:
+            text = head[:-3].decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return False
+    first = text.splitlines()[0] if text.splitlines() else ""
+    return ("," in first or "\t" in first or ";" in first) and all(ch.isprintable() or ch in "\r\n\t" for ch in text)
+
+
+def upload_dir(config: Any) -> Path:
+    return Path(config["UPLOAD_DIR"])
+
+
+def store(session: Session, stream: IO[bytes], *, name: str | None, kind: DocumentKind, folder: Path, max_bytes: int) -> StoredFile:
+    """Check and write one upload; raises ServiceError (field ``file``) with nothing left behind."""
+    head = stream.read(SNIFF_BYTES)
+    if not head:
+        raise ServiceError(_l("The file is empty. Choose the file again."), field="file")
+    content_type = sniff(head)
+    allowed = ACCEPTED[kind]
+    if content_type not in allowed:
+        accepted = ", ".join(EXTENSIONS[t].upper() for t in allowed)
+        raise ServiceError(
+            _l("The file's content is not an accepted type for a %(kind)s (whatever its name says). Accepted: %(types)s.",
+               kind=str(kind.label).lower(), types=accepted),
+            field="file",
+        )
+    storage_name = secrets.token_hex(16)
+    target = folder / storage_name[:2] / storage_name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with open(target, "xb") as out:
+            chunk = head
+            while chunk:
+                size += len(chunk)
+                if size > max_bytes:
+                    raise ServiceError(
+                        _l("The file is larger than %(megabytes)d MB. Make it smaller or split it.", megabytes=max_bytes // 2**20),
+                        field="file", status=413,
+                    )
+                digest.update(chunk)
+                out.write(chunk)
+                chunk = stream.read(64 * 1024)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    session.info.setdefault(NEW_FILES, []).append(target)
+    return StoredFile(storage_name, content_type, size, digest.hexdigest(), clean_name(name, content_type))
+
+
+def path_of(folder: Path, storage_name: str) -> Path:
+    if len(storage_name) != 32 or not all(c in "0123456789abcdef" for c in storage_name):
+        raise ValueError("not a storage name")
+    return folder / storage_name[:2] / storage_name
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _remove_files_of_rolled_back_uploads(session: Session, _previous: Any) -> None:
+    for path in session.info.pop(NEW_FILES, []):
+        Path(path).unlink(missing_ok=True)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_files_of_committed_uploads(session: Session) -> None:
+    session.info.pop(NEW_FILES, None)

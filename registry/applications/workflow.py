@@ -1,0 +1,257 @@
+"""The application state machine: one table of allowed transitions and one guard.
+
+Every status change goes through ``transition()``. It checks, in this order, that the action is allowed from
+the current status, that the person may take it, that its reason is given and that what it requires is
+there; then it changes the status with a conditional UPDATE (``WHERE status = <the status it checked>``), so
+of two people acting at once exactly one succeeds and the other is told the file already moved on. It
+records the transition, writes the audit event and notifies the people concerned, all in the caller's
+transaction. The database backs the table with a trigger that refuses any other status change (see the
+migration) and with CHECK constraints on what each status must hold.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from registry.accounts.models import Role, User
+from registry.applications import checks
+from registry.applications.models import Application, Assignment, Participant, TransitionRecord
+from registry.applications.models import ApplicationStatus as S
+from registry.applications.permissions import is_cleared_verifier, is_holder
+from registry.audit.services import Actor, record_event
+from registry.database import utcnow
+from registry.errors import ServiceError
+from registry.notifications.services import notify
+
+
+class Action(enum.StrEnum):
+    SUBMIT = "submit"
+    RETURN = "return"
+    REJECT = "reject"
+    ACCEPT = "accept"
+    PLAN = "plan"
+    START = "start"
+    ISSUE_FINDINGS = "issue_findings"
+    ANSWER_FINDINGS = "answer_findings"
+    RECOMMEND = "recommend"
+    GRANT = "grant"
+    REFUSE = "refuse"
+    APPEAL = "appeal"
+    GRANT_ON_APPEAL = "grant_on_appeal"
+    REFUSE_ON_APPEAL = "refuse_on_appeal"
+    WITHDRAW = "withdraw"
+
+    @property
+    def label(self) -> str:
+        return str(ACTION_LABELS[self])
+
+
+ACTION_LABELS = {
+    Action.SUBMIT: _l("Submit"),
+    Action.RETURN: _l("Return to applicant"),
+    Action.REJECT: _l("Reject"),
+    Action.ACCEPT: _l("Accept"),
+    Action.PLAN: _l("Assign verifiers"),
+    Action.START: _l("Start evaluation"),
+    Action.ISSUE_FINDINGS: _l("Send findings to the applicant"),
+    Action.ANSWER_FINDINGS: _l("Send answers to the verifier"),
+    Action.RECOMMEND: _l("Recommend"),
+    Action.GRANT: _l("Grant"),
+    Action.REFUSE: _l("Refuse"),
+    Action.APPEAL: _l("Appeal"),
+    Action.GRANT_ON_APPEAL: _l("Grant on appeal"),
+    Action.REFUSE_ON_APPEAL: _l("Confirm refusal on appeal"),
+    Action.WITHDRAW: _l("Withdraw"),
+}
+
+
+class Who(enum.StrEnum):
+    """The capacity in which someone takes an action."""
+
+    APPLICANT = "applicant"  # a person of the applicant enterprise
+    BODY_ADMIN = "body_admin"  # an administrator of the certification body applied to
+    VERIFIER = "verifier"  # an assigned verifier who declared no conflict
+    DECIDER = "decider"  # a decision maker of the body who took no other part in the file
+    APPEAL_DECIDER = "appeal_decider"  # the same, and not the first decider either
+
+
+# Who is told about each action.
+APPLICANT, BODY_ADMINS, VERIFIERS, DECISION_MAKERS = "applicant", "body_admins", "verifiers", "decision_makers"
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: Action
+    sources: frozenset[S]
+    target: S
+    who: Who
+    needs_reason: bool = False
+    requires: Callable[[Session, Application], list[Any]] | None = None
+    notify: tuple[str, ...] = field(default_factory=tuple)
+
+
+_BEFORE_DECISION = frozenset(
+    {S.DRAFT, S.SUBMITTED, S.RETURNED, S.ACCEPTED, S.EVALUATION_PLANNED, S.UNDER_EVALUATION, S.FINDINGS_OPEN, S.RECOMMENDED}
+)
+
+TRANSITIONS: dict[Action, Transition] = {
+    t.action: t
+    for t in (
+        Transition(Action.SUBMIT, frozenset({S.DRAFT, S.RETURNED}), S.SUBMITTED, Who.APPLICANT,
+                   requires=checks.ready_to_submit, notify=(BODY_ADMINS,)),
+        Transition(Action.RETURN, frozenset({S.SUBMITTED}), S.RETURNED, Who.BODY_ADMIN, needs_reason=True,
+                   notify=(APPLICANT,)),
+        Transition(Action.REJECT, frozenset({S.SUBMITTED}), S.REJECTED, Who.BODY_ADMIN, needs_reason=True,
+                   notify=(APPLICANT,)),
+        Transition(Action.ACCEPT, frozenset({S.SUBMITTED}), S.ACCEPTED, Who.BODY_ADMIN,
+                   requires=checks.ready_to_accept, notify=(APPLICANT,)),
+        Transition(Action.PLAN, frozenset({S.ACCEPTED}), S.EVALUATION_PLANNED, Who.BODY_ADMIN,
+                   requires=checks.verifiers_assigned, notify=(APPLICANT, VERIFIERS)),
+        Transition(Action.START, frozenset({S.EVALUATION_PLANNED}), S.UNDER_EVALUATION, Who.VERIFIER,
+                   requires=checks.declarations_signed, notify=(APPLICANT,)),
+        Transition(Action.ISSUE_FINDINGS, frozenset({S.UNDER_EVALUATION}), S.FINDINGS_OPEN, Who.VERIFIER,
+                   requires=checks.findings_to_issue, notify=(APPLICANT,)),
+        Transition(Action.ANSWER_FINDINGS, frozenset({S.FINDINGS_OPEN}), S.UNDER_EVALUATION, Who.APPLICANT,
+                   requires=checks.findings_answered, notify=(VERIFIERS,)),
+        Transition(Action.RECOMMEND, frozenset({S.UNDER_EVALUATION}), S.RECOMMENDED, Who.VERIFIER,
+                   needs_reason=True, requires=checks.ready_to_recommend, notify=(DECISION_MAKERS,)),
+        Transition(Action.GRANT, frozenset({S.RECOMMENDED}), S.GRANTED, Who.DECIDER, needs_reason=True,
+                   requires=checks.grantable, notify=(APPLICANT, BODY_ADMINS, VERIFIERS)),
+        Transition(Action.REFUSE, frozenset({S.RECOMMENDED}), S.REFUSED, Who.DECIDER, needs_reason=True,
+                   notify=(APPLICANT, BODY_ADMINS, VERIFIERS)),
+        Transition(Action.APPEAL, frozenset({S.REFUSED}), S.APPEALED, Who.APPLICANT, needs_reason=True,
+                   notify=(BODY_ADMINS, DECISION_MAKERS)),
+        Transition(Action.GRANT_ON_APPEAL, frozenset({S.APPEALED}), S.GRANTED, Who.APPEAL_DECIDER,
+                   needs_reason=True, requires=checks.grantable, notify=(APPLICANT, BODY_ADMINS)),
+        Transition(Action.REFUSE_ON_APPEAL, frozenset({S.APPEALED}), S.REFUSED_FINAL, Who.APPEAL_DECIDER,
+                   needs_reason=True, notify=(APPLICANT, BODY_ADMINS)),
+        Transition(Action.WITHDRAW, _BEFORE_DECISION, S.WITHDRAWN, Who.APPLICANT,
+                   notify=(BODY_ADMINS, VERIFIERS)),
+    )
+}
+
+# Every (from, to) pair the table allows; the migration's trigger holds the same list.
+ALLOWED_PAIRS = frozenset((source, t.target) for t in TRANSITIONS.values() for source in t.sources)
+
+
+def assignments_of(session: Session, application: Application) -> list[Assignment]:
+    return list(session.scalars(select(Assignment).where(Assignment.application_id == application.id)))
+
+
+def participant_ids(session: Session, application: Application) -> set[int]:
+    return set(session.scalars(select(Participant.user_id).where(Participant.application_id == application.id)))
+
+
+def may_act(session: Session, user: User | None, application: Application, who: Who) -> bool:
+    """Whether ``user`` can act in the capacity ``who`` on this file (not whether the status allows it)."""
+    if user is None or not user.is_active_account:
+        return False
+    if who is Who.APPLICANT:
+        return is_holder(user, application)
+    if user.organisation_id != application.body_id:
+        return False
+    if who is Who.BODY_ADMIN:
+        return user.role is Role.BODY_ADMIN
+    if who is Who.VERIFIER:
+        return is_cleared_verifier(user, application, assignments_of(session, application))
+    # Deciders: a decision maker with no part in the file so far (ISO/IEC 17065 7.6.2).
+    return user.role is Role.DECISION_MAKER and user.id not in participant_ids(session, application)
+
+
+def available_actions(session: Session, user: User | None, application: Application) -> list[Action]:
+    """The actions this person could take now (requirements aside): what the page offers."""
+    return [
+        t.action
+        for t in TRANSITIONS.values()
+        if application.status in t.sources and may_act(session, user, application, t.who)
+    ]
+
+
+def transition(
+    session: Session,
+    application: Application,
+    action: Action,
+    actor: Actor,
+    *,
+    reason: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> TransitionRecord:
+    """The one guard. Raises ServiceError (409 when the file has moved on, 403 for the wrong person, 400 for
+    what is missing) before anything is written."""
+    rule = TRANSITIONS[action]
+    current = application.status
+    if current not in rule.sources:
+        raise ServiceError(
+            _l("This application is now “%(status)s”, so “%(action)s” is no longer possible. Reload the page to see its current state.",
+               status=current.label, action=action.label),
+            status=409,
+        )
+    if not may_act(session, actor.user, application, rule.who):
+        raise ServiceError(_l("You cannot take this action on this application."), status=403)
+    reason = (reason or "").strip() or None
+    if rule.needs_reason and reason is None:
+        raise ServiceError(_l("Give the reasons: they are recorded with the decision and shown to the applicant."), field="reason")
+    problems = rule.requires(session, application) if rule.requires else []
+    if problems:
+        raise ServiceError(problems[0] if len(problems) == 1 else _l("Not yet possible: %(problems)s", problems="; ".join(str(p) for p in problems)))
+
+    now = utcnow()
+    moved = session.execute(
+        update(Application)
+        .where(Application.id == application.id, Application.status == current)
+        .values(status=rule.target, status_changed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        raise ServiceError(
+            _l("Someone else acted on this application at the same time, and it has already moved on. Reload the page to see its current state."),
+            status=409,
+        )
+    session.refresh(application, ["status", "status_changed_at"])
+    user = actor.user
+    record = TransitionRecord(
+        application_id=application.id, action=action.value, from_status=current, to_status=rule.target,
+        actor_id=user.id if user else None, actor_role=str(user.role) if user else None, reason=reason,
+        details=details or {},
+    )
+    session.add(record)
+    record_event(
+        session, actor, f"application:{action.value}", subject=application, organisation_id=application.body_id,
+        payload={"from": current.value, "to": rule.target.value, **(details or {})},
+    )
+    notify(
+        session, recipients(session, application, rule.notify, exclude=user), f"application:{action.value}",
+        application_id=application.id, params={"reference": application.reference},
+    )
+    return record
+
+
+def recipients(session: Session, application: Application, audiences: Iterable[str], *, exclude: User | None) -> list[User]:
+    people: list[User] = []
+    for audience in audiences:
+        if audience == APPLICANT:
+            people += session.scalars(
+                select(User).where(User.organisation_id == application.applicant_id, User.role == Role.APPLICANT)
+            )
+        elif audience == BODY_ADMINS:
+            people += session.scalars(
+                select(User).where(User.organisation_id == application.body_id, User.role == Role.BODY_ADMIN)
+            )
+        elif audience == VERIFIERS:
+            people += [a.verifier for a in assignments_of(session, application)]
+        elif audience == DECISION_MAKERS:
+            involved = participant_ids(session, application)
+            people += [
+                u for u in session.scalars(
+                    select(User).where(User.organisation_id == application.body_id, User.role == Role.DECISION_MAKER)
+                )
+                if u.id not in involved
+            ]
+    return [p for p in people if exclude is None or p.id != exclude.id]

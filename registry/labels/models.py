@@ -1,0 +1,98 @@
+"""Labels: the public object a granted application produces, and the per-body certificate counters."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, Date, ForeignKey, ForeignKeyConstraint, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.applications.models import Application, ApplicationStatus
+from registry.database import Base, MicroDecimal, StrEnumType, UTCDateTime, enum_check, intpk
+from registry.organisations.models import Organisation
+from registry.products.models import Product
+from registry.schemes.models import SchemeVersion
+
+
+class LabelStatus(enum.StrEnum):
+    VALID = "valid"
+    SUSPENDED = "suspended"
+    WITHDRAWN = "withdrawn"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    SUPERSEDED = "superseded"
+
+    @property
+    def label(self) -> str:
+        return str(LABEL_STATUS_LABELS[self])
+
+
+LABEL_STATUS_LABELS = {
+    LabelStatus.VALID: _l("Valid"),
+    LabelStatus.SUSPENDED: _l("Suspended"),
+    LabelStatus.WITHDRAWN: _l("Withdrawn"),
+    LabelStatus.CANCELLED: _l("Cancelled"),
+    LabelStatus.EXPIRED: _l("Expired"),
+    LabelStatus.SUPERSEDED: _l("Superseded"),
+}
+
+
+class Label(Base):
+    __tablename__ = "labels"
+    __table_args__ = (
+        CheckConstraint(enum_check("status", LabelStatus), name="status_known"),
+        # Only a granted application can hold a label; granted is final, so this also keeps it granted.
+        CheckConstraint("application_status = 'granted'", name="application_granted"),
+        ForeignKeyConstraint(["application_id", "application_status"], ["applications.id", "applications.status"]),
+        CheckConstraint("valid_until > valid_from", name="validity_order"),
+        CheckConstraint("footprint > 0", name="footprint_positive"),
+        CheckConstraint("sequence > 0 AND sequence <= 999999", name="sequence_six_digits"),
+        CheckConstraint("length(public_id) >= 16", name="public_id_long_enough"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Random, at least 96 bits: what URLs carry. The integer id never leaves the registry.
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    certificate_number: Mapped[str] = mapped_column(String(48), unique=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    application_id: Mapped[int] = mapped_column(unique=True)
+    application_status: Mapped[ApplicationStatus] = mapped_column(
+        StrEnumType(ApplicationStatus), default=ApplicationStatus.GRANTED
+    )
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    holder_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    scheme_version_id: Mapped[int] = mapped_column(ForeignKey("scheme_versions.id"), index=True)
+    footprint: Mapped[Decimal] = mapped_column(MicroDecimal())
+    declared_unit: Mapped[str] = mapped_column(String(40))
+    grade_code: Mapped[str] = mapped_column(String(16))
+    status: Mapped[LabelStatus] = mapped_column(StrEnumType(LabelStatus), default=LabelStatus.VALID, index=True)
+    valid_from: Mapped[date] = mapped_column(Date())
+    valid_until: Mapped[date] = mapped_column(Date())
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    application: Mapped[Application] = relationship(
+        foreign_keys=[application_id], primaryjoin="Label.application_id == Application.id", viewonly=True, lazy="joined"
+    )
+    product: Mapped[Product] = relationship(lazy="joined")
+    holder: Mapped[Organisation] = relationship(foreign_keys=[holder_id], lazy="joined")
+    body: Mapped[Organisation] = relationship(foreign_keys=[body_id], lazy="joined")
+    scheme_version: Mapped[SchemeVersion] = relationship(lazy="joined")
+
+    def grade(self) -> dict[str, object]:
+        return next(g for g in self.scheme_version.definition["grades"] if g["code"] == self.grade_code)
+
+
+class CertificateCounter(Base):
+    """The last certificate sequence a body used in a year; incremented in the granting transaction, so
+    numbers are gap-free (a rolled-back grant rolls the counter back) and concurrent grants queue on the row."""
+
+    __tablename__ = "certificate_counters"
+    __table_args__ = (CheckConstraint("last_sequence >= 0 AND last_sequence <= 999999", name="sequence_six_digits"),)
+
+    body_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_sequence: Mapped[int] = mapped_column(Integer, default=0)

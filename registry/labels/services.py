@@ -1,0 +1,118 @@
+"""Issuing the label record when an application is granted, and reading labels."""
+
+from __future__ import annotations
+
+import calendar
+import secrets
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from registry.accounts.models import Role, User
+from registry.applications.models import Application, ApplicationStatus
+from registry.audit.services import Actor, record_event
+from registry.database import utcnow
+from registry.labels.models import CertificateCounter, Label, LabelStatus
+
+PUBLIC_ID_BYTES = 16  # 128 random bits; the issue asks for at least 96
+
+
+def grade_for(definition: dict[str, Any], footprint: Decimal) -> str:
+    """The first band whose upper bound the footprint does not exceed; the last band is unbounded."""
+    for grade in definition["grades"]:
+        bound = grade.get("max_kg_co2e")
+        if bound is None or footprint <= Decimal(str(bound)):
+            return str(grade["code"])
+    raise ValueError("the scheme's last grade must be unbounded")
+
+
+def add_months(start: date, months: int) -> date:
+    """The same day ``months`` later, or the month's last day when it has no such day (31 Jan + 1 = 28/29 Feb)."""
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def next_certificate_sequence(session: Session, body_id: int, year: int) -> int:
+    """The body's next number for the year, allocated inside the caller's transaction.
+
+    The counter row is created if missing (ON CONFLICT DO NOTHING, so two first grants cannot both insert)
+    and incremented with UPDATE … RETURNING, which locks the row until the transaction ends: concurrent
+    grants queue, and a rolled-back grant gives its number back, so numbers have no gaps.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(CertificateCounter).values(body_id=body_id, year=year, last_sequence=0).on_conflict_do_nothing()
+    )
+    sequence = session.execute(
+        update(CertificateCounter)
+        .where(CertificateCounter.body_id == body_id, CertificateCounter.year == year)
+        .values(last_sequence=CertificateCounter.last_sequence + 1)
+        .returning(CertificateCounter.last_sequence)
+    ).scalar_one()
+    return int(sequence)
+
+
+def issue_label(session: Session, actor: Actor, application: Application) -> Label:
+    """The label record for a granted application: number, grade from the scheme's bands, validity."""
+    if application.status is not ApplicationStatus.GRANTED:
+        raise ValueError("labels are issued for granted applications only")
+    assert application.declared_footprint is not None
+    now = utcnow()
+    today = now.date()
+    definition = application.definition
+    sequence = next_certificate_sequence(session, application.body_id, today.year)
+    label = Label(
+        public_id=secrets.token_urlsafe(PUBLIC_ID_BYTES),
+        certificate_number=f"CFP-{application.body.body_code}-{today.year}-{sequence:06d}",
+        sequence=sequence,
+        application_id=application.id,
+        application_status=ApplicationStatus.GRANTED,
+        product_id=application.product_id,
+        holder_id=application.applicant_id,
+        body_id=application.body_id,
+        scheme_version_id=application.scheme_version_id,
+        footprint=application.declared_footprint,
+        declared_unit=application.scheme_version.declared_unit,
+        grade_code=grade_for(definition, application.declared_footprint),
+        status=LabelStatus.VALID,
+        valid_from=today,
+        valid_until=add_months(today, int(definition["certification"]["validity_months"])),
+        issued_at=now,
+    )
+    session.add(label)
+    session.flush()
+    record_event(
+        session, actor, "label:issue", subject=label, organisation_id=application.body_id,
+        payload={"certificate_number": label.certificate_number, "application": application.id, "grade": label.grade_code},
+    )
+    return label
+
+
+def label_for_application(session: Session, application_id: int) -> Label | None:
+    return session.scalar(select(Label).where(Label.application_id == application_id))
+
+
+def can_view_label(user: User, label: Label) -> bool:
+    """Until the public pages exist: its holder, its body and regulators."""
+    if user.role is Role.REGULATOR:
+        return True
+    if user.role is Role.APPLICANT:
+        return user.organisation_id == label.holder_id
+    return user.role in (Role.BODY_ADMIN, Role.VERIFIER, Role.DECISION_MAKER) and user.organisation_id == label.body_id
+
+
+def list_labels(session: Session, user: User) -> list[Label]:
+    query = select(Label).order_by(Label.id.desc())
+    if user.role is Role.APPLICANT:
+        query = query.where(Label.holder_id == user.organisation_id)
+    elif user.role in (Role.BODY_ADMIN, Role.VERIFIER, Role.DECISION_MAKER):
+        query = query.where(Label.body_id == user.organisation_id)
+    elif user.role is not Role.REGULATOR:
+        return []
+    return list(session.scalars(query))

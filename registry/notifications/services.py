@@ -1,0 +1,98 @@
+"""Telling people about what happened: an in-app notification per person, and an e-mail after the commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session
+
+from registry.accounts.models import User
+from registry.database import utcnow
+from registry.notifications.mail import Mail
+from registry.notifications.models import Notification
+
+OUTBOX = "registry.mail_outbox"
+
+# What each event says, with %(reference)s for the application's reference.
+MESSAGES: dict[str, Any] = {
+    "application:submit": _l("Application %(reference)s was submitted for review."),
+    "application:return": _l("Application %(reference)s was returned to the applicant for changes."),
+    "application:reject": _l("Application %(reference)s was rejected."),
+    "application:accept": _l("Application %(reference)s was accepted for certification."),
+    "application:plan": _l("Verifiers were assigned to application %(reference)s."),
+    "application:assigned": _l("You were assigned to evaluate application %(reference)s. Sign your conflict-of-interest declaration first."),
+    "application:conflict": _l("A verifier declared a conflict of interest on application %(reference)s. Assign someone else."),
+    "application:start": _l("Evaluation of application %(reference)s has started."),
+    "application:issue_findings": _l("Findings were raised on application %(reference)s. Answer each one."),
+    "application:answer_findings": _l("The applicant answered the findings on application %(reference)s."),
+    "application:recommend": _l("Application %(reference)s has a verifier's recommendation and awaits a decision."),
+    "application:grant": _l("Application %(reference)s was granted; a label was issued."),
+    "application:refuse": _l("Application %(reference)s was refused."),
+    "application:appeal": _l("The refusal of application %(reference)s was appealed."),
+    "application:grant_on_appeal": _l("On appeal, application %(reference)s was granted; a label was issued."),
+    "application:refuse_on_appeal": _l("On appeal, the refusal of application %(reference)s was confirmed. This is final."),
+    "application:withdraw": _l("Application %(reference)s was withdrawn by the applicant."),
+}
+
+
+def message_for(notification: Notification) -> str:
+    template = MESSAGES.get(notification.event)
+    return str(template) % notification.params if template is not None else notification.event
+
+
+def notify(session: Session, users: Iterable[User], event_tag: str, *, application_id: int | None, params: dict[str, Any]) -> int:
+    """Write a notification for each person (once each) and queue their e-mail for after the commit."""
+    outbox: list[Mail] = session.info.setdefault(OUTBOX, [])
+    seen: set[int] = set()
+    for user in users:
+        if user.id in seen or not user.is_active_account:
+            continue
+        seen.add(user.id)
+        session.add(Notification(user_id=user.id, event=event_tag, application_id=application_id, params=params))
+        outbox.append(Mail(to=user.email, subject=_bilingual(event_tag, params, short=True), body=_bilingual(event_tag, params)))
+    return len(seen)
+
+
+def _bilingual(event_tag: str, params: dict[str, Any], *, short: bool = False) -> str:
+    template = MESSAGES[event_tag]
+    texts = []
+    for locale in ("zh_CN", "en"):
+        with force_locale(locale):
+            texts.append(str(template) % params)
+    if short:
+        return f"[{params.get('reference', '')}] " + " / ".join(texts)
+    return "\n\n".join(texts) + "\n"
+
+
+def take_outbox(session: Session) -> list[Mail]:
+    return session.info.pop(OUTBOX, [])
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_outbox(session: Session, _previous_transaction: Any) -> None:
+    # A rolled-back change told nobody anything.
+    session.info.pop(OUTBOX, None)
+
+
+def list_notifications(session: Session, user: User, *, limit: int = 50) -> list[Notification]:
+    query = (
+        select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc()).limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def count_unread(session: Session, user: User) -> int:
+    query = select(func.count()).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    return session.scalar(query) or 0
+
+
+def mark_all_read(session: Session, user: User) -> None:
+    session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
