@@ -101,7 +101,7 @@ def setup_command(demo: bool | None) -> None:
         if not app.config["DEMO_MODE"]:
             click.echo("Demo data needs demo mode; it is off here.", err=True)
             sys.exit(1)
-        created = load_demo_data(db.session)
+        created = load_demo_data(db.session, upload_dir=Path(app.config["UPLOAD_DIR"]))
         db.session.commit()
         click.echo(f"Demo data: {created} records added." if created else "Demo data: already loaded, nothing changed.")
 

@@ -7,6 +7,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -49,26 +50,33 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def engine(database_url: str) -> Iterator[Engine]:
+def upload_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("uploads")
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str, upload_dir: Path) -> Iterator[Engine]:
     migrate.upgrade(database_url)
     engine = make_engine(database_url)
     with Session(engine) as session:
         report = sync_schemes(session, Actor.system(), SCHEMES_DIR)
         assert report.ok, report
-        load_demo_data(session)
+        load_demo_data(session, upload_dir=upload_dir)
         session.commit()
     yield engine
     engine.dispose()
 
 
-def make_test_app(database_url: str, **overrides: object) -> Flask:
-    config = {
+def make_test_app(database_url: str, upload_dir: Path | None = None, **overrides: object) -> Flask:
+    config: dict[str, object] = {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
         "DATABASE_URL": database_url,
         "SERVER_NAME": "registry.test",
         "SCHEMES_DIR": str(SCHEMES_DIR),
     }
+    if upload_dir is not None:
+        config["UPLOAD_DIR"] = str(upload_dir)
     config.update(overrides)
     return create_app(config)
 
@@ -90,9 +98,9 @@ def session_factory(connection: Connection) -> sessionmaker[Session]:
 
 
 @pytest.fixture
-def app(database_url: str, session_factory: sessionmaker[Session]) -> Flask:
+def app(database_url: str, upload_dir: Path, session_factory: sessionmaker[Session]) -> Flask:
     """An app whose request sessions join the test's transaction."""
-    app = make_test_app(database_url)
+    app = make_test_app(database_url, upload_dir)
     db.bind_sessions(app, session_factory)
     return app
 

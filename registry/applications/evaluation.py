@@ -124,9 +124,7 @@ def delete_unsent_finding(session: Session, actor: Actor, application: Applicati
 
 def issue_findings(session: Session, actor: Actor, application: Application) -> None:
     round_ = application.findings_round + 1
-    transition(session, application, Action.ISSUE_FINDINGS, actor, details={"round": round_})
-    application.findings_round = round_
-    session.flush()
+    transition(session, application, Action.ISSUE_FINDINGS, actor, details={"round": round_}, changes={"findings_round": round_})
 
 
 def close_finding(session: Session, actor: Actor, application: Application, finding: Finding, *, note: str) -> None:

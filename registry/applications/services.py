@@ -223,9 +223,10 @@ def upload_document(
 
 def submit_application(session: Session, actor: Actor, application: Application) -> None:
     evidence = sorted(d.sha256 for d in application.documents)
-    transition(session, application, Action.SUBMIT, actor, details={"documents_sha256": evidence})
-    application.submitted_at = utcnow()
-    session.flush()
+    transition(
+        session, application, Action.SUBMIT, actor, details={"documents_sha256": evidence},
+        changes={"submitted_at": application.submitted_at or utcnow()},
+    )
 
 
 def withdraw_application(session: Session, actor: Actor, application: Application, *, reason: str | None) -> None:

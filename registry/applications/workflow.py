@@ -182,9 +182,10 @@ def transition(
     *,
     reason: str | None = None,
     details: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
 ) -> TransitionRecord:
     """The one guard. Raises ServiceError (409 when the file has moved on, 403 for the wrong person, 400 for
-    what is missing) before anything is written."""
+    what is missing) before anything is written. ``changes`` are further columns set in the same UPDATE."""
     rule = TRANSITIONS[action]
     current = application.status
     if current not in rule.sources:
@@ -206,7 +207,7 @@ def transition(
     moved = session.execute(
         update(Application)
         .where(Application.id == application.id, Application.status == current)
-        .values(status=rule.target, status_changed_at=now)
+        .values(status=rule.target, status_changed_at=now, **(changes or {}))
         .execution_options(synchronize_session=False)
     )
     if moved.rowcount != 1:
@@ -214,7 +215,7 @@ def transition(
             _l("Someone else acted on this application at the same time, and it has already moved on. Reload the page to see its current state."),
             status=409,
         )
-    session.refresh(application, ["status", "status_changed_at"])
+    session.refresh(application, ["status", "status_changed_at", *(changes or {})])
     user = actor.user
     record = TransitionRecord(
         application_id=application.id, action=action.value, from_status=current, to_status=rule.target,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -20,7 +21,7 @@ def load_command() -> None:
     if not current_app.config["DEMO_MODE"]:
         click.echo("Demo mode is off (production, or REGISTRY_DEMO_MODE=false): demo data is refused.", err=True)
         sys.exit(1)
-    added = load_demo_data(db.session)
+    added = load_demo_data(db.session, upload_dir=Path(current_app.config["UPLOAD_DIR"]))
     db.session.commit()
     click.echo(f"Demo data: {added} records added." if added else "Demo data: already loaded, nothing changed.")
 

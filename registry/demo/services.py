@@ -7,6 +7,7 @@ missing ones are added. Demo accounts can sign in only while DEMO_MODE is on.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -84,6 +85,12 @@ PRODUCTS = [
      "鲁能示范", "山东省济南市示范工业园 1 号厂房", "200000000001"),
     ("battery", "lithium-battery", "电动自行车用锂离子电池组", "Lithium-ion battery pack for e-bikes", "LN-EB-48V20Ah",
      "鲁能示范", "山东省济南市示范工业园 2 号厂房", None),
+    ("battery", "lithium-battery", "户用储能电池包", "Home energy-storage battery pack", "LN-HS-10kWh",
+     "鲁能示范", "山东省济南市示范工业园 1 号厂房", "200000000003"),
+    ("battery", "lithium-battery", "通信基站用磷酸铁锂电池", "LFP battery for telecom base stations", "LN-TC-48V100Ah",
+     "鲁能示范", "山东省济南市示范工业园 2 号厂房", "200000000004"),
+    ("battery", "lithium-battery", "电动工具锂电池包", "Power-tool lithium battery pack", "LN-PT-18V4Ah",
+     "鲁能示范", "山东省济南市示范工业园 3 号厂房", None),
     ("pv", "pv-module", "单晶硅双面光伏组件", "Bifacial monocrystalline PV module", "SG-M72-580W",
      "蜀光示范", "四川省成都市示范光伏产业园", "200000000002"),
     ("steel", "steel", "热轧带肋钢筋", "Hot-rolled ribbed steel bar", "HRB400E Φ16",
@@ -91,8 +98,12 @@ PRODUCTS = [
 ]
 
 
-def load_demo_data(session: Session) -> int:
-    """Add whatever part of the demo data set is missing; returns the number of records added."""
+def load_demo_data(session: Session, *, upload_dir: Path | None = None) -> int:
+    """Add whatever part of the demo data set is missing; returns the number of records added.
+
+    With ``upload_dir`` (where application documents are stored) it also adds the demo applications, in
+    every status of the workflow, unless the demo enterprises already have applications.
+    """
     actor = Actor.system()
     added = 0
     organisations: dict[str, Organisation] = {}
@@ -129,6 +140,10 @@ def load_demo_data(session: Session) -> int:
                                gtin=demo_gtin("0" + gtin_body) if gtin_body else None),
             )
             added += 1
+    if upload_dir is not None:
+        from registry.demo.applications import load_demo_applications
+
+        added += load_demo_applications(session, upload_dir)
     return added
 
 
