@@ -30,17 +30,34 @@ class Permission(enum.StrEnum):
     MANAGE_ORGANISATIONS = "organisations:manage"
     VIEW_OWN_AUDIT = "audit:view_own_organisation"
     VIEW_ALL_AUDIT = "audit:view_all"
+    VIEW_APPLICATIONS = "applications:view"
+    APPLY = "applications:apply"
+    REVIEW_APPLICATIONS = "applications:review"
+    EVALUATE = "applications:evaluate"
+    DECIDE = "applications:decide"
+    DECLARE_RELATIONS = "relations:declare"
+    VIEW_LABELS = "labels:view"
 
 
 _EVERY_SIGNED_IN_USER = {Permission.VIEW_DASHBOARD, Permission.CHANGE_OWN_PASSWORD}
 
+# Everyone who works on certification files sees the applications and labels their organisation has a part in.
+_CERTIFICATION = {Permission.VIEW_APPLICATIONS, Permission.VIEW_LABELS}
+_BODY_STAFF = _CERTIFICATION | {Permission.DECLARE_RELATIONS}
+
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.APPLICANT: frozenset(_EVERY_SIGNED_IN_USER | {Permission.MANAGE_OWN_PRODUCTS, Permission.VIEW_OWN_AUDIT}),
-    Role.BODY_ADMIN: frozenset(_EVERY_SIGNED_IN_USER | {Permission.MANAGE_BODY_STAFF, Permission.VIEW_OWN_AUDIT}),
-    Role.VERIFIER: frozenset(_EVERY_SIGNED_IN_USER),
-    Role.DECISION_MAKER: frozenset(_EVERY_SIGNED_IN_USER),
+    Role.APPLICANT: frozenset(
+        _EVERY_SIGNED_IN_USER | _CERTIFICATION | {Permission.MANAGE_OWN_PRODUCTS, Permission.VIEW_OWN_AUDIT, Permission.APPLY}
+    ),
+    Role.BODY_ADMIN: frozenset(
+        _EVERY_SIGNED_IN_USER | _BODY_STAFF
+        | {Permission.MANAGE_BODY_STAFF, Permission.VIEW_OWN_AUDIT, Permission.REVIEW_APPLICATIONS}
+    ),
+    Role.VERIFIER: frozenset(_EVERY_SIGNED_IN_USER | _BODY_STAFF | {Permission.EVALUATE}),
+    # Decision makers may also be assigned to verify a file (then they cannot decide that one).
+    Role.DECISION_MAKER: frozenset(_EVERY_SIGNED_IN_USER | _BODY_STAFF | {Permission.EVALUATE, Permission.DECIDE}),
     Role.REGULATOR: frozenset(
-        _EVERY_SIGNED_IN_USER
+        _EVERY_SIGNED_IN_USER | _CERTIFICATION
         | {Permission.VIEW_ORGANISATIONS, Permission.VIEW_ALL_PRODUCTS}
         | {Permission.VIEW_OWN_AUDIT, Permission.VIEW_ALL_AUDIT}
     ),

@@ -44,14 +44,19 @@ def _init_login(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from registry.accounts.views import bp as accounts
+    from registry.applications.views import bp as applications
     from registry.audit.views import bp as audit
     from registry.dashboard.views import bp as dashboard
+    from registry.labels.views import bp as labels
+    from registry.notifications.views import bp as notifications
     from registry.organisations.views import bp as organisations
     from registry.products.views import bp as products
     from registry.public.views import bp as public
     from registry.schemes.views import bp as schemes
 
-    for blueprint in (public, accounts, dashboard, organisations, products, schemes, audit):
+    for blueprint in (
+        public, accounts, dashboard, organisations, products, schemes, audit, applications, labels, notifications
+    ):
         app.register_blueprint(blueprint)
 
 
@@ -73,7 +78,19 @@ def _template_globals() -> dict[str, Any]:
         "has_permission": has_permission,
         "demo_mode": current_app.config["DEMO_MODE"],
         "html_lang": "en" if current_language() == "en" else "zh-CN",
+        "unread_notifications": _unread_notifications(),
     }
+
+
+def _unread_notifications() -> int:
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return 0
+    from registry.database import db
+    from registry.notifications.services import count_unread
+
+    return count_unread(db.session, current_user)
 
 
 def _require_secret_key() -> None:

@@ -1,0 +1,239 @@
+"""The applicant's pages: applying, the footprint data, activity lines, documents, submitting, answering
+findings, appealing; and the file page and list every role shares."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import abort, current_app, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from registry.applications import services
+from registry.applications.forms import (
+    ActionForm,
+    AppealForm,
+    DocumentForm,
+    LineForm,
+    NewApplicationForm,
+    OptionalReasonForm,
+    ResponseForm,
+    footprint_form_class,
+    stage_fields,
+)
+from registry.applications.documents import path_of
+from registry.applications.models import ApplicationStatus, Document, Finding
+from registry.applications.views.common import boundary_stages, bp, load, render_file
+from registry.database import db
+from registry.edge import current_actor
+from registry.forms import submit
+from registry.i18n import current_language
+from registry.organisations.models import Organisation
+from registry.permissions import Permission, requires
+from registry.products.models import Product
+from registry.products.services import list_products
+from registry.schemes.labels import STAGE_LABELS
+
+
+@bp.route("/")
+@requires(Permission.VIEW_APPLICATIONS)
+def index():
+    status = request.args.get("status")
+    statuses = (ApplicationStatus(status),) if status in set(ApplicationStatus) else None
+    applications = services.list_applications(db.session, current_user, statuses=statuses)
+    return render_template("applications/index.html", applications=applications, status=status, ApplicationStatus=ApplicationStatus)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(Permission.APPLY)
+def create():
+    form = NewApplicationForm()
+    locale = current_language()
+    products = list_products(db.session, current_user.organisation_id)
+    form.product_id.choices = [(p.id, f"{p.display_name(locale)} · {p.model}") for p in products]
+    form.body_id.choices = [(b.id, b.display_name(locale)) for b in services.bodies(db.session)]
+    if request.method == "GET" and request.args.get("product", "").isdigit():
+        form.product_id.data = int(request.args["product"])
+
+    def action():
+        product = db.session.get(Product, form.product_id.data)
+        body = db.session.get(Organisation, form.body_id.data)
+        if product is None or body is None:
+            abort(404)
+        return services.create_application(db.session, current_actor(), product, body)
+
+    outcome = submit(form, action)
+    if outcome.done:
+        return redirect(url_for("applications.footprint", application_id=outcome.result.id))
+    return render_template("applications/new.html", form=form, products=products), outcome.status
+
+
+@bp.route("/<int:application_id>")
+@requires(Permission.VIEW_APPLICATIONS)
+def detail(application_id: int):
+    return render_file(load(application_id))
+
+
+@bp.route("/<int:application_id>/footprint", methods=["GET", "POST"])
+@requires(Permission.APPLY)
+def footprint(application_id: int):
+    application = load(application_id, confidential=True)
+    stages = boundary_stages(application)
+    form_class = footprint_form_class(stages)
+    form = form_class()
+    if request.method == "GET":
+        form.declared_footprint.data = _text(application.declared_footprint)
+        form.period_start.data = application.period_start
+        form.period_end.data = application.period_end
+        form.primary_share_percent.data = _text(application.primary_share_percent)
+        values = application.stage_values
+        for stage, field in zip(stages, stage_fields(form, stages), strict=True):
+            field.data = _text(values.get(stage))
+    data = services.FootprintData(
+        declared_footprint=form.declared_footprint.data,
+        stage_values={stage: getattr(form, f"stage_{stage}").data for stage in stages},
+        period_start=form.period_start.data, period_end=form.period_end.data,
+        primary_share_percent=form.primary_share_percent.data,
+    )
+    outcome = submit(form, lambda: services.update_footprint(db.session, current_actor(), application, data))
+    if outcome.done:
+        return redirect(url_for("applications.detail", application_id=application.id) + "#footprint")
+    required = set(application.definition["boundary"]["required_stages"])
+    return render_template(
+        "applications/footprint.html", application=application, form=form,
+        stage_rows=[(stage, getattr(form, f"stage_{stage}"), stage in required) for stage in stages],
+        STAGE_LABELS=STAGE_LABELS,
+    ), outcome.status
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+@bp.route("/<int:application_id>/lines", methods=["POST"])
+@requires(Permission.APPLY)
+def add_line(application_id: int):
+    application = load(application_id, confidential=True)
+    form = LineForm(prefix="line")
+    form.stage.choices = [(s, STAGE_LABELS[s]) for s in boundary_stages(application)]
+    data = services.LineData(
+        stage=form.stage.data, description=form.description.data or "", quantity=form.quantity.data,
+        quantity_unit=form.quantity_unit.data or "", factor_value=form.factor_value.data,
+        factor_unit=form.factor_unit.data, factor_source=form.factor_source.data or "", data_kind=form.data_kind.data,
+    )
+    outcome = submit(form, lambda: services.add_line(db.session, current_actor(), application, data))
+    if outcome.done:
+        return redirect(url_for("applications.detail", application_id=application.id) + "#lines")
+    return render_file(application, outcome.status, failed="line_form", line_form=form)
+
+
+@bp.route("/<int:application_id>/lines/<int:line_id>/delete", methods=["POST"])
+@requires(Permission.APPLY)
+def remove_line(application_id: int, line_id: int):
+    application = load(application_id, confidential=True)
+    form = ActionForm()
+    outcome = submit(form, lambda: services.remove_line(db.session, current_actor(), application, line_id))
+    if outcome.done:
+        return redirect(url_for("applications.detail", application_id=application.id) + "#lines")
+    return render_file(application, outcome.status, failed="action_form", action_form=form)
+
+
+@bp.route("/<int:application_id>/documents", methods=["POST"])
+@requires(Permission.APPLY)
+def upload(application_id: int):
+    application = load(application_id, confidential=True)
+    form = DocumentForm(prefix="document")
+
+    def action():
+        upload = form.file.data
+        return services.upload_document(
+            db.session, current_actor(), application, kind=form.kind.data, stream=upload.stream,
+            name=upload.filename, folder=Path(current_app.config["UPLOAD_DIR"]),
+            max_bytes=int(current_app.config["UPLOAD_MAX_BYTES"]),
+        )
+
+    outcome = submit(form, action)
+    if outcome.done:
+        return redirect(url_for("applications.detail", application_id=application.id) + "#documents")
+    return render_file(application, outcome.status, failed="document_form", document_form=form)
+
+
+@bp.route("/<int:application_id>/documents/<int:document_id>")
+@requires(Permission.VIEW_APPLICATIONS)
+def download(application_id: int, document_id: int):
+    """Only to those who may see the confidential file, always as an attachment, never rendered inline."""
+    application = load(application_id, confidential=True)
+    document = db.session.get(Document, document_id)
+    if document is None or document.application_id != application.id:
+        abort(404)
+    path = path_of(Path(current_app.config["UPLOAD_DIR"]), document.storage_name)
+    if not path.is_file():
+        abort(404)
+    response = send_file(
+        path, mimetype=document.content_type, as_attachment=True, download_name=document.original_name,
+        conditional=True, etag=document.sha256, max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.route("/<int:application_id>/submit", methods=["POST"])
+@requires(Permission.APPLY)
+def submit_application(application_id: int):
+    application = load(application_id, confidential=True)
+    form = ActionForm()
+    outcome = submit(form, lambda: services.submit_application(db.session, current_actor(), application))
+    if outcome.done:
+        return redirect(url_for("applications.detail", application_id=application.id))
+    return render_file(application, outcome.status, failed="action_form", action_form=form)
+
+
+@bp.route("/<int:application_id>/withdraw", methods=["POST"])
+@requires(Permission.APPLY)
+def withdraw(application_id: int):
+    application = load(application_id)
+    form = OptionalReasonForm(prefix="withdraw")
+    outcome = submit(form, lambda: services.withdraw_application(db.session, current_actor(), application, reason=form.reason.data))
+    if outcome.done:
+        return redirect(url_for("applications.detail", application_id=application.id))
+    return render_file(application, outcome.status, failed="withdraw_form", withdraw_form=form)
+
+
+@bp.route("/<int:application_id>/findings/<int:finding_id>/respond", methods=["POST"])
+@requires(Permission.APPLY)
+def respond(application_id: int, finding_id: int):
+    application = load(application_id, confidential=True)
+    finding = db.session.get(Finding, finding_id)
+    if finding is None or finding.application_id != application.id or finding.round > application.findings_round:
+        abort(404)
+    form = ResponseForm(prefix="response")
+    outcome = submit(
+        form, lambda: services.respond_to_finding(db.session, current_actor(), application, finding, response=form.response.data)
+    )
+    if outcome.done:
+        return redirect(url_for("applications.detail", application_id=application.id) + "#findings")
+    return render_file(application, outcome.status, failed=f"response_{finding.id}", response_form=form)
+
+
+@bp.route("/<int:application_id>/answer-findings", methods=["POST"])
+@requires(Permission.APPLY)
+def answer_findings(application_id: int):
+    application = load(application_id, confidential=True)
+    form = ActionForm()
+    outcome = submit(form, lambda: services.answer_findings(db.session, current_actor(), application))
+    if outcome.done:
+        return redirect(url_for("applications.detail", application_id=application.id))
+    return render_file(application, outcome.status, failed="action_form", action_form=form)
+
+
+@bp.route("/<int:application_id>/appeal", methods=["POST"])
+@requires(Permission.APPLY)
+def appeal(application_id: int):
+    application = load(application_id)
+    form = AppealForm(prefix="appeal")
+    outcome = submit(form, lambda: services.appeal_refusal(db.session, current_actor(), application, grounds=form.reason.data))
+    if outcome.done:
+        return redirect(url_for("applications.detail", application_id=application.id))
+    return render_file(application, outcome.status, failed="appeal_form", appeal_form=form)
+
+

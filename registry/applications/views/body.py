@@ -1,0 +1,106 @@
+"""The certification body's side: reviewing applications, assigning verifiers, deciding, appeals, and staff
+members' standing declarations of relations with enterprises."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from registry.applications import decisions, review
+from registry.applications.forms import AcceptForm, AssignForm, DecisionForm, ReasonForm, RelationForm
+from registry.applications.models import ApplicationStatus, Outcome, RELATION_LABELS
+from registry.applications.views.common import bp, load, render_file
+from registry.database import db
+from registry.edge import current_actor
+from registry.forms import submit
+from registry.i18n import current_language
+from registry.organisations.models import Organisation, OrganisationKind
+from registry.permissions import Permission, requires
+
+
+@bp.route("/<int:application_id>/accept", methods=["POST"])
+@requires(Permission.REVIEW_APPLICATIONS)
+def accept(application_id: int):
+    application = load(application_id)
+    form = AcceptForm(prefix="accept")
+    outcome = submit(form, lambda: review.accept_application(
+        db.session, current_actor(), application, complete=form.complete.data, competent=form.competent.data,
+        notes=form.reason.data,
+    ))
+    if outcome.done:
+        return redirect(url_for("applications.assign", application_id=application.id))
+    return render_file(application, outcome.status, failed="accept_form", accept_form=form)
+
+
+@bp.route("/<int:application_id>/return", methods=["POST"])
+@requires(Permission.REVIEW_APPLICATIONS)
+def return_(application_id: int):
+    return _reasoned(application_id, review.return_application)
+
+
+@bp.route("/<int:application_id>/reject", methods=["POST"])
+@requires(Permission.REVIEW_APPLICATIONS)
+def reject(application_id: int):
+    return _reasoned(application_id, review.reject_application)
+
+
+def _reasoned(application_id: int, service):  # type: ignore[no-untyped-def]
+    application = load(application_id)
+    form = ReasonForm()
+    outcome = submit(form, lambda: service(db.session, current_actor(), application, reason=form.reason.data))
+    if outcome.done:
+        return redirect(url_for("applications.detail", application_id=application.id))
+    return render_file(application, outcome.status, failed="reason_form", reason_form=form)
+
+
+@bp.route("/<int:application_id>/assign", methods=["GET", "POST"])
+@requires(Permission.REVIEW_APPLICATIONS)
+def assign(application_id: int):
+    application = load(application_id)
+    form = AssignForm()
+    eligible = review.eligible_verifiers(db.session, application)
+    form.verifier_ids.choices = [(u.id, f"{u.name} · {u.role.label}") for u in eligible]
+    outcome = submit(form, lambda: review.assign_verifiers(db.session, current_actor(), application, form.verifier_ids.data or []))
+    if outcome.done:
+        return redirect(url_for("applications.detail", application_id=application.id))
+    return render_template("applications/assign.html", application=application, form=form, eligible=eligible), outcome.status
+
+
+@bp.route("/<int:application_id>/decide", methods=["POST"])
+@requires(Permission.DECIDE)
+def decide(application_id: int):
+    application = load(application_id)
+    form = DecisionForm(prefix="decision")
+    on_appeal = application.status is ApplicationStatus.APPEALED
+    outcome = submit(form, lambda: decisions.decide_application(
+        db.session, current_actor(), application, outcome=Outcome(form.outcome.data), reasons=form.reason.data,
+        on_appeal=on_appeal,
+    ))
+    if outcome.done:
+        return redirect(url_for("applications.detail", application_id=application.id))
+    return render_file(application, outcome.status, failed="decision_form", decision_form=form)
+
+
+@bp.route("/relations", methods=["GET", "POST"])
+@requires(Permission.DECLARE_RELATIONS)
+def relations():
+    form = RelationForm()
+    locale = current_language()
+    enterprises = db.session.scalars(
+        select(Organisation).where(Organisation.kind == OrganisationKind.ENTERPRISE).order_by(Organisation.name_zh)
+    )
+    form.organisation_id.choices = [(o.id, o.display_name(locale)) for o in enterprises]
+    form.relation.choices = [(k.value, label) for k, label in RELATION_LABELS.items()]
+
+    def action():
+        organisation = db.session.get(Organisation, form.organisation_id.data)
+        assert organisation is not None
+        return review.declare_relation(db.session, current_actor(), organisation, relation=form.relation.data, details=form.details.data)
+
+    outcome = submit(form, action)
+    if outcome.done:
+        return redirect(url_for("applications.relations"))
+    return render_template(
+        "applications/relations.html", form=form, relations=review.list_relations(db.session, current_user)
+    ), outcome.status

@@ -1,0 +1,112 @@
+"""The blueprint, loading an application for the person asking, and rendering the file page with its forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, render_template
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from registry.applications import checks, evaluation, forms
+from registry.applications.models import Application, Decision, Recommendation, Statement
+from registry.applications.permissions import can_view_application, can_view_confidential
+from registry.applications.workflow import Action, Who, assignments_of, available_actions, may_act
+from registry.database import db
+from registry.labels.services import label_for_application
+from registry.schemes.labels import STAGE_LABELS
+
+bp = Blueprint("applications", __name__, url_prefix="/applications")
+
+
+def load(application_id: int, *, confidential: bool = False) -> Application:
+    """The application if this person may see it (and its confidential file, if asked); otherwise 404."""
+    application = db.session.get(Application, application_id)
+    if application is None:
+        abort(404)
+    assignments = assignments_of(db.session, application)
+    if not can_view_application(current_user, application, assignments):
+        abort(404)
+    if confidential and not can_view_confidential(current_user, application, assignments):
+        abort(404)
+    return application
+
+
+def boundary_stages(application: Application) -> list[str]:
+    boundary = application.definition["boundary"]
+    return boundary["required_stages"] + boundary.get("optional_stages", [])
+
+
+def default_forms(application: Application) -> dict[str, FlaskForm]:
+    line_form = forms.LineForm(prefix="line")
+    line_form.stage.choices = [(s, STAGE_LABELS[s]) for s in boundary_stages(application)]
+    statement = db.session.get(Statement, application.id)
+    statement_form = forms.StatementForm(prefix="statement", obj=statement)
+    if statement is None:
+        statement_form.materiality_percent.data = str(application.definition["certification"]["materiality_percent"])
+    return {
+        "action_form": forms.ActionForm(),
+        "reason_form": forms.ReasonForm(),
+        "withdraw_form": forms.OptionalReasonForm(prefix="withdraw"),
+        "line_form": line_form,
+        "document_form": forms.DocumentForm(prefix="document"),
+        "accept_form": forms.AcceptForm(prefix="accept"),
+        "declaration_form": forms.DeclarationForm(prefix="declaration"),
+        "finding_form": forms.FindingForm(prefix="finding"),
+        "response_form": forms.ResponseForm(prefix="response"),
+        "close_form": forms.CloseFindingForm(prefix="close"),
+        "checklist_form": forms.ChecklistForm(prefix="checklist"),
+        "statement_form": statement_form,
+        "recommend_form": forms.RecommendForm(prefix="recommend"),
+        "decision_form": forms.DecisionForm(prefix="decision"),
+        "appeal_form": forms.AppealForm(prefix="appeal"),
+    }
+
+
+def render_file(application: Application, status: int = 200, *, failed: str | None = None, **overrides: Any) -> Any:
+    """The application's page, with every form this person can use; a form that failed keeps its input."""
+    session = db.session
+    assignments = assignments_of(session, application)
+    confidential = can_view_confidential(current_user, application, assignments)
+    is_verifier = may_act(session, current_user, application, Who.VERIFIER)
+    findings = evaluation.list_findings(session, application, include_unsent=is_verifier) if confidential else []
+    failure_messages: list[str] = []
+    if failed is not None:
+        form = next((f for f in overrides.values() if isinstance(f, FlaskForm)), None)
+        if form is not None:
+            failure_messages = [str(m) for m in form.form_errors]
+            if form.meta.csrf and form.csrf_token.errors:
+                failure_messages.append(_("The form expired. Send it again."))
+            if not failure_messages and form.errors:
+                failure_messages.append(_("Check the form below: some entries need correcting."))
+    context = {
+        **default_forms(application),
+        "blank_checklist_form": forms.ChecklistForm(prefix="checklist", formdata=None),
+        "failure_messages": failure_messages,
+        **overrides,
+        "application": application,
+        "assignments": assignments,
+        "my_assignment": next((a for a in assignments if a.verifier_id == current_user.id), None),
+        "confidential": confidential,
+        "is_verifier": is_verifier,
+        "actions": available_actions(session, current_user, application),
+        "Action": Action,
+        "problems": checks.completeness_problems(application) if application.status.value in ("draft", "returned") else [],
+        "recomputation": checks.recompute(application) if confidential else None,
+        "findings": findings,
+        "checklist": evaluation.checklist(session, application) if confidential else [],
+        "statement": session.get(Statement, application.id),
+        "recommendation": session.get(Recommendation, application.id),
+        "decisions": list(application_decisions(application)),
+        "label": label_for_application(session, application.id),
+        "failed": failed,
+        "stages": boundary_stages(application),
+    }
+    return render_template("applications/detail.html", **context), status
+
+
+def application_decisions(application: Application) -> list[Decision]:
+    from sqlalchemy import select
+
+    return list(db.session.scalars(select(Decision).where(Decision.application_id == application.id).order_by(Decision.id)))

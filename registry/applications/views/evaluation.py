@@ -1,0 +1,146 @@
+"""The verifier's side: the conflict-of-interest declaration, then the evaluation workspace (checklist,
+findings in rounds, statement, recommendation) on the file page."""
+
+from __future__ import annotations
+
+from flask import abort, redirect, url_for
+
+from registry.applications import evaluation, review
+from registry.applications.forms import (
+    ActionForm,
+    ChecklistForm,
+    CloseFindingForm,
+    DeclarationForm,
+    FindingForm,
+    RecommendForm,
+    StatementForm,
+)
+from registry.applications.models import Finding
+from registry.applications.views.common import bp, load, render_file
+from registry.database import db
+from registry.edge import current_actor
+from registry.forms import submit
+from registry.permissions import Permission, requires
+
+
+def _back(application_id: int, anchor: str = ""):  # type: ignore[no-untyped-def]
+    return redirect(url_for("applications.detail", application_id=application_id) + anchor)
+
+
+@bp.route("/<int:application_id>/declaration", methods=["POST"])
+@requires(Permission.EVALUATE)
+def declare(application_id: int):
+    application = load(application_id)
+    form = DeclarationForm(prefix="declaration")
+    outcome = submit(form, lambda: review.declare_interest(
+        db.session, current_actor(), application, conflict=form.conflict.data == "yes", details=form.details.data
+    ))
+    if outcome.done:
+        return _back(application.id)
+    return render_file(application, outcome.status, failed="declaration_form", declaration_form=form)
+
+
+@bp.route("/<int:application_id>/start", methods=["POST"])
+@requires(Permission.EVALUATE)
+def start(application_id: int):
+    application = load(application_id, confidential=True)
+    form = ActionForm()
+    outcome = submit(form, lambda: evaluation.start_evaluation(db.session, current_actor(), application))
+    if outcome.done:
+        return _back(application.id, "#evaluation")
+    return render_file(application, outcome.status, failed="action_form", action_form=form)
+
+
+@bp.route("/<int:application_id>/checklist/<mode>", methods=["POST"])
+@requires(Permission.EVALUATE)
+def complete_item(application_id: int, mode: str):
+    application = load(application_id, confidential=True)
+    form = ChecklistForm(prefix="checklist")
+    outcome = submit(form, lambda: evaluation.complete_checklist_item(
+        db.session, current_actor(), application, mode, notes=form.notes.data, site_date=form.site_date.data,
+        site_place=form.site_place.data,
+    ))
+    if outcome.done:
+        return _back(application.id, "#evaluation")
+    return render_file(application, outcome.status, failed=f"checklist_{mode}", checklist_form=form)
+
+
+@bp.route("/<int:application_id>/findings", methods=["POST"])
+@requires(Permission.EVALUATE)
+def raise_finding(application_id: int):
+    application = load(application_id, confidential=True)
+    form = FindingForm(prefix="finding")
+    outcome = submit(form, lambda: evaluation.raise_finding(
+        db.session, current_actor(), application, severity=form.severity.data, description=form.description.data
+    ))
+    if outcome.done:
+        return _back(application.id, "#findings")
+    return render_file(application, outcome.status, failed="finding_form", finding_form=form)
+
+
+def _finding(application_id: int, finding_id: int):  # type: ignore[no-untyped-def]
+    application = load(application_id, confidential=True)
+    finding = db.session.get(Finding, finding_id)
+    if finding is None or finding.application_id != application.id:
+        abort(404)
+    return application, finding
+
+
+@bp.route("/<int:application_id>/findings/<int:finding_id>/delete", methods=["POST"])
+@requires(Permission.EVALUATE)
+def delete_finding(application_id: int, finding_id: int):
+    application, finding = _finding(application_id, finding_id)
+    form = ActionForm()
+    outcome = submit(form, lambda: evaluation.delete_unsent_finding(db.session, current_actor(), application, finding))
+    if outcome.done:
+        return _back(application.id, "#findings")
+    return render_file(application, outcome.status, failed="action_form", action_form=form)
+
+
+@bp.route("/<int:application_id>/findings/<int:finding_id>/close", methods=["POST"])
+@requires(Permission.EVALUATE)
+def close_finding(application_id: int, finding_id: int):
+    application, finding = _finding(application_id, finding_id)
+    form = CloseFindingForm(prefix="close")
+    outcome = submit(form, lambda: evaluation.close_finding(db.session, current_actor(), application, finding, note=form.note.data))
+    if outcome.done:
+        return _back(application.id, "#findings")
+    return render_file(application, outcome.status, failed=f"close_{finding.id}", close_form=form)
+
+
+@bp.route("/<int:application_id>/issue-findings", methods=["POST"])
+@requires(Permission.EVALUATE)
+def issue_findings(application_id: int):
+    application = load(application_id, confidential=True)
+    form = ActionForm()
+    outcome = submit(form, lambda: evaluation.issue_findings(db.session, current_actor(), application))
+    if outcome.done:
+        return _back(application.id, "#findings")
+    return render_file(application, outcome.status, failed="action_form", action_form=form)
+
+
+@bp.route("/<int:application_id>/statement", methods=["POST"])
+@requires(Permission.EVALUATE)
+def statement(application_id: int):
+    application = load(application_id, confidential=True)
+    form = StatementForm(prefix="statement")
+    outcome = submit(form, lambda: evaluation.sign_statement(
+        db.session, current_actor(), application, assurance=form.assurance.data, opinion=form.opinion.data,
+        materiality_percent=form.materiality_percent.data, summary=form.summary.data,
+    ))
+    if outcome.done:
+        return _back(application.id, "#statement")
+    return render_file(application, outcome.status, failed="statement_form", statement_form=form)
+
+
+@bp.route("/<int:application_id>/recommend", methods=["POST"])
+@requires(Permission.EVALUATE)
+def recommend(application_id: int):
+    application = load(application_id, confidential=True)
+    form = RecommendForm(prefix="recommend")
+    outcome = submit(form, lambda: evaluation.recommend(
+        db.session, current_actor(), application, outcome=form.outcome.data, reasons=form.reason.data
+    ))
+    if outcome.done:
+        return _back(application.id)
+    return render_file(application, outcome.status, failed="recommend_form", recommend_form=form)
