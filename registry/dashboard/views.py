@@ -6,11 +6,15 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from registry.accounts import services as accounts
-from registry.accounts.models import Role
+from registry.accounts.models import Role, User
+from registry.applications.models import Application, ApplicationStatus
+from registry.applications.services import list_applications
+from registry.applications.workflow import assignments_of, available_actions
 from registry.audit.services import list_events
 from registry.database import db
+from registry.labels.services import list_labels
 from registry.organisations.services import count_by_kind
-from registry.permissions import Permission, requires
+from registry.permissions import Permission, has_permission, requires
 from registry.products.services import count_products, list_products
 from registry.schemes.services import list_schemes
 
@@ -33,4 +37,19 @@ def index():
         context["counts"] = count_by_kind(db.session)
         context["product_count"] = count_products(db.session)
         context["recent_events"] = list_events(db.session, limit=10)
+    if has_permission(user, Permission.VIEW_APPLICATIONS):
+        context["queue"] = _waiting_for(user)
+        context["labels"] = list_labels(db.session, user)[:5]
     return render_template(f"dashboard/{user.role.value}.html", **context)
+
+
+def _waiting_for(user: User) -> list[Application]:
+    """The files in which this person can act now (a verifier's unsigned declaration counts)."""
+    open_statuses = tuple(s for s in ApplicationStatus if not s.is_final)
+    waiting = []
+    for application in list_applications(db.session, user, statuses=open_statuses):
+        if available_actions(db.session, user, application) or any(
+            a.verifier_id == user.id and a.declaration is None for a in assignments_of(db.session, application)
+        ):
+            waiting.append(application)
+    return waiting
