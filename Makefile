@@ -35,7 +35,7 @@ translations: $(CATALOGUES)
 
 ## extract-messages: refresh the message catalogue after changing user-facing text
 extract-messages: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --no-location --sort-output \
 		--project carbon-label-registry -o registry/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i registry/translations/messages.pot -d registry/translations --no-fuzzy-matching
 

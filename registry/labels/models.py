@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import CheckConstraint, Date, ForeignKey, ForeignKeyConstraint, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -33,7 +34,8 @@ class LabelStatus(enum.StrEnum):
 LABEL_STATUS_LABELS = {
     LabelStatus.VALID: _l("Valid"),
     LabelStatus.SUSPENDED: _l("Suspended"),
-    LabelStatus.WITHDRAWN: _l("Withdrawn"),
+    # 撤销, not the 撤回 of an application withdrawn by its applicant.
+    LabelStatus.WITHDRAWN: lazy_pgettext("label status", "Withdrawn"),
     LabelStatus.CANCELLED: _l("Cancelled"),
     LabelStatus.EXPIRED: _l("Expired"),
     LabelStatus.SUPERSEDED: _l("Superseded"),
