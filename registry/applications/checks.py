@@ -7,7 +7,7 @@ for the person who has to fix them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -37,9 +37,16 @@ ROUNDING_RELATIVE = Decimal("0.001")
 
 
 def months_between(start: date, end: date) -> int:
-    """Whole months from ``start`` to the day after ``end`` (a 1 Jan – 31 Dec period is 12 months)."""
-    months = (end.year - start.year) * 12 + end.month - start.month
-    return months + (1 if end.day >= start.day - 1 else 0)
+    """Whole months from ``start`` to the day after ``end``: 1 Jan – 31 Dec and 15 Jan – 14 Jan are 12 months,
+    1 Jan – 30 Dec is 11."""
+    after = end + timedelta(days=1)
+    months = (after.year - start.year) * 12 + after.month - start.month
+    return months - (1 if after.day < start.day else 0)
+
+
+def plain(value: Decimal) -> str:
+    """A decimal as people write it: 40, 2.5 (never 4E+1 or 40.0)."""
+    return format(value.normalize(), "f")
 
 
 def is_barred(session: Session, organisation_id: int) -> bool:
@@ -88,7 +95,7 @@ def completeness_problems(application: Application) -> list[Any]:
     else:
         minimum = Decimal(str(definition["data"]["min_primary_share"])) * 100
         if application.primary_share_percent < minimum:
-            problems.append(_l("The scheme requires at least %(minimum)s %% primary data.", minimum=minimum.normalize()))
+            problems.append(_l("The scheme requires at least %(minimum)s %% primary data.", minimum=plain(minimum)))
     if not application.lines:
         problems.append(_l("Add the activity data lines of the inventory."))
     kinds = {document.kind for document in application.documents}

@@ -23,6 +23,7 @@ from registry.applications.models import (
     Severity,
     Statement,
 )
+from registry.applications.checks import plain
 from registry.applications.services import parse_amount
 from registry.applications.workflow import Action, Who, may_act, transition
 from registry.audit.services import Actor, record_event
@@ -161,7 +162,7 @@ def sign_statement(
     if materiality > scheme_materiality:
         raise ServiceError(
             _l("The scheme sets the materiality threshold at %(percent)s %%; a verifier may not use a looser one.",
-               percent=scheme_materiality.normalize()),
+               percent=plain(scheme_materiality)),
             field="materiality_percent",
         )
     if not summary.strip():

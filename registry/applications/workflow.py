@@ -113,7 +113,7 @@ TRANSITIONS: dict[Action, Transition] = {
         Transition(Action.ACCEPT, frozenset({S.SUBMITTED}), S.ACCEPTED, Who.BODY_ADMIN,
                    requires=checks.ready_to_accept, notify=(APPLICANT,)),
         Transition(Action.PLAN, frozenset({S.ACCEPTED}), S.EVALUATION_PLANNED, Who.BODY_ADMIN,
-                   requires=checks.verifiers_assigned, notify=(APPLICANT, VERIFIERS)),
+                   requires=checks.verifiers_assigned, notify=(APPLICANT,)),  # verifiers get "assigned"
         Transition(Action.START, frozenset({S.EVALUATION_PLANNED}), S.UNDER_EVALUATION, Who.VERIFIER,
                    requires=checks.declarations_signed, notify=(APPLICANT,)),
         Transition(Action.ISSUE_FINDINGS, frozenset({S.UNDER_EVALUATION}), S.FINDINGS_OPEN, Who.VERIFIER,
@@ -236,6 +236,9 @@ def transition(
 
 def recipients(session: Session, application: Application, audiences: Iterable[str], *, exclude: User | None) -> list[User]:
     people: list[User] = []
+    if application.submitted_at is None:
+        # A file never submitted (a draft, withdrawn as a draft) is the applicant's own business.
+        audiences = [a for a in audiences if a == APPLICANT]
     for audience in audiences:
         if audience == APPLICANT:
             people += session.scalars(
