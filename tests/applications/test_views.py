@@ -253,3 +253,13 @@ def test_the_wrong_role_cannot_act_and_nothing_changes(client, session, role, ac
     assert response.status_code in (403, 404)
     session.expire_all()
     assert session.get(Application, application.id).status is status
+
+
+def test_the_file_page_speaks_chinese(app, session):
+    application = _demo(session, S.FINDINGS_OPEN)
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    sign_in(client, "applicant@example.com")
+    page = client.get(f"/applications/{application.id}").get_data(as_text=True)
+    assert "核查发现待回复" in page  # the status
+    assert "Findings open" not in page
