@@ -144,7 +144,13 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # A request that may write takes the write lock when its transaction starts: SQLite cannot upgrade a
+        # reading transaction to a writer once another writer has committed ("database is locked" at once,
+        # without waiting), whereas BEGIN IMMEDIATE waits its turn for the busy timeout. Reads stay concurrent.
+        from flask import has_request_context, request
+
+        writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 class Database:
@@ -179,6 +185,9 @@ class Database:
     def _close_session(_exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
         if session is not None:
+            # An explicit rollback (a no-op after the commit) lets listeners undo side effects of a request
+            # that failed before committing, e.g. remove the files of uploads whose rows are gone.
+            session.rollback()
             session.close()
 
 

@@ -13,6 +13,7 @@ MESSAGES = {
     403: (_l("Not allowed"), _l("Your role does not allow this. Ask your organisation's administrator if you need it.")),
     404: (_l("Not found"), _l("There is nothing at this address. Check the link, or start again from the home page.")),
     405: (_l("Method not allowed"), _l("This address does not accept that kind of request.")),
+    503: (_l("The registry is busy"), _l("Too many changes arrived at the same moment, so nothing was saved. Try again in a moment.")),
     409: (_l("Already changed"), _l("Someone changed this at the same time. Reload the page to see the current state.")),
     413: (_l("Upload too large"), _l("The file is larger than the registry accepts. Make it smaller and try again.")),
     429: (_l("Too many attempts"), _l("Too many attempts in a short time. Wait a few minutes, then try again.")),
@@ -54,6 +55,18 @@ def init_app(app: Flask) -> None:
     def _http(error: HTTPException) -> tuple[Response | str, int]:
         # The exception's own description is never shown: it may carry internals (limiter keys, paths).
         return render_error(error.code or 500)
+
+    from sqlalchemy.exc import OperationalError
+
+    @app.errorhandler(OperationalError)
+    def _database_busy(error: OperationalError) -> tuple[Response | str, int]:
+        # SQLite's write lock held past the busy timeout: the request rolled back; say so instead of a 500.
+        if "database is locked" in str(error.orig):
+            from registry.database import db
+
+            db.session.rollback()
+            return render_error(503)
+        raise error
 
     @app.errorhandler(InternalServerError)
     def _internal(_error: InternalServerError) -> tuple[Response | str, int]:

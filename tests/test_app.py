@@ -119,3 +119,26 @@ def test_api_clients_get_json_errors(client):
     response = client.get("/api/v1/nothing-yet")
     assert response.status_code == 404
     assert response.get_json()["error"]["status"] == 404
+
+
+def test_a_busy_sqlite_database_gets_a_try_again_page_not_a_500(database_url, session_factory):
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from registry.database import db
+
+    app = make_test_app(database_url, TESTING=False, PROPAGATE_EXCEPTIONS=False)
+    db.bind_sessions(app, session_factory)
+
+    @app.route("/busy")
+    def busy():
+        raise OperationalError("UPDATE applications …", {}, sqlite3.OperationalError("database is locked"))
+
+    busy.registry_public = True
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = client.get("/busy")
+    assert response.status_code == 503
+    body = response.get_data(as_text=True)
+    assert "nothing was saved" in body and "UPDATE applications" not in body

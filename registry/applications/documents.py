@@ -8,6 +8,7 @@ download's Content-Disposition. A file written for a transaction that rolls back
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 import secrets
@@ -74,19 +75,18 @@ def _looks_like_csv(head: bytes) -> bool:
     if not head or b"\x00" in head:
         return False
     try:
-        text = head.decode("utf-8-sig")
+        # Incremental: the head may end inside a multi-byte character, which is not an error.
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=False)
     except UnicodeDecodeError:
-        # The head may end inside a multi-byte character; the rest must still be text.
-        try:
-            text = head[:-3].decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return False
-    first = text.splitlines()[0] if text.splitlines() else ""
-    return ("," in first or "\t" in first or ";" in first) and all(ch.isprintable() or ch in "\r\n\t" for ch in text)
+        return False
+    lines = text.splitlines()
+    first = lines[0] if lines else ""
+    control = any(unicodedata.category(ch) == "Cc" and ch not in "\r\n\t" for ch in text)
+    return ("," in first or "\t" in first or ";" in first) and not control
 
 
-def upload_dir(config: Any) -> Path:
-    return Path(config["UPLOAD_DIR"])
+def human_size(size: int) -> str:
+    return f"{size / 2**20:g} MB" if size >= 2**20 else f"{max(1, size // 1024)} KB"
 
 
 def store(session: Session, stream: IO[bytes], *, name: str | None, kind: DocumentKind, folder: Path, max_bytes: int) -> StoredFile:
@@ -115,7 +115,7 @@ def store(session: Session, stream: IO[bytes], *, name: str | None, kind: Docume
                 size += len(chunk)
                 if size > max_bytes:
                     raise ServiceError(
-                        _l("The file is larger than %(megabytes)d MB. Make it smaller or split it.", megabytes=max_bytes // 2**20),
+                        _l("The file is larger than %(size)s. Make it smaller or split it.", size=human_size(max_bytes)),
                         field="file", status=413,
                     )
                 digest.update(chunk)
@@ -126,7 +126,9 @@ def store(session: Session, stream: IO[bytes], *, name: str | None, kind: Docume
     except BaseException:
         target.unlink(missing_ok=True)
         raise
-    session.info.setdefault(NEW_FILES, []).append(target)
+    # Remember which (sub)transaction wrote the file, so that rolling back a savepoint removes only its own.
+    writer = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(NEW_FILES, []).append((target, writer))
     return StoredFile(storage_name, content_type, size, digest.hexdigest(), clean_name(name, content_type))
 
 
@@ -137,11 +139,27 @@ def path_of(folder: Path, storage_name: str) -> Path:
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _remove_files_of_rolled_back_uploads(session: Session, _previous: Any) -> None:
-    for path in session.info.pop(NEW_FILES, []):
-        Path(path).unlink(missing_ok=True)
+def _remove_files_of_rolled_back_uploads(session: Session, rolled_back: Any) -> None:
+    """Delete the files written inside the transaction (or savepoint) just rolled back, and nothing else."""
+    kept = []
+    for path, writer in session.info.get(NEW_FILES, []):
+        if _within(writer, rolled_back):
+            Path(path).unlink(missing_ok=True)
+        else:
+            kept.append((path, writer))
+    session.info[NEW_FILES] = kept
+
+
+def _within(transaction: Any, ancestor: Any) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 @event.listens_for(Session, "after_commit")
 def _keep_files_of_committed_uploads(session: Session) -> None:
-    session.info.pop(NEW_FILES, None)
+    # Releasing a savepoint also fires after_commit; the files stay at risk until the outer transaction commits.
+    if not session.in_nested_transaction():
+        session.info.pop(NEW_FILES, None)
