@@ -25,6 +25,12 @@ class Mail:
     body: str
 
 
+def masked(address: str) -> str:
+    """``w***@example.com``: enough to tell messages apart in a log, not enough to identify the person."""
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
 def send_all(messages: list[Mail]) -> None:
     if not messages:
         return
@@ -33,8 +39,8 @@ def send_all(messages: list[Mail]) -> None:
         _send_smtp(messages)
     else:
         for message in messages:
-            # Only the envelope: the body stays out of logs.
-            log.info("mail not sent (log backend): to=%s subject=%s", message.to, message.subject)
+            # Only the subject (an application reference) and a masked address: no personal data in logs.
+            log.info("mail not sent (log backend): to=%s subject=%s", masked(message.to), message.subject)
 
 
 def _send_smtp(messages: list[Mail]) -> None:
@@ -54,4 +60,4 @@ def _send_smtp(messages: list[Mail]) -> None:
                 smtp.send_message(email)
             except smtplib.SMTPException:
                 # The change is committed and the in-app notification exists; a lost e-mail is logged, not fatal.
-                log.exception("mail to %s failed", message.to)
+                log.exception("mail to %s failed", masked(message.to))

@@ -1,0 +1,38 @@
+"""E-mail leaves only after the commit, and the development backend logs no personal data."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from registry.applications.models import Application, ApplicationStatus
+from tests.conftest import csrf_token, login_as
+
+
+def test_a_committed_action_logs_its_mail_without_the_address(client, session, caplog):
+    application = session.scalar(select(Application).where(Application.status == ApplicationStatus.RECOMMENDED))
+    login_as(client, "decision_maker")
+    url = f"/applications/{application.id}"
+    token = csrf_token(client, url)
+    with caplog.at_level(logging.INFO, logger="registry.mail"):
+        response = client.post(f"{url}/decide", data={"decision-outcome": "refuse", "decision-reason": "x", "csrf_token": token})
+    assert response.status_code == 302
+    lines = [r.getMessage() for r in caplog.records if r.name == "registry.mail"]
+    assert lines and all(application.reference in line for line in lines)
+    assert not any("applicant@example.com" in line for line in lines)
+    assert any("a***@example.com" in line for line in lines)
+
+
+def test_mail_queued_by_a_change_that_rolls_back_is_never_sent(engine):
+    from sqlalchemy.orm import Session
+
+    from registry.accounts.models import User
+    from registry.notifications.services import notify, take_outbox
+
+    with Session(engine) as own:
+        user = own.scalar(select(User).where(User.email == "applicant@example.com"))
+        notify(own, [user], "application:submit", application_id=None, params={"reference": "APP-000001"})
+        assert own.info.get("registry.mail_outbox")
+        own.rollback()
+        assert take_outbox(own) == []
