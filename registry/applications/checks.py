@@ -19,11 +19,9 @@ from registry.applications.models import (
     Application,
     Assignment,
     ChecklistItem,
-    Declaration,
     DocumentKind,
     Finding,
     Opinion,
-    Severity,
     Statement,
 )
 from registry.database import utcnow
@@ -241,15 +239,3 @@ def recompute(application: Application) -> Recomputation:
 
 def _round(value: Decimal | None) -> Decimal | None:
     return None if value is None else value.quantize(Decimal("0.01"))
-
-
-def open_declarations(assignments: list[Assignment]) -> list[Assignment]:
-    return [a for a in assignments if a.declaration is None]
-
-
-def conflicted(assignments: list[Assignment]) -> list[Assignment]:
-    return [a for a in assignments if a.declaration is Declaration.CONFLICT]
-
-
-def severity_counts(findings: list[Finding]) -> dict[Severity, int]:
-    return {severity: sum(1 for f in findings if f.severity is severity) for severity in Severity}

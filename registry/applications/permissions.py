@@ -15,12 +15,6 @@ def _assignment(user: User, application: Application, assignments: list[Assignme
     return next((a for a in assignments if a.verifier_id == user.id and a.application_id == application.id), None)
 
 
-def is_body_staff(user: User, application: Application) -> bool:
-    return user.organisation_id == application.body_id and user.role in (
-        Role.BODY_ADMIN, Role.VERIFIER, Role.DECISION_MAKER
-    )
-
-
 def is_holder(user: User, application: Application) -> bool:
     return user.role is Role.APPLICANT and user.organisation_id == application.applicant_id
 

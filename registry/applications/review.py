@@ -82,7 +82,7 @@ def assign_verifiers(session: Session, actor: Actor, application: Application, v
     for person in people:
         if person is None or person.organisation_id != application.body_id or person.role not in EVALUATOR_ROLES:
             raise ServiceError(_l("Choose verifiers of your own body."), field="verifier_ids")
-        if person.organisation_id == application.applicant_id or person.id not in eligible:
+        if person.id not in eligible:
             raise ServiceError(
                 _l("%(name)s cannot be assigned: they are related to the applicant or already take part in this file.",
                    name=person.name),

@@ -141,6 +141,21 @@ TRANSITIONS: dict[Action, Transition] = {
 ALLOWED_PAIRS = frozenset((source, t.target) for t in TRANSITIONS.values() for source in t.sources)
 
 
+# The capacities each role can hold in a file (a decision maker may also be assigned to verify one).
+ROLE_CAPACITIES: dict[Role, frozenset[Who]] = {
+    Role.APPLICANT: frozenset({Who.APPLICANT}),
+    Role.BODY_ADMIN: frozenset({Who.BODY_ADMIN}),
+    Role.VERIFIER: frozenset({Who.VERIFIER}),
+    Role.DECISION_MAKER: frozenset({Who.VERIFIER, Who.DECIDER, Who.APPEAL_DECIDER}),
+}
+
+
+def statuses_to_act(role: Role) -> tuple[S, ...]:
+    """The statuses in which someone of this role might have something to do, read off the table."""
+    capacities = ROLE_CAPACITIES.get(role, frozenset())
+    return tuple(sorted({s for t in TRANSITIONS.values() if t.who in capacities for s in t.sources}))
+
+
 def assignments_of(session: Session, application: Application) -> list[Assignment]:
     return list(session.scalars(select(Assignment).where(Assignment.application_id == application.id)))
 

@@ -7,9 +7,9 @@ from flask_login import current_user
 
 from registry.accounts import services as accounts
 from registry.accounts.models import Role, User
-from registry.applications.models import Application, ApplicationStatus
+from registry.applications.models import Application
 from registry.applications.services import list_applications
-from registry.applications.workflow import assignments_of, available_actions
+from registry.applications.workflow import assignments_of, available_actions, statuses_to_act
 from registry.audit.services import list_events
 from registry.database import db
 from registry.labels.services import list_labels
@@ -44,10 +44,11 @@ def index():
 
 
 def _waiting_for(user: User) -> list[Application]:
-    """The files in which this person can act now (a verifier's unsigned declaration counts)."""
-    open_statuses = tuple(s for s in ApplicationStatus if not s.is_final)
+    """The files in which this person can act now (a verifier's unsigned declaration counts). The database
+    narrows to the statuses the role acts in; the per-file check then asks the workflow itself."""
     waiting = []
-    for application in list_applications(db.session, user, statuses=open_statuses):
+    statuses = statuses_to_act(user.role)
+    for application in list_applications(db.session, user, statuses=statuses) if statuses else []:
         if available_actions(db.session, user, application) or any(
             a.verifier_id == user.id and a.declaration is None for a in assignments_of(db.session, application)
         ):

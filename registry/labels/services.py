@@ -98,15 +98,6 @@ def label_for_application(session: Session, application_id: int) -> Label | None
     return session.scalar(select(Label).where(Label.application_id == application_id))
 
 
-def can_view_label(user: User, label: Label) -> bool:
-    """Until the public pages exist: its holder, its body and regulators."""
-    if user.role is Role.REGULATOR:
-        return True
-    if user.role is Role.APPLICANT:
-        return user.organisation_id == label.holder_id
-    return user.role in (Role.BODY_ADMIN, Role.VERIFIER, Role.DECISION_MAKER) and user.organisation_id == label.body_id
-
-
 def list_labels(session: Session, user: User) -> list[Label]:
     query = select(Label).order_by(Label.id.desc())
     if user.role is Role.APPLICANT:

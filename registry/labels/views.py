@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from registry.database import db
 from registry.labels.models import Label
-from registry.labels.services import can_view_label, list_labels
+from registry.labels.permissions import can_view_label
+from registry.labels.services import list_labels
 from registry.permissions import Permission, requires
 
 bp = Blueprint("labels", __name__, url_prefix="/labels")

@@ -22,7 +22,7 @@ from registry.applications.forms import (
 )
 from registry.applications.documents import path_of
 from registry.applications.models import ApplicationStatus, Document, Finding
-from registry.applications.views.common import boundary_stages, bp, load, render_file
+from registry.applications.views.common import act, boundary_stages, bp, load, render_file
 from registry.database import db
 from registry.edge import current_actor
 from registry.forms import submit
@@ -120,10 +120,7 @@ def add_line(application_id: int):
         quantity_unit=form.quantity_unit.data or "", factor_value=form.factor_value.data,
         factor_unit=form.factor_unit.data, factor_source=form.factor_source.data or "", data_kind=form.data_kind.data,
     )
-    outcome = submit(form, lambda: services.add_line(db.session, current_actor(), application, data))
-    if outcome.done:
-        return redirect(url_for("applications.detail", application_id=application.id) + "#lines")
-    return render_file(application, outcome.status, failed="line_form", line_form=form)
+    return act(application, "line_form", form, lambda: services.add_line(db.session, current_actor(), application, data), anchor="#lines")
 
 
 @bp.route("/<int:application_id>/lines/<int:line_id>/delete", methods=["POST"])
@@ -131,10 +128,7 @@ def add_line(application_id: int):
 def remove_line(application_id: int, line_id: int):
     application = load(application_id, confidential=True)
     form = ActionForm()
-    outcome = submit(form, lambda: services.remove_line(db.session, current_actor(), application, line_id))
-    if outcome.done:
-        return redirect(url_for("applications.detail", application_id=application.id) + "#lines")
-    return render_file(application, outcome.status, failed="action_form", action_form=form)
+    return act(application, "action_form", form, lambda: services.remove_line(db.session, current_actor(), application, line_id), anchor="#lines")
 
 
 @bp.route("/<int:application_id>/documents", methods=["POST"])
@@ -151,10 +145,7 @@ def upload(application_id: int):
             max_bytes=int(current_app.config["UPLOAD_MAX_BYTES"]),
         )
 
-    outcome = submit(form, action)
-    if outcome.done:
-        return redirect(url_for("applications.detail", application_id=application.id) + "#documents")
-    return render_file(application, outcome.status, failed="document_form", document_form=form)
+    return act(application, "document_form", form, action, anchor="#documents")
 
 
 @bp.route("/<int:application_id>/documents/<int:document_id>")
@@ -182,10 +173,7 @@ def download(application_id: int, document_id: int):
 def submit_application(application_id: int):
     application = load(application_id, confidential=True)
     form = ActionForm()
-    outcome = submit(form, lambda: services.submit_application(db.session, current_actor(), application))
-    if outcome.done:
-        return redirect(url_for("applications.detail", application_id=application.id))
-    return render_file(application, outcome.status, failed="action_form", action_form=form)
+    return act(application, "action_form", form, lambda: services.submit_application(db.session, current_actor(), application))
 
 
 @bp.route("/<int:application_id>/withdraw", methods=["POST"])
@@ -193,10 +181,7 @@ def submit_application(application_id: int):
 def withdraw(application_id: int):
     application = load(application_id)
     form = OptionalReasonForm(prefix="withdraw")
-    outcome = submit(form, lambda: services.withdraw_application(db.session, current_actor(), application, reason=form.reason.data))
-    if outcome.done:
-        return redirect(url_for("applications.detail", application_id=application.id))
-    return render_file(application, outcome.status, failed="withdraw_form", withdraw_form=form)
+    return act(application, "withdraw_form", form, lambda: services.withdraw_application(db.session, current_actor(), application, reason=form.reason.data))
 
 
 @bp.route("/<int:application_id>/findings/<int:finding_id>/respond", methods=["POST"])
@@ -207,12 +192,11 @@ def respond(application_id: int, finding_id: int):
     if finding is None or finding.application_id != application.id or finding.round > application.findings_round:
         abort(404)
     form = ResponseForm(prefix="response")
-    outcome = submit(
-        form, lambda: services.respond_to_finding(db.session, current_actor(), application, finding, response=form.response.data)
+    return act(
+        application, "response_form", form,
+        lambda: services.respond_to_finding(db.session, current_actor(), application, finding, response=form.response.data),
+        failed=f"response_{finding.id}", anchor="#findings",
     )
-    if outcome.done:
-        return redirect(url_for("applications.detail", application_id=application.id) + "#findings")
-    return render_file(application, outcome.status, failed=f"response_{finding.id}", response_form=form)
 
 
 @bp.route("/<int:application_id>/answer-findings", methods=["POST"])
@@ -220,10 +204,7 @@ def respond(application_id: int, finding_id: int):
 def answer_findings(application_id: int):
     application = load(application_id, confidential=True)
     form = ActionForm()
-    outcome = submit(form, lambda: services.answer_findings(db.session, current_actor(), application))
-    if outcome.done:
-        return redirect(url_for("applications.detail", application_id=application.id))
-    return render_file(application, outcome.status, failed="action_form", action_form=form)
+    return act(application, "action_form", form, lambda: services.answer_findings(db.session, current_actor(), application))
 
 
 @bp.route("/<int:application_id>/appeal", methods=["POST"])
@@ -231,9 +212,6 @@ def answer_findings(application_id: int):
 def appeal(application_id: int):
     application = load(application_id)
     form = AppealForm(prefix="appeal")
-    outcome = submit(form, lambda: services.appeal_refusal(db.session, current_actor(), application, grounds=form.reason.data))
-    if outcome.done:
-        return redirect(url_for("applications.detail", application_id=application.id))
-    return render_file(application, outcome.status, failed="appeal_form", appeal_form=form)
+    return act(application, "appeal_form", form, lambda: services.appeal_refusal(db.session, current_actor(), application, grounds=form.reason.data))
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from registry.applications import decisions, review
 from registry.applications.forms import AcceptForm, AssignForm, DecisionForm, ReasonForm, RelationForm
 from registry.applications.models import ApplicationStatus, Outcome, RELATION_LABELS
-from registry.applications.views.common import bp, load, render_file
+from registry.applications.views.common import act, bp, load, render_file
 from registry.database import db
 from registry.edge import current_actor
 from registry.forms import submit
@@ -48,10 +48,7 @@ def reject(application_id: int):
 def _reasoned(application_id: int, service):  # type: ignore[no-untyped-def]
     application = load(application_id)
     form = ReasonForm()
-    outcome = submit(form, lambda: service(db.session, current_actor(), application, reason=form.reason.data))
-    if outcome.done:
-        return redirect(url_for("applications.detail", application_id=application.id))
-    return render_file(application, outcome.status, failed="reason_form", reason_form=form)
+    return act(application, "reason_form", form, lambda: service(db.session, current_actor(), application, reason=form.reason.data))
 
 
 @bp.route("/<int:application_id>/assign", methods=["GET", "POST"])
@@ -73,13 +70,10 @@ def decide(application_id: int):
     application = load(application_id)
     form = DecisionForm(prefix="decision")
     on_appeal = application.status is ApplicationStatus.APPEALED
-    outcome = submit(form, lambda: decisions.decide_application(
+    return act(application, "decision_form", form, lambda: decisions.decide_application(
         db.session, current_actor(), application, outcome=Outcome(form.outcome.data), reasons=form.reason.data,
         on_appeal=on_appeal,
     ))
-    if outcome.done:
-        return redirect(url_for("applications.detail", application_id=application.id))
-    return render_file(application, outcome.status, failed="decision_form", decision_form=form)
 
 
 @bp.route("/relations", methods=["GET", "POST"])

@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from registry.applications import checks, evaluation, forms
-from registry.applications.models import Application, Decision, Recommendation, Statement
-from registry.applications.permissions import can_view_application, can_view_confidential
-from registry.applications.workflow import Action, Who, assignments_of, available_actions, may_act
+from registry.applications.models import (
+    Application,
+    Decision,
+    Recommendation,
+    Statement,
+)
+from registry.applications.permissions import (
+    can_view_application,
+    can_view_confidential,
+)
+from registry.applications.services import EDITABLE
+from registry.applications.workflow import (
+    Action,
+    Who,
+    assignments_of,
+    available_actions,
+    may_act,
+)
 from registry.database import db
+from registry.forms import submit
 from registry.labels.services import label_for_application
 from registry.schemes.labels import STAGE_LABELS
 
@@ -64,6 +81,18 @@ def default_forms(application: Application) -> dict[str, FlaskForm]:
     }
 
 
+def act(
+    application: Application, form_name: str, form: FlaskForm, action: Callable[[], Any], *,
+    failed: str | None = None, anchor: str = "",
+) -> Any:
+    """What every form on the file page does: one service call through ``registry.forms.submit``; on success
+    back to the file (at ``anchor``), otherwise the file page again with this form's input and the reason."""
+    outcome = submit(form, action)
+    if outcome.done:
+        return redirect(url_for("applications.detail", application_id=application.id) + anchor)
+    return render_file(application, outcome.status, failed=failed or form_name, **{form_name: form})
+
+
 def render_file(application: Application, status: int = 200, *, failed: str | None = None, **overrides: Any) -> Any:
     """The application's page, with every form this person can use; a form that failed keeps its input."""
     session = db.session
@@ -92,7 +121,7 @@ def render_file(application: Application, status: int = 200, *, failed: str | No
         "is_verifier": is_verifier,
         "actions": available_actions(session, current_user, application),
         "Action": Action,
-        "problems": checks.completeness_problems(application) if application.status.value in ("draft", "returned") else [],
+        "problems": checks.completeness_problems(application) if application.status in EDITABLE else [],
         "recomputation": checks.recompute(application) if confidential else None,
         "findings": findings,
         "checklist": evaluation.checklist(session, application) if confidential else [],

@@ -3,7 +3,7 @@ findings in rounds, statement, recommendation) on the file page."""
 
 from __future__ import annotations
 
-from flask import abort, redirect, url_for
+from flask import abort
 
 from registry.applications import evaluation, review
 from registry.applications.forms import (
@@ -16,15 +16,10 @@ from registry.applications.forms import (
     StatementForm,
 )
 from registry.applications.models import Finding
-from registry.applications.views.common import bp, load, render_file
+from registry.applications.views.common import act, bp, load
 from registry.database import db
 from registry.edge import current_actor
-from registry.forms import submit
 from registry.permissions import Permission, requires
-
-
-def _back(application_id: int, anchor: str = ""):  # type: ignore[no-untyped-def]
-    return redirect(url_for("applications.detail", application_id=application_id) + anchor)
 
 
 @bp.route("/<int:application_id>/declaration", methods=["POST"])
@@ -32,12 +27,9 @@ def _back(application_id: int, anchor: str = ""):  # type: ignore[no-untyped-def
 def declare(application_id: int):
     application = load(application_id)
     form = DeclarationForm(prefix="declaration")
-    outcome = submit(form, lambda: review.declare_interest(
+    return act(application, "declaration_form", form, lambda: review.declare_interest(
         db.session, current_actor(), application, conflict=form.conflict.data == "yes", details=form.details.data
     ))
-    if outcome.done:
-        return _back(application.id)
-    return render_file(application, outcome.status, failed="declaration_form", declaration_form=form)
 
 
 @bp.route("/<int:application_id>/start", methods=["POST"])
@@ -45,10 +37,7 @@ def declare(application_id: int):
 def start(application_id: int):
     application = load(application_id, confidential=True)
     form = ActionForm()
-    outcome = submit(form, lambda: evaluation.start_evaluation(db.session, current_actor(), application))
-    if outcome.done:
-        return _back(application.id, "#evaluation")
-    return render_file(application, outcome.status, failed="action_form", action_form=form)
+    return act(application, "action_form", form, lambda: evaluation.start_evaluation(db.session, current_actor(), application), anchor="#evaluation")
 
 
 @bp.route("/<int:application_id>/checklist/<mode>", methods=["POST"])
@@ -56,13 +45,10 @@ def start(application_id: int):
 def complete_item(application_id: int, mode: str):
     application = load(application_id, confidential=True)
     form = ChecklistForm(prefix="checklist")
-    outcome = submit(form, lambda: evaluation.complete_checklist_item(
+    return act(application, "checklist_form", form, lambda: evaluation.complete_checklist_item(
         db.session, current_actor(), application, mode, notes=form.notes.data, site_date=form.site_date.data,
         site_place=form.site_place.data,
-    ))
-    if outcome.done:
-        return _back(application.id, "#evaluation")
-    return render_file(application, outcome.status, failed=f"checklist_{mode}", checklist_form=form)
+    ), failed=f"checklist_{mode}", anchor="#evaluation")
 
 
 @bp.route("/<int:application_id>/findings", methods=["POST"])
@@ -70,12 +56,9 @@ def complete_item(application_id: int, mode: str):
 def raise_finding(application_id: int):
     application = load(application_id, confidential=True)
     form = FindingForm(prefix="finding")
-    outcome = submit(form, lambda: evaluation.raise_finding(
+    return act(application, "finding_form", form, lambda: evaluation.raise_finding(
         db.session, current_actor(), application, severity=form.severity.data, description=form.description.data
-    ))
-    if outcome.done:
-        return _back(application.id, "#findings")
-    return render_file(application, outcome.status, failed="finding_form", finding_form=form)
+    ), anchor="#findings")
 
 
 def _finding(application_id: int, finding_id: int):  # type: ignore[no-untyped-def]
@@ -91,10 +74,7 @@ def _finding(application_id: int, finding_id: int):  # type: ignore[no-untyped-d
 def delete_finding(application_id: int, finding_id: int):
     application, finding = _finding(application_id, finding_id)
     form = ActionForm()
-    outcome = submit(form, lambda: evaluation.delete_unsent_finding(db.session, current_actor(), application, finding))
-    if outcome.done:
-        return _back(application.id, "#findings")
-    return render_file(application, outcome.status, failed="action_form", action_form=form)
+    return act(application, "action_form", form, lambda: evaluation.delete_unsent_finding(db.session, current_actor(), application, finding), anchor="#findings")
 
 
 @bp.route("/<int:application_id>/findings/<int:finding_id>/close", methods=["POST"])
@@ -102,10 +82,7 @@ def delete_finding(application_id: int, finding_id: int):
 def close_finding(application_id: int, finding_id: int):
     application, finding = _finding(application_id, finding_id)
     form = CloseFindingForm(prefix="close")
-    outcome = submit(form, lambda: evaluation.close_finding(db.session, current_actor(), application, finding, note=form.note.data))
-    if outcome.done:
-        return _back(application.id, "#findings")
-    return render_file(application, outcome.status, failed=f"close_{finding.id}", close_form=form)
+    return act(application, "close_form", form, lambda: evaluation.close_finding(db.session, current_actor(), application, finding, note=form.note.data), failed=f"close_{finding.id}", anchor="#findings")
 
 
 @bp.route("/<int:application_id>/issue-findings", methods=["POST"])
@@ -113,10 +90,7 @@ def close_finding(application_id: int, finding_id: int):
 def issue_findings(application_id: int):
     application = load(application_id, confidential=True)
     form = ActionForm()
-    outcome = submit(form, lambda: evaluation.issue_findings(db.session, current_actor(), application))
-    if outcome.done:
-        return _back(application.id, "#findings")
-    return render_file(application, outcome.status, failed="action_form", action_form=form)
+    return act(application, "action_form", form, lambda: evaluation.issue_findings(db.session, current_actor(), application), anchor="#findings")
 
 
 @bp.route("/<int:application_id>/statement", methods=["POST"])
@@ -124,13 +98,10 @@ def issue_findings(application_id: int):
 def statement(application_id: int):
     application = load(application_id, confidential=True)
     form = StatementForm(prefix="statement")
-    outcome = submit(form, lambda: evaluation.sign_statement(
+    return act(application, "statement_form", form, lambda: evaluation.sign_statement(
         db.session, current_actor(), application, assurance=form.assurance.data, opinion=form.opinion.data,
         materiality_percent=form.materiality_percent.data, summary=form.summary.data,
-    ))
-    if outcome.done:
-        return _back(application.id, "#statement")
-    return render_file(application, outcome.status, failed="statement_form", statement_form=form)
+    ), anchor="#statement")
 
 
 @bp.route("/<int:application_id>/recommend", methods=["POST"])
@@ -138,9 +109,6 @@ def statement(application_id: int):
 def recommend(application_id: int):
     application = load(application_id, confidential=True)
     form = RecommendForm(prefix="recommend")
-    outcome = submit(form, lambda: evaluation.recommend(
+    return act(application, "recommend_form", form, lambda: evaluation.recommend(
         db.session, current_actor(), application, outcome=form.outcome.data, reasons=form.reason.data
     ))
-    if outcome.done:
-        return _back(application.id)
-    return render_file(application, outcome.status, failed="recommend_form", recommend_form=form)
