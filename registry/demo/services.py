@@ -81,15 +81,15 @@ USERS = [
 
 # (organisation key, category, name zh, name en, model, trademark, factory, GTIN body or None)
 PRODUCTS = [
-    ("battery", "lithium-battery", "储能用磷酸铁锂电池模组", "LFP energy-storage battery module", "LN-ESS-280Ah-51.2V",
+    ("battery", "li-battery", "储能用磷酸铁锂电池模组", "LFP energy-storage battery module", "LN-ESS-280Ah-51.2V",
      "鲁能示范", "山东省济南市示范工业园 1 号厂房", "200000000001"),
-    ("battery", "lithium-battery", "电动自行车用锂离子电池组", "Lithium-ion battery pack for e-bikes", "LN-EB-48V20Ah",
+    ("battery", "li-battery", "电动自行车用锂离子电池组", "Lithium-ion battery pack for e-bikes", "LN-EB-48V20Ah",
      "鲁能示范", "山东省济南市示范工业园 2 号厂房", None),
-    ("battery", "lithium-battery", "户用储能电池包", "Home energy-storage battery pack", "LN-HS-10kWh",
+    ("battery", "li-battery", "户用储能电池包", "Home energy-storage battery pack", "LN-HS-10kWh",
      "鲁能示范", "山东省济南市示范工业园 1 号厂房", "200000000003"),
-    ("battery", "lithium-battery", "通信基站用磷酸铁锂电池", "LFP battery for telecom base stations", "LN-TC-48V100Ah",
+    ("battery", "li-battery", "通信基站用磷酸铁锂电池", "LFP battery for telecom base stations", "LN-TC-48V100Ah",
      "鲁能示范", "山东省济南市示范工业园 2 号厂房", "200000000004"),
-    ("battery", "lithium-battery", "电动工具锂电池包", "Power-tool lithium battery pack", "LN-PT-18V4Ah",
+    ("battery", "li-battery", "电动工具锂电池包", "Power-tool lithium battery pack", "LN-PT-18V4Ah",
      "鲁能示范", "山东省济南市示范工业园 3 号厂房", None),
     ("pv", "pv-module", "单晶硅双面光伏组件", "Bifacial monocrystalline PV module", "SG-M72-580W",
      "蜀光示范", "四川省成都市示范光伏产业园", "200000000002"),

@@ -42,8 +42,8 @@ def line(stage: str, quantity: str, factor: str, unit: str = "kg", kind: str = "
 
 @pytest.fixture
 def definition(session) -> dict[str, Any]:
-    """The lithium-battery scheme: required raw materials and production, optional distribution, 5 % tolerance."""
-    version = services.current_scheme_version(session, "lithium-battery")
+    """The li-battery scheme: required raw materials and production, optional distribution, 5 % tolerance."""
+    version = services.current_scheme_version(session, "li-battery")
     assert version.definition["certification"]["verification_tolerance_percent"] == 5.0
     return version.definition
 

@@ -483,7 +483,7 @@ def test_submit_needs_the_inventory(session, team, fresh):
 
 
 def test_submit_needs_the_schemes_primary_share(session, team, fresh):
-    # The lithium-battery scheme asks for 0.4, i.e. 40 %.
+    # The li-battery scheme asks for 0.4, i.e. 40 %.
     set_footprint(session, team, fresh, "62.4", {0: "40.1", 1: "22.3"}, share="39.999999")
     assert submit_refusal(session, team, fresh).startswith("The scheme requires at least")
     set_footprint(session, team, fresh, "62.4", {0: "40.1", 1: "22.3"}, share="40")
@@ -906,7 +906,7 @@ def test_a_rolled_back_grant_gives_its_number_back(session, team, new_applicatio
 
 @pytest.fixture
 def grades(session: Session) -> dict[str, Any]:
-    version = services.current_scheme_version(session, "lithium-battery")
+    version = services.current_scheme_version(session, "li-battery")
     return version.definition
 
 

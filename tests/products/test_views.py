@@ -7,7 +7,7 @@ from tests.conftest import login_as, post_form
 
 
 def _product(**overrides: str) -> dict[str, str]:
-    data = {"category_code": "lithium-battery", "name_zh": "动力电池包", "name_en": "Traction battery pack",
+    data = {"category_code": "li-battery", "name_zh": "动力电池包", "name_en": "Traction battery pack",
             "model": "TB-100", "trademark": "", "factory": "济南", "gtin": ""}
     data.update(overrides)
     return data
