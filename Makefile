@@ -5,10 +5,14 @@ PORT ?= 5000
 FLASK := $(VENV)/bin/flask --app registry
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard registry/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test install setup translations extract-messages bench clean
+# Debian packages the registry uses outside Python: cairo and a CJK font render the printable label artwork
+# (PDF, PNG); zbar is the independent QR decoder the tests read the labels' QR codes with.
+SYSTEM_PACKAGES := libcairo2 fonts-noto-cjk libzbar0
+
+.PHONY: run test install system-deps setup translations extract-messages bench clean
 
 ## run: install, migrate, sync schemes, load the demo data and serve on http://127.0.0.1:$(PORT)
-run: install
+run: install system-deps
 	$(FLASK) setup
 	@$(FLASK) demo logins
 	@echo ""
@@ -16,10 +20,23 @@ run: install
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 ## test: the whole suite (set REGISTRY_TEST_DATABASE_URL to run it on PostgreSQL)
-test: install
+test: install system-deps
 	$(VENV)/bin/python -m pytest
 
 install: $(VENV)/.installed $(CATALOGUES)
+
+## system-deps: install the Debian packages above when missing (as root with apt), or say how to
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian packages:$$missing"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing >/dev/null \
+		|| { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing >/dev/null; }; \
+	else \
+		echo "Missing system packages:$$missing. Install them (Debian/Ubuntu: sudo apt-get install$$missing);"; \
+		echo "until then label artwork renders without Chinese glyphs and the QR-decoding tests are skipped."; \
+	fi
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,3 +58,7 @@ extract-messages: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) *.egg-info
+
+## bench: the benches in bench/ (each prints its figures against a baseline measured in the same run)
+bench: install system-deps
+	$(VENV)/bin/python bench/signed_labels.py

@@ -23,6 +23,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from registry import config
 
     config.load_config(app, test_config)
+    if app.config["KEY_ENCRYPTION_KEY"]:
+        from registry.keys.crypto import install_kek
+
+        install_kek(app.config["KEY_ENCRYPTION_KEY"])
 
     from registry import cli, errors, security, web
     from registry.database import db

@@ -69,6 +69,22 @@ def ensure_secret_key(app: Flask) -> bool:
     return True
 
 
+def ensure_kek(app: Flask) -> bool:
+    """Generate instance/key_encryption_key once (0600); True when one was made."""
+    from registry.keys.crypto import install_kek, new_kek
+
+    if app.config.get("KEY_ENCRYPTION_KEY"):
+        return False
+    path = Path(app.instance_path) / "key_encryption_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(new_kek() + "\n")
+    app.config["KEY_ENCRYPTION_KEY"] = path.read_text(encoding="ascii").strip()
+    install_kek(app.config["KEY_ENCRYPTION_KEY"])
+    return True
+
+
 @click.command("setup")
 @click.option("--demo/--no-demo", default=None, help="Load the demo data set (default: in demo mode).")
 def setup_command(demo: bool | None) -> None:
@@ -81,9 +97,16 @@ def setup_command(demo: bool | None) -> None:
     app = current_app._get_current_object()
     if ensure_secret_key(app):
         click.echo(f"Generated a secret key in {app.instance_path}/secret_key.")
+    if ensure_kek(app):
+        click.echo(f"Generated a key-encryption key in {app.instance_path}/key_encryption_key (back it up apart from the database).")
     _ensure_sqlite_directory(_url())
     migrate.upgrade(_url())
     click.echo("Database migrated.")
+    from registry.keys.services import root_key
+
+    root = root_key(db.session)
+    db.session.commit()
+    click.echo(f"Registry root key: {root.kid} (pin it in offline verifiers; see README).")
     report = sync_schemes(db.session, Actor.system(), Path(app.config["SCHEMES_DIR"]))
     if not report.ok:
         db.session.rollback()
@@ -108,9 +131,13 @@ def setup_command(demo: bool | None) -> None:
 
 def init_app(app: Flask) -> None:
     from registry.demo.cli import group as demo_group
+    from registry.keys.cli import group as keys_group
+    from registry.labels.cli import group as labels_group
     from registry.schemes.cli import group as schemes_group
 
     app.cli.add_command(db_group)
     app.cli.add_command(schemes_group)
     app.cli.add_command(demo_group)
+    app.cli.add_command(keys_group)
+    app.cli.add_command(labels_group)
     app.cli.add_command(setup_command)

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask
 
 SECRET_KEY_FILE = "secret_key"
+KEK_FILE = "key_encryption_key"
 SQLITE_FILE = "registry.sqlite3"
 
 
@@ -60,6 +61,10 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "MAIL_BACKEND": "log",
         "MAIL_FROM": "registry@localhost",
         "SCHEMES_DIR": str(Path(instance_path).parent / "schemes"),
+        # The key-encryption key that seals the label-signing private keys (32 bytes, base64url). Set it here,
+        # in REGISTRY_KEY_ENCRYPTION_KEY, or let `flask setup` write instance/key_encryption_key. Back it up
+        # apart from the database: without it the stored keys cannot sign.
+        "KEY_ENCRYPTION_KEY": None,
         # Number of reverse proxies in front of the app whose X-Forwarded-For may be trusted.
         "PROXY_COUNT": 0,
     }
@@ -73,6 +78,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_prefixed_env(prefix="REGISTRY")
         _read_secret_key_file(app)
+        _read_kek_file(app)
     _finish(app)
 
 
@@ -82,6 +88,14 @@ def _read_secret_key_file(app: Flask) -> None:
     path = Path(app.instance_path) / SECRET_KEY_FILE
     if path.is_file():
         app.config["SECRET_KEY"] = path.read_text(encoding="ascii").strip()
+
+
+def _read_kek_file(app: Flask) -> None:
+    if app.config.get("KEY_ENCRYPTION_KEY"):
+        return
+    path = Path(app.instance_path) / KEK_FILE
+    if path.is_file():
+        app.config["KEY_ENCRYPTION_KEY"] = path.read_text(encoding="ascii").strip()
 
 
 def _finish(app: Flask) -> None:
@@ -106,6 +120,19 @@ def _finish(app: Flask) -> None:
                 "Production mode needs a database: set REGISTRY_DATABASE_URL, e.g. "
                 "postgresql+psycopg://registry@db.example/registry."
             )
+    if config.get("KEY_ENCRYPTION_KEY"):
+        from registry.keys.crypto import KeyEncryptionKeyError, parse_kek
+
+        try:
+            parse_kek(config["KEY_ENCRYPTION_KEY"])
+        except KeyEncryptionKeyError as error:
+            raise ConfigurationError(f"KEY_ENCRYPTION_KEY: {error}") from None
+    elif production:
+        raise ConfigurationError(
+            "Production mode needs a key-encryption key for the label-signing keys: set REGISTRY_KEY_ENCRYPTION_KEY "
+            "or KEY_ENCRYPTION_KEY in instance/config.py, or write it to instance/key_encryption_key (32 random bytes, "
+            "base64url; keep a backup apart from the database)."
+        )
     if not config.get("DATABASE_URL"):
         config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, SQLITE_FILE)
     config["SESSION_COOKIE_SECURE"] = bool(config["SESSION_COOKIE_SECURE"])
@@ -117,3 +144,12 @@ def _finish(app: Flask) -> None:
         raise ConfigurationError(f"REGISTRY_MAIL_BACKEND must be 'log' or 'smtp', not {config['MAIL_BACKEND']!r}.")
     if config["MAIL_BACKEND"] == "smtp" and not config.get("MAIL_SERVER"):
         raise ConfigurationError("The smtp mail backend needs REGISTRY_MAIL_SERVER (and usually MAIL_USERNAME, MAIL_PASSWORD).")
+
+
+def public_host() -> str:
+    """The configured PUBLIC_HOST (the default outside an application context, e.g. in scripts)."""
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return str(current_app.config["PUBLIC_HOST"])
+    return str(default_config("instance")["PUBLIC_HOST"])

@@ -20,9 +20,14 @@ from registry import PROJECT_ROOT, create_app, migrate
 from registry.audit.services import Actor
 from registry.database import db, make_engine
 from registry.demo.services import DEMO_PASSWORD, load_demo_data
+from registry.keys.crypto import install_kek, new_kek
 from registry.schemes.services import sync_schemes
 
 SCHEMES_DIR = PROJECT_ROOT / "schemes"
+# A fresh key-encryption key for each test run, never written down (the demo data's labels are signed while
+# the database is built, before any app exists).
+TEST_KEK = new_kek()
+install_kek(TEST_KEK)
 
 
 def _postgres_database(base_url: str) -> Iterator[str]:
@@ -74,6 +79,7 @@ def make_test_app(database_url: str, upload_dir: Path | None = None, **overrides
         "DATABASE_URL": database_url,
         "SERVER_NAME": "registry.test",
         "SCHEMES_DIR": str(SCHEMES_DIR),
+        "KEY_ENCRYPTION_KEY": TEST_KEK,
     }
     if upload_dir is not None:
         config["UPLOAD_DIR"] = str(upload_dir)
@@ -175,3 +181,14 @@ def login_as(client: FlaskClient, role: str) -> FlaskClient:
     sign_in(client, DEMO_ROLE_LOGINS[role])
     return client
 
+
+
+def require_zbar():  # type: ignore[no-untyped-def]
+    """pyzbar's ``decode``, or a skip that says how to install zbar (a failure in CI, which installs it)."""
+    try:
+        from pyzbar.pyzbar import decode
+    except (ImportError, OSError) as error:
+        if os.environ.get("REGISTRY_STRICT_SYSTEM_DEPS"):
+            raise
+        pytest.skip(f"zbar is not installed ({error}); run `make system-deps` (Debian package libzbar0)")
+    return decode

@@ -6,8 +6,9 @@ import pytest
 
 from registry import create_app
 from registry.cli import ensure_secret_key
+from registry import config
 from registry.config import ConfigurationError
-from tests.conftest import make_test_app
+from tests.conftest import TEST_KEK, make_test_app
 
 
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
@@ -31,10 +32,28 @@ def test_production_switches_demo_mode_off_and_refuses_it(monkeypatch):
     monkeypatch.setenv("REGISTRY_ENV", "production")
     monkeypatch.setenv("REGISTRY_SECRET_KEY", "x" * 64)
     monkeypatch.setenv("REGISTRY_DATABASE_URL", "postgresql+psycopg://registry@db.invalid/registry")
+    monkeypatch.setenv("REGISTRY_KEY_ENCRYPTION_KEY", TEST_KEK)
     assert create_app().config["DEMO_MODE"] is False
     monkeypatch.setenv("REGISTRY_DEMO_MODE", "true")
     with pytest.raises(ConfigurationError, match="Demo mode"):
         create_app()
+
+
+def test_production_refuses_to_start_without_a_key_encryption_key(monkeypatch):
+    monkeypatch.setenv("REGISTRY_ENV", "production")
+    monkeypatch.setenv("REGISTRY_SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("REGISTRY_DATABASE_URL", "postgresql+psycopg://registry@db.invalid/registry")
+    monkeypatch.setattr(config, "KEK_FILE", "no-such-kek-file")
+    with pytest.raises(ConfigurationError, match="key-encryption key"):
+        create_app()
+
+
+@pytest.mark.parametrize("bad", ["short", "x" * 43 + "!", "A" * 44])
+def test_a_malformed_key_encryption_key_is_refused_without_echoing_it(monkeypatch, bad):
+    monkeypatch.setenv("REGISTRY_KEY_ENCRYPTION_KEY", bad)
+    with pytest.raises(ConfigurationError, match="32 random bytes") as raised:
+        create_app({"DATABASE_URL": "sqlite://", "KEY_ENCRYPTION_KEY": bad})
+    assert bad not in str(raised.value)
 
 
 def test_environment_overrides_the_defaults(monkeypatch):

@@ -8,14 +8,16 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from sqlalchemy import CheckConstraint, Date, ForeignKey, ForeignKeyConstraint, Integer, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, ForeignKeyConstraint, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.applications.models import Application, ApplicationStatus
+from registry.keys.models import SigningKey
 from registry.database import Base, MicroDecimal, StrEnumType, UTCDateTime, enum_check
 from registry.organisations.models import Organisation
 from registry.products.models import Product
 from registry.schemes.models import SchemeVersion
+from registry.verifier.format import STATUS_LIST_SIZE, TOKEN_PREFIX
 
 
 class LabelStatus(enum.StrEnum):
@@ -53,6 +55,10 @@ class Label(Base):
         CheckConstraint("footprint > 0", name="footprint_positive"),
         CheckConstraint("sequence > 0 AND sequence <= 999999", name="sequence_six_digits"),
         CheckConstraint("length(public_id) >= 16", name="public_id_long_enough"),
+        # Each label holds one entry, the same index in its list's revocation and suspension bitstrings.
+        UniqueConstraint("status_list", "status_index"),
+        CheckConstraint(f"status_list >= 0 AND status_index >= 0 AND status_index < {STATUS_LIST_SIZE}", name="status_entry_in_range"),
+        CheckConstraint("length(token) > 100", name="token_present"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,6 +81,13 @@ class Label(Base):
     valid_from: Mapped[date] = mapped_column(Date())
     valid_until: Mapped[date] = mapped_column(Date())
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The URL path the token is bound to (its ``sub``): /01/{GTIN-14} or /l/{public_id}, fixed at issuance.
+    path: Mapped[str] = mapped_column(String(64))
+    # The signed L1 token (base64url COSE_Sign1), issued in the same transaction as the label.
+    token: Mapped[str] = mapped_column(String(600))
+    signing_key_id: Mapped[int] = mapped_column(ForeignKey("signing_keys.id"), index=True)
+    status_list: Mapped[int] = mapped_column(Integer)
+    status_index: Mapped[int] = mapped_column(Integer)
 
     application: Mapped[Application] = relationship(
         foreign_keys=[application_id], primaryjoin="Label.application_id == Application.id", viewonly=True, lazy="joined"
@@ -83,6 +96,11 @@ class Label(Base):
     holder: Mapped[Organisation] = relationship(foreign_keys=[holder_id], lazy="joined")
     body: Mapped[Organisation] = relationship(foreign_keys=[body_id], lazy="joined")
     scheme_version: Mapped[SchemeVersion] = relationship(lazy="joined")
+    signing_key: Mapped[SigningKey] = relationship(lazy="joined")
+
+    def qr_url(self, host: str) -> str:
+        """What the QR code encodes: the public URL with the token in its fragment (never sent to a server)."""
+        return f"https://{host}{self.path}#{TOKEN_PREFIX}{self.token}"
 
     def grade(self) -> dict[str, object]:
         return next(g for g in self.scheme_version.definition["grades"] if g["code"] == self.grade_code)
@@ -98,3 +116,14 @@ class CertificateCounter(Base):
     body_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_sequence: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatusListCounter(Base):
+    """The last status-list index used in each list; a label takes the next one in its issuing transaction, and
+    a list that is full (131,072 entries) is followed by the next list number."""
+
+    __tablename__ = "status_list_counters"
+    __table_args__ = (CheckConstraint(f"last_index >= -1 AND last_index < {STATUS_LIST_SIZE}", name="index_in_range"),)
+
+    list_number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_index: Mapped[int] = mapped_column(Integer, default=-1)

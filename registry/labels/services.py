@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import secrets
 from datetime import date
 from decimal import Decimal
@@ -16,9 +15,13 @@ from registry.accounts.models import Role, User
 from registry.applications.models import Application, ApplicationStatus
 from registry.audit.services import Actor, record_event
 from registry.database import utcnow
+from registry.config import public_host
+from registry.dates import add_months
+from registry.keys.services import signing_key_for
 from registry.labels.models import CertificateCounter, Label, LabelStatus
+from registry.labels.tokens import allocate_status_entry, sign_label
+from registry.verifier.format import LABEL_ID_BYTES, b64url
 
-PUBLIC_ID_BYTES = 16  # 128 random bits; the issue asks for at least 96
 
 
 def grade_for(definition: dict[str, Any], footprint: Decimal) -> str:
@@ -28,13 +31,6 @@ def grade_for(definition: dict[str, Any], footprint: Decimal) -> str:
         if bound is None or footprint <= Decimal(str(bound)):
             return str(grade["code"])
     raise ValueError("the scheme's last grade must be unbounded")
-
-
-def add_months(start: date, months: int) -> date:
-    """The same day ``months`` later, or the month's last day when it has no such day (31 Jan + 1 = 28/29 Feb)."""
-    index = start.month - 1 + months
-    year, month = start.year + index // 12, index % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 def next_certificate_sequence(session: Session, body_id: int, year: int) -> int:
@@ -58,8 +54,10 @@ def next_certificate_sequence(session: Session, body_id: int, year: int) -> int:
     return int(sequence)
 
 
-def issue_label(session: Session, actor: Actor, application: Application) -> Label:
-    """The label record for a granted application: number, grade from the scheme's bands, validity."""
+def issue_label(session: Session, actor: Actor, application: Application, host: str | None = None) -> Label:
+    """The label for a granted application: number, grade from the scheme's bands, validity, its status-list
+    entry and its signed token, all in the caller's transaction. ``host`` is the public host the QR code names
+    (default: the configured PUBLIC_HOST)."""
     if application.status is not ApplicationStatus.GRANTED:
         raise ValueError("labels are issued for granted applications only")
     assert application.declared_footprint is not None
@@ -67,8 +65,14 @@ def issue_label(session: Session, actor: Actor, application: Application) -> Lab
     today = now.date()
     definition = application.definition
     sequence = next_certificate_sequence(session, application.body_id, today.year)
+    status_list, status_index = allocate_status_entry(session)
+    public_id = b64url(secrets.token_bytes(LABEL_ID_BYTES))
+    gtin = application.product.gtin
     label = Label(
-        public_id=secrets.token_urlsafe(PUBLIC_ID_BYTES),
+        public_id=public_id,
+        path=f"/01/{gtin}" if gtin else f"/l/{public_id}",
+        status_list=status_list,
+        status_index=status_index,
         certificate_number=f"CFP-{application.body.body_code}-{today.year}-{sequence:06d}",
         sequence=sequence,
         application_id=application.id,
@@ -83,8 +87,11 @@ def issue_label(session: Session, actor: Actor, application: Application) -> Lab
         status=LabelStatus.VALID,
         valid_from=today,
         valid_until=add_months(today, int(definition["certification"]["validity_months"])),
-        issued_at=now,
+        issued_at=now.replace(microsecond=0),
     )
+    label.product, label.holder, label.body = application.product, application.applicant, application.body
+    label.scheme_version = application.scheme_version
+    sign_label(label, application, signing_key_for(session, actor, application.body), host or public_host())
     session.add(label)
     session.flush()
     record_event(

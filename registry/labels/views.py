@@ -1,30 +1,178 @@
-"""Labels for the people entitled to them until the public pages exist: holder, issuing body, regulators."""
+"""Labels: the list and record for the people entitled to them (holder, issuing body, regulators), and the
+public, signed side of every label: its QR code, artwork, online status, the status lists and the verifier API."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+import hashlib
+import json
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import select
 
-from registry.database import db
+from registry.database import db, utcnow
+from registry.edge import commit
+from registry.extensions import csrf, limiter
+from registry.keys.services import public_jwk, root_key, trust_list_document
+from registry.keys.views import published, published_json
+from registry.labels import qr
 from registry.labels.models import Label
 from registry.labels.permissions import can_view_label
 from registry.labels.services import list_labels
-from registry.permissions import Permission, requires
+from registry.labels.status import PURPOSES, STATUSES_SET, list_numbers, signed_credential
+from registry.permissions import Permission, public, requires
+from registry.verifier.core import StatusLists, TrustList, verify
+from registry.verifier.sources import status_list_number
 
-bp = Blueprint("labels", __name__, url_prefix="/labels")
+bp = Blueprint("labels", __name__)
+
+STATUS_MAX_AGE = 60  # anything that shows a status is cacheable for at most a minute
+IMMUTABLE_MAX_AGE = 365 * 24 * 3600
 
 
-@bp.route("/")
+@bp.route("/labels/")
 @requires(Permission.VIEW_LABELS)
 def index():
     return render_template("labels/index.html", labels=list_labels(db.session, current_user))
 
 
-@bp.route("/<public_id>")
+@bp.route("/labels/<public_id>")
 @requires(Permission.VIEW_LABELS)
 def detail(public_id: str):
     label = db.session.scalar(select(Label).where(Label.public_id == public_id))
     if label is None or not can_view_label(current_user, label):
         abort(404)
-    return render_template("labels/detail.html", label=label)
+    return render_template("labels/detail.html", label=label, qr_url=label.qr_url(current_app.config["PUBLIC_HOST"]))
+
+
+def _public_label(public_id: str) -> Label:
+    """Any label, whatever its status, is public; an unknown id is a 404."""
+    label = db.session.scalar(select(Label).where(Label.public_id == public_id))
+    if label is None:
+        abort(404)
+    return label
+
+
+def _immutable(label: Label, kind: str, content_type: str, render, download: str | None = None) -> Response:  # type: ignore[no-untyped-def]
+    """QR images and artwork never change for a label: a strong ETag from what they encode, checked before
+    anything is rendered, and an immutable cache header."""
+    from registry.labels import artwork
+
+    url = label.qr_url(current_app.config["PUBLIC_HOST"])
+    etag = hashlib.sha256(f"{kind}\n{url}\n{artwork.VERSION}".encode()).hexdigest()[:32]
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+        response.set_etag(etag)
+    else:
+        response = Response(render(url), content_type=content_type)
+        response.set_etag(etag)
+        if download:
+            response.headers["Content-Disposition"] = f'attachment; filename="{download}"'
+    return published(response, max_age=IMMUTABLE_MAX_AGE, immutable=True)
+
+
+@bp.route("/l/<public_id>/qr.svg")
+@public
+def qr_svg(public_id: str) -> Response:
+    return _immutable(_public_label(public_id), "qr.svg", "image/svg+xml", qr.render_svg)
+
+
+@bp.route("/l/<public_id>/qr.png")
+@public
+def qr_png(public_id: str) -> Response:
+    return _immutable(_public_label(public_id), "qr.png", "image/png", qr.render_png)
+
+
+ARTWORK_TYPES = {"svg": "image/svg+xml", "pdf": "application/pdf", "png": "image/png"}
+
+
+@bp.route("/l/<public_id>/label-<size>.<ext>")
+@public
+def label_artwork(public_id: str, size: str, ext: str) -> Response:
+    from registry.labels import artwork
+
+    if size not in artwork.SIZES or ext not in ARTWORK_TYPES:
+        abort(404)
+    label = _public_label(public_id)
+    render = {"svg": artwork.render_svg, "pdf": artwork.render_pdf, "png": artwork.render_png}[ext]
+    return _immutable(
+        label, f"label-{size}.{ext}", ARTWORK_TYPES[ext], lambda url: render(label, url, size),
+        download=f"{label.certificate_number}-{size}.{ext}",
+    )
+
+
+@bp.route("/l/<public_id>/status")
+@public
+def label_status(public_id: str) -> Response:
+    """The online status of one label (for verifiers that do not keep the status lists)."""
+    label = _public_label(public_id)
+    document = {
+        "label_id": label.public_id,
+        "certificate_number": label.certificate_number,
+        "status": label.status.value,
+        "revoked": label.status in STATUSES_SET["revocation"],
+        "suspended": label.status in STATUSES_SET["suspension"],
+        "valid_from": label.valid_from.isoformat(),
+        "valid_until": label.valid_until.isoformat(),
+        "status_list": label.status_list,
+        "status_index": label.status_index,
+        "checked_at": utcnow().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+    }
+    return published_json(document, max_age=STATUS_MAX_AGE)
+
+
+@bp.route("/status/<purpose>/<int:number>")
+@public
+def status_list(purpose: str, number: int) -> Response:
+    if purpose not in PURPOSES or number not in list_numbers(db.session):
+        abort(404)
+    document = signed_credential(db.session, purpose, number, current_app.config["PUBLIC_HOST"], utcnow())
+    commit()
+    return published_json(document, max_age=STATUS_MAX_AGE, content_type="application/vc+jwt")
+
+
+@bp.route("/api/v1/verify", methods=["POST", "OPTIONS"])
+@public
+@csrf.exempt
+@limiter.limit("120 per minute", methods=["POST"])
+def api_verify() -> tuple[Response, int] | Response:
+    """Verify a scanned URL: ``{"url": "https://…#L1.…"}`` → ``{"verdict": …, "message": …, …}``. Open to any
+    origin, so a platform's page can call it from the browser (the CORS preflight is answered here)."""
+    if request.method == "OPTIONS":
+        preflight = Response(status=204)
+        preflight.headers.update({
+            "Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "POST",
+            "Access-Control-Allow-Headers": "Content-Type", "Access-Control-Max-Age": "86400",
+        })
+        return preflight
+    language = str(get_locale() or "zh_CN")
+    payload = request.get_json(silent=True)
+    scanned = payload.get("url") if isinstance(payload, dict) else None
+    if not isinstance(scanned, str) or not scanned.strip() or len(scanned) > 4096:
+        english = 'Send JSON {"url": "<the URL the QR code holds>"}, e.g. {"url": "https://host/01/06901234567892#L1.…"}.'
+        chinese = '请发送 JSON {"url": "<二维码中的网址>"}，例如 {"url": "https://host/01/06901234567892#L1.…"}。'
+        message = english if language.startswith("en") else chinese
+        response = Response(json.dumps({"error": "bad_request", "message": message, "messages": {"en": english, "zh_CN": chinese}}, ensure_ascii=False),
+                            status=400, content_type="application/json")
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        return response
+    host = current_app.config["PUBLIC_HOST"]
+    now = utcnow()
+    root = public_jwk(root_key(db.session))
+    trust = TrustList.from_document(trust_list_document(db.session, host, now), root)
+    number = status_list_number(scanned)
+    credentials = []
+    if number is not None and number in list_numbers(db.session):
+        credentials = [signed_credential(db.session, purpose, number, host, now) for purpose in PURPOSES]
+    statuses = StatusLists.from_credentials(credentials, trust)
+    commit()
+    result = verify(scanned, trust, statuses, now=now.timestamp())
+    document = result.as_json(language, now.timestamp())
+    if result.claims is not None:
+        label = db.session.scalar(select(Label).where(Label.public_id == result.claims.label_id))
+        document["record_status"] = label.status.value if label is not None else None
+    response = Response(json.dumps(document, ensure_ascii=False), content_type="application/json")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "no-store"
+    return response

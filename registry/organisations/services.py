@@ -13,7 +13,7 @@ from registry.errors import ServiceError
 from registry.organisations.models import Organisation, OrganisationKind
 from registry.organisations.uscc import UsccError, parse_uscc
 
-BODY_CODE = re.compile(r"^[A-Z0-9]{2,10}$")
+BODY_CODE = re.compile(r"^[A-Z0-9]{2,6}$")
 
 
 def validated_uscc(session: Session, raw: str) -> tuple[str, str]:
@@ -94,7 +94,7 @@ def _validated_body_identifiers(
         )
     if not BODY_CODE.match(body_code):
         raise ServiceError(
-            _l("The short code must be 2 to 10 letters A-Z or digits; it appears in certificate numbers."),
+            _l("The short code must be 2 to 6 letters A-Z or digits; it appears in certificate numbers and signed labels."),
             field="body_code",
         )
     if session.scalar(select(Organisation.id).where(Organisation.accreditation_number == accreditation_number)):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,7 +41,9 @@ def _plan(session: Session | None, directory: Path) -> tuple[SyncReport, list[Sc
     for scheme_file in files:
         label = f"{scheme_file.code} {scheme_file.version}"
         existing = _find_version(session, scheme_file) if session is not None else None
-        if existing is None:
+        if existing is None and (too_big := _qr_too_big(scheme_file.definition)):
+            report.refused.append(f"{scheme_file.path}: {label}: {too_big}")
+        elif existing is None:
             report.added.append(label)
             new_files.append(scheme_file)
         elif existing.content_sha256 == scheme_file.content_sha256:
@@ -51,6 +54,21 @@ def _plan(session: Session | None, directory: Path) -> tuple[SyncReport, list[Sc
                 f"a changed scheme needs a new version (copy the file to a new version number and edit that)"
             )
     return report, new_files
+
+
+def _qr_too_big(definition: dict[str, Any]) -> str | None:
+    """Why labels under this scheme could not be printed in a version-13 QR code, or None if they can."""
+    from registry.config import public_host
+    from registry.labels.tokens import MAX_QR_VERSION, worst_case_url, qr_version
+
+    url = worst_case_url(definition, public_host())
+    version = qr_version(url)
+    if version <= MAX_QR_VERSION:
+        return None
+    return (
+        f"its largest label would need a version-{version} QR code (at most {MAX_QR_VERSION} is printed) with the "
+        f"public host {public_host()!r}; shorten the scheme id, its unit or its grade codes, or the host name"
+    )
 
 
 def sync_schemes(session: Session, actor: Actor, directory: Path) -> SyncReport:

@@ -1,0 +1,68 @@
+"""W3C Bitstring Status List credentials (one revocation and one suspension list per list number), built from
+the labels table on request so the bits always match the labels' statuses, and signed by the registry root key
+as ``vc+jwt`` (VC JOSE COSE)."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from registry.keys.services import signed_document
+from registry.labels.models import Label, LabelStatus
+from registry.verifier import format as fmt
+
+PURPOSES = ("revocation", "suspension")
+# Withdrawn (撤销) and cancelled (注销) are final: revoked. Suspended is reversible. Expiry is carried by the
+# token's exp; a superseded label is still a true statement about its own period and is not revoked.
+STATUSES_SET = {
+    "revocation": (LabelStatus.WITHDRAWN, LabelStatus.CANCELLED),
+    "suspension": (LabelStatus.SUSPENDED,),
+}
+
+
+def list_numbers(session: Session) -> list[int]:
+    highest = session.scalar(select(func.max(Label.status_list)))
+    return list(range((highest or 0) + 1))
+
+
+def bitstring(session: Session, purpose: str, number: int) -> bytes:
+    bits = bytearray(fmt.STATUS_LIST_SIZE // 8)
+    indexes = session.scalars(
+        select(Label.status_index).where(Label.status_list == number, Label.status.in_(STATUSES_SET[purpose]))
+    )
+    for index in indexes:
+        bits[index // 8] |= 0x80 >> (index % 8)
+    return bytes(bits)
+
+
+def encode_list(bits: bytes) -> str:
+    """Multibase base64url (prefix ``u``) of the GZIP-compressed bitstring; mtime 0 so equal lists are equal bytes."""
+    return "u" + fmt.b64url(gzip.compress(bits, mtime=0))
+
+
+def credential(session: Session, purpose: str, number: int, host: str, now: datetime) -> dict[str, Any]:
+    url = f"https://{host}/status/{purpose}/{number}"
+    return {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": f"https://{host}",
+        "validFrom": now.replace(second=0, microsecond=0).isoformat().replace("+00:00", "Z"),
+        "credentialSubject": {
+            "id": f"{url}#list",
+            "type": "BitstringStatusList",
+            "statusPurpose": purpose,
+            "encodedList": encode_list(bitstring(session, purpose, number)),
+            "ttl": 60_000,
+        },
+    }
+
+
+def signed_credential(session: Session, purpose: str, number: int, host: str, now: datetime) -> str:
+    """The credential as a compact JWS (``typ: vc+jwt``) signed by the root key. ``validFrom`` is the minute it
+    was made, and signing is deterministic, so within a minute every server returns the same bytes."""
+    return signed_document(session, credential(session, purpose, number, host, now), "vc+jwt")

@@ -1,0 +1,95 @@
+"""Where the verifier gets the trust list and status lists: saved files (offline) or the registry over HTTPS."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from registry.verifier import format as fmt
+from registry.verifier.core import StatusLists, TrustList, split_scanned
+
+TRUST_LIST_PATH = "/.well-known/label-trust-list.json"
+
+Fetch = Callable[[str], bytes]
+
+
+def http_fetch(url: str) -> bytes:
+    request = urllib.request.Request(url, headers={"User-Agent": "carbon-label-verifier/1"})
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (https URLs built here)
+        return bytes(response.read())
+
+
+@dataclass
+class Sources:
+    trust: TrustList
+    status: StatusLists
+    documents: dict[str, bytes]  # file name -> bytes, as fetched (for saving)
+
+    def ages(self, now: float | None = None) -> dict[str, int]:
+        now = time.time() if now is None else now
+        ages = {"trust_list": int(now - self.trust.issued_at)}
+        for (purpose, number), status_list in self.status.lists.items():
+            ages[f"{purpose}-{number}"] = int(now - status_list.valid_from)
+        return ages
+
+    def save(self, directory: Path) -> list[Path]:
+        directory.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, data in self.documents.items():
+            path = directory / name
+            path.write_bytes(data)
+            written.append(path)
+        return written
+
+
+def status_list_number(scanned: str) -> int | None:
+    """The status-list number the (not yet verified) token names, to know which lists to fetch."""
+    try:
+        _, token = split_scanned(scanned)
+        return fmt.parse_claims(fmt.decode_sign1(token).payload).status_list
+    except fmt.FormatError:
+        return None
+
+
+def origin_of(scanned: str, default_host: str) -> str:
+    parts = urlsplit(scanned.strip())
+    host = parts.netloc if parts.scheme in ("http", "https") and parts.netloc else default_host
+    return f"https://{host}"
+
+
+def fetch_online(scanned: str, origin: str, root_key: dict[str, Any], fetch: Fetch = http_fetch) -> Sources:
+    """Fetch the trust list and the token's two status lists from ``origin`` (e.g. ``https://cfp.example.cn``)."""
+    documents = {"label-trust-list.json": fetch(origin + TRUST_LIST_PATH)}
+    trust = TrustList.from_document(documents["label-trust-list.json"], root_key)
+    number = status_list_number(scanned)
+    credentials = []
+    if number is not None:
+        for purpose in ("revocation", "suspension"):
+            name = f"{purpose}-{number}.jwt"
+            documents[name] = fetch(f"{origin}/status/{purpose}/{number}")
+            credentials.append(documents[name].decode("ascii"))
+    return Sources(trust, StatusLists.from_credentials(credentials, trust), documents)
+
+
+def load_offline(trust_list: Path, status_lists: list[Path], root_key: dict[str, Any]) -> Sources:
+    documents = {trust_list.name: trust_list.read_bytes()}
+    trust = TrustList.from_document(documents[trust_list.name], root_key)
+    credentials = []
+    for path in status_lists:
+        documents[path.name] = path.read_bytes()
+        credentials.append(documents[path.name].decode("ascii"))
+    return Sources(trust, StatusLists.from_credentials(credentials, trust), documents)
+
+
+def load_root_key(path: Path) -> dict[str, Any]:
+    """A pinned root key file: a JWK, or a JWKS whose key is the root (as ``flask keys root`` prints it)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if isinstance(data, dict) and "keys" in data:
+        raise fmt.FormatError("give the root key itself (flask keys root), not a whole JWKS")
+    return data  # type: ignore[no-any-return]
