@@ -1,9 +1,12 @@
-"""What views share at the edge of a request: the acting person and the one commit per request."""
+"""What views share at the edge of a request: the acting person, the one commit per request, and the headers of
+public documents (open CORS, cache lifetime, strong ETag)."""
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
+from flask import Response, request
 from flask_login import current_user
 
 from registry.audit.services import Actor
@@ -33,3 +36,23 @@ def safe_next(target: str | None, default: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
     return target
+
+
+def published_json(document: object, *, max_age: int, content_type: str = "application/json") -> Response:
+    """A public document: open CORS, ``Cache-Control`` of ``max_age`` seconds, a strong ETag, 304 when unchanged."""
+    body = json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8") if not isinstance(document, (str, bytes)) else document
+    response = Response(body, content_type=content_type)
+    return published(response, max_age=max_age)
+
+
+def published(response: Response, *, max_age: int, immutable: bool = False) -> Response:
+    """Mark a public response: any origin may read it, caches may keep it ``max_age`` seconds (``immutable`` for
+    what never changes), and a conditional request gets 304."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.cache_control.public = True
+    response.cache_control.max_age = max_age
+    if immutable:
+        response.cache_control.immutable = True
+    if response.get_etag() == (None, None):
+        response.add_etag()
+    return response.make_conditional(request)

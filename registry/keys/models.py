@@ -48,7 +48,8 @@ class SigningKey(Base):
     body_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     public_jwk: Mapped[dict[str, Any]]
     # AES-256-GCM: 12-byte nonce || ciphertext of the PKCS#8 DER private key, with the kid as associated data.
-    sealed_private_key: Mapped[bytes] = mapped_column(LargeBinary)
+    # Deferred: label queries join their signing key, and never need this column.
+    sealed_private_key: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     status: Mapped[KeyStatus] = mapped_column(StrEnumType(KeyStatus), default=KeyStatus.ACTIVE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sign_from: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -12,8 +12,8 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, ForeignKeyConstraint, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.applications.models import Application, ApplicationStatus
-from registry.keys.models import SigningKey
 from registry.database import Base, MicroDecimal, StrEnumType, UTCDateTime, enum_check
+from registry.keys.models import SigningKey
 from registry.organisations.models import Organisation
 from registry.products.models import Product
 from registry.schemes.models import SchemeVersion

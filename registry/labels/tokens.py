@@ -6,6 +6,7 @@ entry, and a rolled-back grant leaves neither behind.
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -42,8 +43,7 @@ def declared_unit_text(definition: dict[str, Any]) -> str:
 
 
 def _decimal_text(value: Decimal) -> str:
-    text = f"{value.normalize():f}"
-    return text
+    return f"{value.normalize():f}"
 
 
 def public_record(label: Label, application: Application | None = None) -> dict[str, Any]:
@@ -107,8 +107,6 @@ def allocate_status_entry(session: Session) -> tuple[int, int]:
 
 def exp_timestamp(label: Label) -> int:
     """``exp``: the end of the last day of validity, China Standard Time (UTC+8)."""
-    from datetime import datetime, time, timedelta, timezone
-
     end = datetime.combine(label.valid_until + timedelta(days=1), time(0), tzinfo=timezone(timedelta(hours=8)))
     return int(end.timestamp())
 

@@ -12,10 +12,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from registry.database import db, utcnow
-from registry.edge import commit
+from registry.edge import commit, published, published_json
 from registry.extensions import csrf, limiter
 from registry.keys.services import public_jwk, root_key, trust_list_document
-from registry.keys.views import published, published_json
 from registry.labels import qr
 from registry.labels.models import Label
 from registry.labels.permissions import can_view_label
