@@ -48,7 +48,8 @@ def next_certificate_sequence(session: Session, body_id: int, year: int) -> int:
         update(CertificateCounter)
         .where(CertificateCounter.body_id == body_id, CertificateCounter.year == year)
         .values(last_sequence=CertificateCounter.last_sequence + 1)
-        .returning(CertificateCounter.last_sequence)
+        .returning(CertificateCounter.last_sequence),
+        execution_options={"synchronize_session": False},
     ).scalar_one()
     return int(sequence)
 

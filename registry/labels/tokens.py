@@ -98,7 +98,8 @@ def allocate_status_entry(session: Session) -> tuple[int, int]:
             update(StatusListCounter)
             .where(StatusListCounter.list_number == current, StatusListCounter.last_index < fmt.STATUS_LIST_SIZE - 1)
             .values(last_index=StatusListCounter.last_index + 1)
-            .returning(StatusListCounter.last_index)
+            .returning(StatusListCounter.last_index),
+            execution_options={"synchronize_session": False},
         ).scalar_one_or_none()
         if index is not None:
             return int(current), int(index)
