@@ -47,6 +47,7 @@ def _register_blueprints(app: Flask) -> None:
     from registry.applications.views import bp as applications
     from registry.audit.views import bp as audit
     from registry.dashboard.views import bp as dashboard
+    from registry.disclosure.views import bp as disclosure
     from registry.keys.views import bp as keys
     from registry.labels.views import bp as labels
     from registry.notifications.views import bp as notifications
@@ -56,7 +57,8 @@ def _register_blueprints(app: Flask) -> None:
     from registry.schemes.views import bp as schemes
 
     for blueprint in (
-        public, accounts, dashboard, organisations, products, schemes, audit, applications, labels, notifications, keys
+        public, accounts, dashboard, organisations, products, schemes, audit, applications, labels, notifications, keys,
+        disclosure,
     ):
         app.register_blueprint(blueprint)
 

@@ -1,0 +1,184 @@
+"""The public disclosure pages: the label page a scanned QR code opens (``/l/{label-id}`` and the GS1 Digital
+Link resolver ``/01/{GTIN}``) and its JSON document. Public, cacheable for a minute, readable without
+JavaScript, in Chinese and English."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from registry.database import db
+from registry.disclosure import services
+from registry.edge import published, published_json
+from registry.labels.models import Label, LabelStatus
+from registry.permissions import public
+from registry.products.gtin import GtinError, normalise_gtin
+from registry.schemes.labels import STAGE_LABELS
+
+bp = Blueprint("disclosure", __name__)
+
+ASSURANCE_NAMES = {"reasonable": _l("Reasonable assurance"), "limited": _l("Limited assurance")}
+OPINION_NAMES = {"unmodified": _l("Unmodified opinion"), "modified": _l("Modified opinion"), "adverse": _l("Adverse opinion")}
+BANNER_TITLES = {
+    LabelStatus.SUSPENDED: _l("This label is suspended"),
+    LabelStatus.WITHDRAWN: _l("This label has been withdrawn"),
+    LabelStatus.CANCELLED: _l("This label has been cancelled"),
+    LabelStatus.EXPIRED: _l("This label has expired"),
+    LabelStatus.SUPERSEDED: _l("This label has been replaced"),
+}
+BANNER_TEXTS = {
+    LabelStatus.SUSPENDED: _l("The certification body has suspended it while a problem is resolved. Do not rely on the value shown until it is restored."),
+    LabelStatus.WITHDRAWN: _l("The certification body withdrew it. The value shown is no longer certified."),
+    LabelStatus.CANCELLED: _l("The holder cancelled it. The value shown is no longer certified."),
+    LabelStatus.EXPIRED: _l("Its validity has ended. The value shown is no longer certified."),
+    LabelStatus.SUPERSEDED: _l("A newer label replaced it after a change or renewal. The value shown was certified for its own period."),
+}
+
+
+@bp.context_processor
+def _helpers() -> dict[str, object]:
+    return {
+        "json_ld": json_ld,
+        "stage_name": lambda code: STAGE_LABELS.get(code, code),
+        "assurance_name": lambda value: ASSURANCE_NAMES[str(value)],
+        "opinion_name": lambda value: OPINION_NAMES[str(value)],
+        "status_banner_title": lambda status: BANNER_TITLES[status],
+        "status_banner_text": lambda status: BANNER_TEXTS[status],
+    }
+
+PAGE_MAX_AGE = 60  # the page shows a status
+
+
+def _page(html: str, status: int = 200) -> Response:
+    """A public page: shared caches may keep an anonymous reader's copy for a minute; a signed-in reader's page
+    carries their navigation and stays private."""
+    response = Response(html, status=status, content_type="text/html; charset=utf-8")
+    if status != 200:
+        response.cache_control.no_store = True
+        return response
+    response.vary.update(("Cookie", "Accept-Language"))
+    if current_user.is_authenticated:
+        response.cache_control.private = True
+        response.cache_control.max_age = 0
+        response.add_etag()
+        return response.make_conditional(request)
+    return published(response, max_age=PAGE_MAX_AGE)
+
+
+def _render_label(label: Label, *, scanned_path: str, history: list[Label] | None = None) -> Response:
+    from registry.disclosure import charts
+
+    values = services.category_footprints(db.session, label)
+    return _page(render_template(
+        "disclosure/label.html", label=label, scanned_path=scanned_path, history=history or [label],
+        current=services.current_label(history or [label]), category_values=values,
+        bins=charts.histogram_bins(values), percentile=charts.percentile_rank(values, label.footprint),
+        stages=services.stages(label), statement=services.statement_for(db.session, label), charts=charts,
+        host=current_app.config["PUBLIC_HOST"],
+    ))
+
+
+def not_found(query: str = "") -> Response:
+    return _page(render_template("disclosure/not_found.html", query=query), status=404)
+
+
+@bp.route("/l/<public_id>")
+@public
+def label_page(public_id: str) -> Response:
+    label = services.label_by_public_id(db.session, public_id)
+    if label is None:
+        return not_found(public_id)
+    history = services.labels_of_product(db.session, label.product)
+    return _render_label(label, scanned_path=request.path, history=history)
+
+
+@bp.route("/l/<public_id>.json")
+@public
+def label_json(public_id: str) -> Response:
+    label = services.label_by_public_id(db.session, public_id)
+    if label is None:
+        abort(404)
+    document = services.public_document(db.session, label, current_app.config["PUBLIC_HOST"])
+    return published_json(document, max_age=PAGE_MAX_AGE)
+
+
+@bp.route("/01/<gtin>")
+@bp.route("/01/<gtin>/10/<lot>")
+@bp.route("/01/<gtin>/21/<serial>")
+@bp.route("/01/<gtin>/10/<lot>/21/<serial>")
+@public
+def gs1_resolver(gtin: str, lot: str | None = None, serial: str | None = None) -> Response:
+    """GS1 Digital Link: the product's current label. GTIN-8, -12 and -13 forms redirect to the GTIN-14 form
+    (keeping batch and serial), so every product has one address."""
+    try:
+        gtin14 = normalise_gtin(gtin) if gtin.isdigit() else None
+    except GtinError:
+        gtin14 = None
+    if gtin14 is None:
+        return not_found(gtin)
+    if gtin14 != gtin:
+        suffix = (f"/10/{lot}" if lot else "") + (f"/21/{serial}" if serial else "")
+        return redirect(f"/01/{gtin14}{suffix}", code=301)  # type: ignore[return-value]
+    product = services.product_by_gtin(db.session, gtin14)
+    labels = services.labels_of_product(db.session, product) if product else []
+    label = services.current_label(labels)
+    if label is None:
+        return not_found(gtin14)
+    return _render_label(label, scanned_path=request.path, history=labels)
+
+
+@bp.route("/lookup")
+@public
+def lookup() -> Response:
+    """The search box of the not-found page: a GTIN, a label id or a certificate number."""
+    from sqlalchemy import select
+
+    query = (request.args.get("q") or "").strip()[:64]
+    if not query:
+        return not_found()
+    digits = query.replace(" ", "").replace("-", "")
+    if digits.isdigit():
+        try:
+            return redirect(url_for("disclosure.gs1_resolver", gtin=normalise_gtin(digits)))  # type: ignore[return-value]
+        except GtinError:
+            return not_found(query)
+    label = services.label_by_public_id(db.session, query) or db.session.scalar(
+        select(Label).where(Label.certificate_number == query.upper())
+    )
+    if label is None:
+        return not_found(query)
+    return redirect(url_for("disclosure.label_page", public_id=label.public_id))  # type: ignore[return-value]
+
+
+def json_ld(label: Label, host: str) -> str:
+    """schema.org ``Product`` with its certification, for search engines and platforms (embedded in the page)."""
+    product = label.product
+    document = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": product.name_zh,
+        **({"alternateName": product.name_en} if product.name_en else {}),
+        "model": product.model,
+        **({"gtin14": product.gtin} if product.gtin else {}),
+        "manufacturer": {"@type": "Organization", "name": label.holder.name_zh},
+        "hasCertification": {
+            "@type": "Certification",
+            "name": "产品碳足迹标识 Product carbon footprint label",
+            "identifier": label.certificate_number,
+            "url": f"https://{host}/l/{label.public_id}",
+            "certificationStatus": "CertificationActive" if label.status.value == "valid" else "CertificationInactive",
+            "issuedBy": {"@type": "Organization", "name": label.body.name_zh},
+            "validFrom": label.valid_from.isoformat(),
+            "expires": label.valid_until.isoformat(),
+            "certificationRating": {"@type": "Rating", "ratingValue": label.grade_code},
+            "hasMeasurement": {
+                "@type": "QuantitativeValue", "value": f"{label.footprint.normalize():f}",
+                "unitText": f"kg CO2e per {label.scheme_version.declared_unit}",
+            },
+        },
+    }
+    # Escape "<" so the JSON cannot close the script element it sits in.
+    return json.dumps(document, ensure_ascii=False).replace("<", "\\u003c")

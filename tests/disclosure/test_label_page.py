@@ -1,0 +1,164 @@
+"""The public label page a scanned QR code opens, the GS1 resolver, the JSON document, and what never leaks."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from registry.applications.models import ActivityLine, Document, Finding, Statement
+from registry.labels.models import Label, LabelStatus
+from registry.labels.tokens import public_record
+from registry.verifier import format as fmt
+from tests.conftest import english, sign_in
+
+
+@pytest.fixture
+def labels(session):  # type: ignore[no-untyped-def]
+    return list(session.scalars(select(Label).order_by(Label.id)))
+
+
+@pytest.fixture
+def gtin_label(labels):  # type: ignore[no-untyped-def]
+    return next(label for label in labels if label.product.gtin)
+
+
+def test_the_page_shows_the_label_at_a_glance(client, labels):
+    for label in labels:
+        response = client.get(f"/l/{label.public_id}")
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        assert label.product.name_en in page and label.certificate_number in page
+        assert f"{label.footprint.normalize():f}" in page and "kg CO₂e" in page
+        assert label.grade()["name_en"] in page and label.body.name_en in page
+        assert 'role="alert"' not in page  # valid: no banner
+        assert "<svg" in page and "Over the life cycle" in page
+
+
+def test_the_page_is_cacheable_for_a_minute_with_a_strong_etag(client, labels):
+    url = f"/l/{labels[0].public_id}"
+    response = client.get(url)
+    assert response.headers["Cache-Control"] in ("public, max-age=60", "max-age=60, public")
+    assert {"Cookie", "Accept-Language"} <= {v.strip() for v in response.headers["Vary"].split(",")}
+    assert not response.headers["ETag"].startswith("W/")
+    assert client.get(url, headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
+
+
+def test_a_signed_in_reader_s_page_is_never_cached_by_shared_caches(client, labels):
+    sign_in(client, "regulator@example.com")
+    response = client.get(f"/l/{labels[0].public_id}")
+    assert response.status_code == 200 and "private" in response.headers["Cache-Control"]
+
+
+@pytest.mark.parametrize(("status", "title"), [
+    (LabelStatus.SUSPENDED, "This label is suspended"),
+    (LabelStatus.WITHDRAWN, "This label has been withdrawn"),
+    (LabelStatus.CANCELLED, "This label has been cancelled"),
+    (LabelStatus.EXPIRED, "This label has expired"),
+])
+def test_a_label_that_is_not_valid_gets_a_banner_no_one_can_miss(client, session, labels, status, title):
+    label = labels[0]
+    label.status = status
+    session.flush()
+    page = client.get(f"/l/{label.public_id}").get_data(as_text=True)
+    banner = re.search(r'<div class="status-banner[^"]*" role="alert">(.*?)</div>', page, re.S)
+    assert banner and title in banner.group(1)
+
+
+def test_a_superseded_label_links_to_the_product_s_current_one(client, session, labels):
+    old = labels[0]
+    newer = labels[1]
+    newer.product_id = old.product_id  # two labels of one product: the newer one is current
+    newer.issued_at = old.issued_at + timedelta(days=1)
+    old.status = LabelStatus.SUPERSEDED
+    session.flush()
+    page = client.get(f"/l/{old.public_id}").get_data(as_text=True)
+    assert "This label has been replaced" in page
+    assert f'href="/l/{newer.public_id}"' in page and newer.certificate_number in page
+
+
+def test_the_gs1_resolver_shows_the_product_s_current_label(client, gtin_label):
+    gtin = gtin_label.product.gtin
+    for path in (f"/01/{gtin}", f"/01/{gtin}/10/LOT42", f"/01/{gtin}/21/SN9", f"/01/{gtin}/10/LOT42/21/SN9"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert gtin_label.certificate_number in response.get_data(as_text=True)
+
+
+def test_shorter_gtin_forms_redirect_to_the_gtin_14_address(client, gtin_label):
+    gtin = gtin_label.product.gtin
+    assert gtin.startswith("0"), "the demo GTINs are GTIN-13 padded to 14"
+    response = client.get(f"/01/{gtin[1:]}/10/LOT1")
+    assert response.status_code == 301 and response.headers["Location"].endswith(f"/01/{gtin}/10/LOT1")
+
+
+@pytest.mark.parametrize("path", ["/01/12345678901234", "/01/00000000000000x", "/01/abc", "/l/AAAAAAAAAAAAAAAA", "/l/x"])
+def test_unknown_identifiers_get_a_helpful_404_with_a_search_box(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert "No label found" in page and 'role="search"' in page and 'name="q"' in page
+
+
+def test_the_search_box_finds_a_label_by_certificate_number_label_id_or_gtin(client, gtin_label):
+    assert client.get("/lookup", query_string={"q": gtin_label.certificate_number.lower()}).headers["Location"].endswith(f"/l/{gtin_label.public_id}")
+    assert client.get("/lookup", query_string={"q": gtin_label.public_id}).headers["Location"].endswith(f"/l/{gtin_label.public_id}")
+    assert client.get("/lookup", query_string={"q": gtin_label.product.gtin[1:]}).headers["Location"].endswith(f"/01/{gtin_label.product.gtin}")
+    assert client.get("/lookup", query_string={"q": "nothing-like-this"}).status_code == 404
+
+
+def test_the_json_document_is_the_signed_public_record(client, labels):
+    for label in labels:
+        response = client.get(f"/l/{label.public_id}.json")
+        assert response.status_code == 200 and response.headers["Access-Control-Allow-Origin"] == "*"
+        document = response.get_json()
+        claims = fmt.parse_claims(fmt.decode_sign1(label.token).payload)
+        # Anyone can recompute the hash the token signs from the published record.
+        assert fmt.record_hash(document["record"]) == claims.record_hash
+        assert document["record"] == json.loads(json.dumps(public_record(label)))
+        assert document["status"] == label.status.value and document["qr_url"].endswith(label.token)
+
+
+def test_the_page_carries_json_ld_and_open_graph(client, gtin_label):
+    page = client.get(f"/l/{gtin_label.public_id}").get_data(as_text=True)
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
+    assert data["@type"] == "Product" and data["gtin14"] == gtin_label.product.gtin
+    assert data["hasCertification"]["identifier"] == gtin_label.certificate_number
+    assert '<meta property="og:title"' in page
+
+
+def test_the_page_reads_in_chinese(app, labels):
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    page = client.get(f"/l/{labels[0].public_id}").get_data(as_text=True)
+    assert labels[0].product.name_zh in page and "证书编号" in page and "生命周期" in page
+
+
+MARKER = "CONFIDENTIAL-MARKER-7f3a"
+
+
+def test_no_confidential_field_reaches_the_public_page_or_json(client, session, labels):
+    """Fill every confidential field of the labels' files with a marker, then read everything public."""
+    application_ids = [label.application_id for label in labels]
+    for line in session.scalars(select(ActivityLine).where(ActivityLine.application_id.in_(application_ids))):
+        line.description = MARKER
+        line.factor_source = MARKER
+    for document in session.scalars(select(Document).where(Document.application_id.in_(application_ids))):
+        document.original_name = MARKER + ".pdf"
+    for finding in session.scalars(select(Finding).where(Finding.application_id.in_(application_ids))):
+        finding.description = MARKER
+        finding.response = MARKER
+    for statement in session.scalars(select(Statement).where(Statement.application_id.in_(application_ids))):
+        assert statement.summary  # the summary is public by design (BRIEF §5)
+    session.flush()
+    public = []
+    for label in labels:
+        for url in (f"/l/{label.public_id}", f"/l/{label.public_id}.json", f"/01/{label.product.gtin}" if label.product.gtin else None):
+            if url:
+                public.append(english(client).get(url).get_data(as_text=True))
+    everything = "\n".join(public)
+    assert MARKER not in everything
+    assert "@example.com" not in everything  # no personal data (staff e-mails)
