@@ -6,8 +6,9 @@ FLASK := $(VENV)/bin/flask --app registry
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard registry/translations/*/LC_MESSAGES/messages.po))
 
 # Debian packages the registry uses outside Python: cairo and a CJK font render the printable label artwork
-# (PDF, PNG); zbar is the independent QR decoder the tests read the labels' QR codes with.
-SYSTEM_PACKAGES := libcairo2 fonts-noto-cjk libzbar0
+# (PDF, PNG); zbar is the independent QR decoder the tests read the labels' QR codes with; chromium is the
+# browser the Playwright tests drive.
+SYSTEM_PACKAGES := libcairo2 fonts-noto-cjk libzbar0 chromium
 
 .PHONY: run test install system-deps setup translations extract-messages bench clean
 
@@ -35,7 +36,7 @@ system-deps:
 		|| { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing >/dev/null; }; \
 	else \
 		echo "Missing system packages:$$missing. Install them (Debian/Ubuntu: sudo apt-get install$$missing);"; \
-		echo "until then label artwork renders without Chinese glyphs and the QR-decoding tests are skipped."; \
+		echo "until then label artwork renders without Chinese glyphs, and the QR-decoding and browser tests are skipped."; \
 	fi
 
 $(VENV)/.installed: pyproject.toml

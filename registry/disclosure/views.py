@@ -5,6 +5,7 @@ JavaScript, in Chinese and English."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -14,6 +15,7 @@ from registry.database import db
 from registry.disclosure import services
 from registry.edge import published, published_json
 from registry.labels.models import Label, LabelStatus
+from registry.labels.tokens import footprint_grams
 from registry.permissions import public
 from registry.products.gtin import GtinError, normalise_gtin
 from registry.schemes.labels import STAGE_LABELS
@@ -42,6 +44,7 @@ BANNER_TEXTS = {
 def _helpers() -> dict[str, object]:
     return {
         "json_ld": json_ld,
+        "footprint_grams": footprint_grams,
         "stage_name": lambda code: STAGE_LABELS.get(code, code),
         "assurance_name": lambda value: ASSURANCE_NAMES[str(value)],
         "opinion_name": lambda value: OPINION_NAMES[str(value)],
@@ -128,6 +131,17 @@ def gs1_resolver(gtin: str, lot: str | None = None, serial: str | None = None) -
     if label is None:
         return not_found(gtin14)
     return _render_label(label, scanned_path=request.path, history=labels)
+
+
+SCHEMA_FILE = Path(__file__).parent / "schemas" / "label-v1.json"
+
+
+@bp.route("/schemas/label-v1.json")
+@public
+def label_schema() -> Response:
+    """The JSON Schema of ``/l/{label-id}.json`` (documented in docs/public-data.md)."""
+    response = Response(SCHEMA_FILE.read_bytes(), content_type="application/schema+json")
+    return published(response, max_age=24 * 3600)
 
 
 @bp.route("/lookup")

@@ -162,3 +162,23 @@ def test_no_confidential_field_reaches_the_public_page_or_json(client, session, 
     everything = "\n".join(public)
     assert MARKER not in everything
     assert "@example.com" not in everything  # no personal data (staff e-mails)
+
+
+def test_every_label_document_validates_against_the_published_schema(client, labels):
+    """jsonschema, an independent validator, checks the documents against the schema the registry publishes."""
+    import jsonschema
+
+    schema_response = client.get("/schemas/label-v1.json")
+    assert schema_response.status_code == 200 and schema_response.content_type == "application/schema+json"
+    schema = schema_response.get_json()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    for label in labels:
+        document = client.get(f"/l/{label.public_id}.json").get_json()
+        errors = sorted(validator.iter_errors(document), key=str)
+        assert not errors, [error.message for error in errors]
+    # And the schema does reject what it should: a document that lost its hash, or gained a private field.
+    broken = {**document, "record_hash": "nope"}
+    assert list(validator.iter_errors(broken))
+    leaky = {**document, "record": {**document["record"], "activity_lines": []}}
+    assert list(validator.iter_errors(leaky))

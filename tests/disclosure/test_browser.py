@@ -1,0 +1,168 @@
+"""A real browser (Debian's chromium, driven by Playwright) opens labels the way a shopper's phone does: through
+the full QR URL, in a phone-sized viewport, with the in-page script checking the token with WebCrypto.
+
+Screenshots are kept in ``build/test-artifacts/``. Waits use selectors, never ``wait_for_function``: the page's
+Content-Security-Policy (no ``unsafe-eval``) stops Playwright from evaluating strings in it, as it should.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
+
+from registry import PROJECT_ROOT, migrate
+from registry.audit.services import Actor
+from registry.database import make_engine
+from registry.demo.services import load_demo_data
+from registry.labels.models import Label
+from registry.schemes.services import sync_schemes
+from tests.conftest import SCHEMES_DIR, make_test_app
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = PROJECT_ROOT / "build" / "test-artifacts"
+PHONE = {"width": 390, "height": 844}
+
+
+def _playwright():  # type: ignore[no-untyped-def]
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as error:
+        if os.environ.get("REGISTRY_STRICT_SYSTEM_DEPS"):
+            raise
+        pytest.skip(f"Playwright is not installed ({error}); `make install` installs it")
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("REGISTRY_STRICT_SYSTEM_DEPS"):
+            raise AssertionError("chromium is missing although CI installs it (make system-deps)")
+        pytest.skip("Debian's chromium is not installed: run `make system-deps` as root (apt-get install chromium)")
+    return sync_playwright
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[Label]]]:
+    """The registry on a database of its own, served over HTTP on 127.0.0.1 (a secure context for WebCrypto)."""
+    folder = tmp_path_factory.mktemp("browser")
+    url = f"sqlite:///{folder}/registry.sqlite3"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        sync_schemes(session, Actor.system(), SCHEMES_DIR)
+        load_demo_data(session, upload_dir=folder / "uploads")
+        session.commit()
+        labels = list(session.scalars(select(Label).order_by(Label.id)))
+        session.expunge_all()
+    app = make_test_app(url, folder / "uploads", SESSION_COOKIE_SECURE=False, SERVER_NAME=None)
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{http.server_port}", labels
+    http.shutdown()
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    sync_playwright = _playwright()
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--no-first-run", "--disable-sync"],
+        )
+        yield instance
+        instance.close()
+
+
+def _phone(browser, language: str = "zh-CN"):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport=PHONE, locale=language, extra_http_headers={"Accept-Language": language},
+                                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    return context.new_page()
+
+
+def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def _scanned(base: str, label: Label, path: str | None = None) -> str:
+    """What the phone opens: the QR code's URL, on the test server's origin."""
+    return f"{base}{path or label.path}#L1.{label.token}"
+
+
+def test_a_scanned_label_opens_verified_on_a_phone(server, browser):
+    base, labels = server
+    label = next(item for item in labels if item.path.startswith("/01/"))
+    page = _phone(browser)
+    page.goto(_scanned(base, label))
+    check = page.locator("#token-check")
+    check.wait_for(state="visible")
+    page.locator("#token-check.ok").wait_for(timeout=10_000)
+    assert "签名验证通过" in check.inner_text() and "华碳示范认证中心" in check.inner_text()
+    assert page.locator(".label-figure .status").inner_text() == "有效"
+    assert page.locator("svg[aria-labelledby^='lifecycle']").is_visible()
+    # Mobile first: nothing wider than the phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    _shot(page, "label-verified-zh")
+    page.context.close()
+
+
+def test_a_token_moved_to_another_product_is_flagged(server, browser):
+    base, labels = server
+    first, second = [item for item in labels if item.path.startswith("/01/")][:2]
+    page = _phone(browser, "en")
+    page.goto(f"{base}{second.path}#L1.{first.token}")
+    page.locator("#token-check.warning").wait_for(timeout=10_000)
+    text = page.locator("#token-check").inner_text()
+    assert "belongs to another product" in text and first.path in text
+    assert page.locator("#token-check").get_attribute("role") == "alert"
+    _shot(page, "label-moved-token-en")
+    page.context.close()
+
+
+def test_a_tampered_token_is_flagged(server, browser):
+    base, labels = server
+    label = labels[0]
+    token = label.token
+    tampered = token[:-10] + ("A" if token[-10] != "A" else "B") + token[-9:]
+    page = _phone(browser, "en")
+    page.goto(f"{base}{label.path}#L1.{tampered}")
+    page.locator("#token-check.warning").wait_for(timeout=10_000)
+    assert "not valid" in page.locator("#token-check").inner_text()
+    page.context.close()
+
+
+def test_switching_language_keeps_the_label_and_its_check(server, browser):
+    base, labels = server
+    label = labels[0]
+    page = _phone(browser, "zh-CN")
+    page.goto(_scanned(base, label))
+    page.locator("#token-check.ok").wait_for(timeout=10_000)
+    page.get_by_role("link", name="English").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Certificate number" in page.content()
+    # The token rides along on the language switch (a fragment survives the redirect back), so the check reruns.
+    assert page.url.endswith(label.token)
+    page.locator("#token-check.ok").wait_for(timeout=10_000)
+    assert "Signature verified" in page.locator("#token-check").inner_text()
+    _shot(page, "label-verified-en")
+    page.context.close()
+
+
+def test_the_page_reads_without_javascript(server, browser):
+    base, labels = server
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False, locale="en",
+                                  extra_http_headers={"Accept-Language": "en"})
+    page = context.new_page()
+    page.goto(_scanned(base, labels[0]))
+    assert labels[0].certificate_number in page.content()
+    assert page.locator("#token-check").is_hidden()
+    _shot(page, "label-no-javascript")
+    context.close()
