@@ -50,7 +50,14 @@ def _helpers() -> dict[str, object]:
         "opinion_name": lambda value: OPINION_NAMES[str(value)],
         "status_banner_title": lambda status: BANNER_TITLES[status],
         "status_banner_text": lambda status: BANNER_TEXTS[status],
+        "LabelStatus": LabelStatus,
     }
+
+
+@bp.app_template_filter("reject_key")
+def reject_key(mapping: dict[str, str], key: str) -> dict[str, str]:
+    """The mapping without ``key`` (the catalogue's first-page link drops the cursor)."""
+    return {k: v for k, v in mapping.items() if k != key}
 
 PAGE_MAX_AGE = 60  # the page shows a status
 
@@ -72,7 +79,7 @@ def _page(html: str, status: int = 200) -> Response:
 
 
 def _render_label(label: Label, *, scanned_path: str, history: list[Label] | None = None) -> Response:
-    from registry.disclosure import charts
+    from registry.disclosure import charts, pact
 
     values = services.category_footprints(db.session, label)
     return _page(render_template(
@@ -80,7 +87,7 @@ def _render_label(label: Label, *, scanned_path: str, history: list[Label] | Non
         current=services.current_label(history or [label]), category_values=values,
         bins=charts.histogram_bins(values), percentile=charts.percentile_rank(values, label.footprint),
         stages=services.stages(label), statement=services.statement_for(db.session, label), charts=charts,
-        host=current_app.config["PUBLIC_HOST"],
+        host=current_app.config["PUBLIC_HOST"], pact_available=pact.representable(label),
     ))
 
 
@@ -303,3 +310,153 @@ def badge(public_id: str) -> Response:
     )
     response = Response(svg, content_type="image/svg+xml")
     return published(response, max_age=PAGE_MAX_AGE)
+
+
+# --- statistics ------------------------------------------------------------------------------------------------
+
+
+@bp.route("/statistics")
+@public
+def statistics_page() -> Response:
+    from registry.disclosure import charts, statistics
+
+    return _page(render_template("disclosure/statistics.html", summary=statistics.summary(db.session), charts=charts))
+
+
+@bp.route("/statistics.csv")
+@public
+def statistics_csv() -> Response:
+    from registry.disclosure import statistics
+
+    response = Response(statistics.csv_text(db.session), content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = 'attachment; filename="carbon-label-statistics.csv"'
+    return published(response, max_age=PAGE_MAX_AGE)
+
+
+# --- the catalogue, comparison, organisations -------------------------------------------------------------------
+
+COMPARE_MAX = 4
+
+
+@bp.route("/catalogue")
+@public
+def catalogue() -> Response:
+    """碳足迹产品目录库: search and filter every label; all state is in the URL, so a search can be shared."""
+    from registry.disclosure.search import Filters, SearchError, search
+    from registry.organisations.uscc import PROVINCES
+    from registry.schemes.services import list_schemes
+
+    args = request.args.to_dict()
+    error = None
+    try:
+        filters = Filters.from_args(args)
+        labels, cursor = search(db.session, filters, limit=20, after=args.get("after") or None)
+    except SearchError as problem:
+        filters, labels, cursor, error = Filters(), [], None, str(problem)
+    next_args = {**{k: v for k, v in args.items() if k != "after" and v}, "after": cursor} if cursor else None
+    return _page(render_template(
+        "disclosure/catalogue.html", filters=filters, labels=labels, next_args=next_args, error=error,
+        schemes=list_schemes(db.session), provinces=sorted(PROVINCES.items()), statuses=list(LabelStatus),
+        first_page=bool(args.get("after")),
+    ), status=200 if error is None else 400)
+
+
+@bp.route("/compare")
+@public
+def compare() -> Response:
+    """Up to four labels of one scheme side by side: values, life-cycle splits, grades."""
+    ids = [value for value in request.args.getlist("id") if value][:COMPARE_MAX + 1]
+    labels = [label for label in (services.label_by_public_id(db.session, i) for i in dict.fromkeys(ids)) if label]
+    problem = None
+    if len(ids) > COMPARE_MAX:
+        problem = _l("Compare at most four products at a time.")
+    elif len(labels) < 2:
+        problem = _l("Choose two to four products of the same scheme in the catalogue to compare them.")
+    elif len({label.scheme_version.scheme_id for label in labels}) > 1:
+        problem = _l("Only products certified under the same scheme can be compared: their declared units and boundaries differ.")
+    stage_codes: list[str] = []
+    for label in labels:
+        for stage in services.stages(label):
+            if stage.code not in stage_codes:
+                stage_codes.append(stage.code)
+    stage_values = {label.id: {stage.code: stage.value for stage in services.stages(label)} for label in labels}
+    return _page(render_template(
+        "disclosure/compare.html", labels=labels if problem is None else [], problem=problem,
+        stage_codes=stage_codes, stage_values=stage_values,
+    ), status=200 if problem is None else 400)
+
+
+@bp.route("/enterprises/<uscc>")
+@public
+def enterprise(uscc: str) -> Response:
+    from sqlalchemy import select
+
+    from registry.organisations.models import Organisation, OrganisationKind
+
+    organisation = db.session.scalar(
+        select(Organisation).where(Organisation.uscc == uscc.upper(), Organisation.kind == OrganisationKind.ENTERPRISE)
+    )
+    if organisation is None:
+        return not_found(uscc)
+    labels = list(db.session.scalars(select(Label).where(Label.holder_id == organisation.id).order_by(Label.issued_at.desc())))
+    return _page(render_template("disclosure/organisation.html", organisation=organisation, labels=labels, role="holder"))
+
+
+@bp.route("/bodies/<code>")
+@public
+def body(code: str) -> Response:
+    from sqlalchemy import select
+
+    from registry.organisations.models import Organisation, OrganisationKind
+
+    organisation = db.session.scalar(
+        select(Organisation).where(Organisation.body_code == code.upper(), Organisation.kind == OrganisationKind.CERTIFICATION_BODY)
+    )
+    if organisation is None:
+        return not_found(code)
+    labels = list(db.session.scalars(select(Label).where(Label.body_id == organisation.id).order_by(Label.issued_at.desc())))
+    counts = {status: sum(1 for label in labels if label.status is status) for status in LabelStatus}
+    return _page(render_template("disclosure/organisation.html", organisation=organisation, labels=labels, role="body", counts=counts))
+
+
+@bp.route("/l/<public_id>/pact.json")
+@public
+def label_pact(public_id: str) -> Response:
+    """The label as a PACT v3.0 ProductFootprint (docs/pact.md); 404 for a label whose declared unit PACT cannot
+    express (rather than a wrong document)."""
+    from registry.disclosure import pact
+
+    label = services.label_by_public_id(db.session, public_id)
+    if label is None or not pact.representable(label):
+        abort(404)
+    try:
+        document = pact.product_footprint(label, current_app.config["PUBLIC_HOST"])
+    except pact.NotRepresentable:
+        abort(404)
+    return published_json(document, max_age=PAGE_MAX_AGE)
+
+
+@bp.route("/embed/<public_id>")
+@public
+def embed(public_id: str) -> Response:
+    """The iframe widget: a compact, self-contained view of the label's current status for product pages on
+    e-commerce platforms. The only page any site may frame."""
+    from registry.security import EMBEDDABLE_POLICY
+
+    label = services.label_by_public_id(db.session, public_id)
+    if label is None:
+        abort(404)
+    response = Response(render_template("disclosure/embed.html", label=label), content_type="text/html; charset=utf-8")
+    response.headers["Content-Security-Policy"] = EMBEDDABLE_POLICY
+    response.vary.add("Accept-Language")
+    return published(response, max_age=PAGE_MAX_AGE)
+
+
+@bp.route("/developers")
+@public
+def developers() -> Response:
+    """For platform engineers: the badge, the widget, the script, the API and the schemas, ready to copy."""
+    from sqlalchemy import select
+
+    example = db.session.scalar(select(Label).order_by(Label.id).limit(1))
+    return _page(render_template("disclosure/developers.html", example=example, host=current_app.config["PUBLIC_HOST"]))

@@ -19,7 +19,12 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from registry import PROJECT_ROOT, migrate
+from registry.applications.decisions import decide_application
+from registry.applications.models import ApplicationStatus, Outcome
 from registry.audit.services import Actor
+from registry.demo.applications import Team, complete_draft, drive_to
+from registry.organisations.models import Organisation
+from registry.products.models import Product
 from registry.database import make_engine
 from registry.demo.services import load_demo_data
 from registry.labels.models import Label
@@ -55,6 +60,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list
     with Session(engine) as session:
         sync_schemes(session, Actor.system(), SCHEMES_DIR)
         load_demo_data(session, upload_dir=folder / "uploads")
+        # A second label under the battery scheme, so two products can be compared.
+        team = Team.demo(session)
+        body = session.scalar(select(Organisation).where(Organisation.body_code == "HTDEMO"))
+        product = session.scalar(select(Product).where(Product.model == "LN-PT-18V4Ah"))
+        application = drive_to(session, team, complete_draft(session, team, product, body, folder=folder / "uploads"),
+                               ApplicationStatus.RECOMMENDED)
+        decide_application(session, team.decider, application, outcome=Outcome.GRANT, reasons="Meets the scheme.")
         session.commit()
         labels = list(session.scalars(select(Label).order_by(Label.id)))
         session.expunge_all()
@@ -166,3 +178,60 @@ def test_the_page_reads_without_javascript(server, browser):
     assert page.locator("#token-check").is_hidden()
     _shot(page, "label-no-javascript")
     context.close()
+
+
+def test_search_filter_and_compare_in_the_catalogue(server, browser):
+    base, labels = server
+    page = _phone(browser, "en")
+    page.goto(f"{base}/catalogue")
+    page.get_by_label("Product, company, certificate number or barcode").fill("battery")
+    page.get_by_label("Sort").select_option("footprint")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_load_state()
+    assert "q=battery" in page.url and "sort=footprint" in page.url  # the state is in the URL, to share
+    cards = page.locator(".label-card")
+    assert cards.count() == 2
+    values = [float(text.split()[0]) for text in cards.locator("strong").all_inner_texts()]
+    assert values == sorted(values)
+    page.get_by_label("Category").select_option("li-battery")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_load_state()
+    assert "scheme=li-battery" in page.url and page.locator(".label-card").count() == 2
+    _shot(page, "catalogue-en")
+    for box in page.locator(".compare-pick input").all():
+        box.check()
+    page.get_by_role("button", name="Compare the chosen products").click()
+    page.wait_for_load_state()
+    assert "/compare?" in page.url
+    table = page.locator("table")
+    assert table.locator("thead th").count() == 3  # the row header and two products
+    assert "Raw material acquisition" in table.inner_text()
+    _shot(page, "compare-en")
+    page.context.close()
+
+
+def test_a_platform_page_embeds_the_widget_with_the_script(server, browser):
+    base, labels = server
+    label = labels[0]
+    shop_html = (
+        f'<!doctype html><html><body><h1>A shop</h1>'
+        f'<script src="{base}/static/js/embed.js" data-label="{label.public_id}"></script></body></html>'
+    ).encode()
+
+    def shop(environ, start_response):  # type: ignore[no-untyped-def]
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+        return [shop_html]
+
+    # The platform's page lives on another origin, as it would in reality.
+    other = make_server("127.0.0.1", 0, shop)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    page = browser.new_page()
+    page.goto(f"http://127.0.0.1:{other.server_port}/")
+    frame_element = page.locator("iframe")
+    frame_element.wait_for(timeout=10_000)
+    frame = frame_element.content_frame
+    frame.locator(".embed-card").wait_for(timeout=10_000)
+    assert label.certificate_number in frame.locator(".embed-card").inner_text()
+    _shot(page, "platform-widget")
+    page.close()
+    other.shutdown()

@@ -1,0 +1,365 @@
+"""Public statistics of the registry's labels: how many there are per product category (scheme) and per region,
+how the valid ones spread over each scheme's grades, and the distribution of their footprints; the page
+``/statistics`` and its CSV download ``/statistics.csv``.
+
+Everything is counted with GROUP BY queries, so the cost grows with the number of schemes, grades and division
+codes, not with the number of labels; only the footprints of the valid labels are read one by one (one column,
+sorted in SQL), for the histograms and the medians. "Valid" is ``LabelStatus.VALID``: a label in force today;
+"all" counts every label ever issued, whatever its status.
+
+Nothing here reads organisations' or products' names, people, activity data or documents: the only texts are
+scheme titles, category and grade names (from the scheme files) and province names (GB/T 2260). The CSV still
+neutralises every cell that a spreadsheet would read as a formula, in case that ever changes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
+
+from markupsafe import Markup
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+# The chart writer's SVG helpers, so that the bar charts follow exactly the conventions of the other charts.
+from registry.disclosure.charts import (
+    BAR_MARKED,
+    INK,
+    WIDTH,
+    _check_prefix,
+    _element,
+    _svg,
+    _text,
+)
+from registry.labels.artwork import clean, text_width, truncate
+from registry.labels.models import Label, LabelStatus
+from registry.organisations.models import Organisation
+from registry.organisations.uscc import PROVINCES
+from registry.schemes.models import Scheme, SchemeVersion
+
+# A region whose division code is missing or unknown (never for an enterprise, whose credit code is checked).
+UNKNOWN_REGION = ("未知地区", "Unknown region")
+
+
+# --- The bar chart ----------------------------------------------------------------------------------------------
+
+# Layout, in viewBox units: each row is its name on one line and the bar below it, the count after the bar.
+_B_FONT = 11.0
+_B_NAME_Y = 11.0  # baseline of the name, from the row's top
+_B_BAR_Y, _B_BAR_HEIGHT = 15.0, 12.0
+_B_ROW = 36.0
+_B_GAP = 4.0
+_B_MIN_BAR = 1.5  # a count of one among thousands stays visible
+
+
+def bar_chart_svg(rows: Iterable[tuple[str, int]], *, title: str, id_prefix: str,
+                  desc: str | None = None) -> Markup:
+    """Horizontal bars (viewBox 320 wide, ``width="100%"``), one per ``(name, count)`` in the given order: the
+    name above its bar, the count after it; bars scaled to the largest count. A zero count has no bar, only "0".
+    No rows: ``Markup("")``. ``desc`` defaults to a language-neutral list "name: count; …"."""
+    _check_prefix(id_prefix)
+    data: list[tuple[str, int]] = []
+    for name, count in rows:
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ValueError(f"a bar chart needs whole counts of at least 0, not {count!r}")
+        data.append((clean(name), count))
+    if not data:
+        return Markup("")
+    counts = [f"{count:,}" for _, count in data]
+    largest = max(count for _, count in data)
+    room = WIDTH - max(text_width(text, _B_FONT) for text in counts) - _B_GAP
+    parts: list[str] = []
+    for index, ((name, count), count_text) in enumerate(zip(data, counts)):
+        top = index * _B_ROW
+        row = [_text(truncate(name, _B_FONT, WIDTH), 0, top + _B_NAME_Y, size=_B_FONT, anchor="start", fill=INK,
+                     class_="chart-bar-name")]
+        width = max(_B_MIN_BAR, room * count / largest) if count else 0.0
+        if count:
+            row.append(_element("rect", x=0, y=top + _B_BAR_Y, width=width, height=_B_BAR_HEIGHT, fill=BAR_MARKED,
+                                class_="chart-bar"))
+        row.append(_text(count_text, width + (_B_GAP if count else 0.0), top + _B_BAR_Y + _B_BAR_HEIGHT - 2,
+                         size=_B_FONT, anchor="start", fill=INK, class_="chart-bar-value"))
+        parts.append(f'<g class="chart-row">{"".join(row)}</g>')
+    if desc is None:
+        desc = "; ".join(f"{name}: {text}" for (name, _), text in zip(data, counts)) + "."
+    return _svg(parts, height=len(data) * _B_ROW - (_B_ROW - _B_BAR_Y - _B_BAR_HEIGHT) + 2, title=clean(title),
+                desc=clean(desc), id_prefix=id_prefix, kind="chart-bars")
+
+
+# --- The summary ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GradeCount:
+    """One grade of a scheme, in the scheme's order; ``valid`` and ``total`` may be zero."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    valid: int
+    total: int
+
+
+@dataclass(frozen=True)
+class Footprints:
+    """The footprints of a scheme's valid labels under one major version of the scheme (one declared unit and
+    boundary, so comparable: the same grouping as the label page's category), sorted ascending, in kg CO₂e per
+    declared unit. Only built when there is at least one value."""
+
+    major: int
+    unit_zh: str  # the declared unit, e.g. "1 千瓦时电池额定能量"
+    unit_en: str
+    values: tuple[Decimal, ...]
+    minimum: Decimal
+    median: Decimal
+    maximum: Decimal
+
+    @property
+    def count(self) -> int:
+        return len(self.values)
+
+
+@dataclass(frozen=True)
+class SchemeStats:
+    """One certification scheme (a product category): titles and names from its latest version."""
+
+    code: str
+    title_zh: str
+    title_en: str
+    category_zh: str
+    category_en: str
+    valid: int
+    total: int
+    grades: tuple[GradeCount, ...]
+    footprints: tuple[Footprints, ...]  # one per major version with valid labels, oldest first
+
+
+@dataclass(frozen=True)
+class RegionCount:
+    """A province-level region, from the label holder's division code (GB/T 2260)."""
+
+    code: str  # the province's six-digit code, e.g. "370000"; "" when unknown
+    name_zh: str
+    name_en: str
+    valid: int
+    total: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    total: int  # every label issued
+    valid: int  # labels in force
+    schemes: tuple[SchemeStats, ...]  # every scheme, most valid labels first
+    regions: tuple[RegionCount, ...]  # regions with at least one label, most valid labels first
+
+    @property
+    def is_empty(self) -> bool:
+        return self.total == 0
+
+    @property
+    def schemes_with_labels(self) -> tuple[SchemeStats, ...]:
+        return tuple(scheme for scheme in self.schemes if scheme.total > 0)
+
+    @property
+    def schemes_with_valid_labels(self) -> tuple[SchemeStats, ...]:
+        return tuple(scheme for scheme in self.schemes if scheme.valid > 0)
+
+    # The page receives only ``summary`` and ``charts``; this is how its template reaches the bar chart.
+    bar_chart_svg = staticmethod(bar_chart_svg)
+
+
+def _valid_count():  # type: ignore[no-untyped-def]
+    return func.sum(case((Label.status == LabelStatus.VALID, 1), else_=0))
+
+
+def _major(version: str) -> int:
+    return int(version.split(".")[0])
+
+
+def median(values: Sequence[Decimal]) -> Decimal:
+    """The median of sorted ``values`` (the mean of the middle two for an even count), exact."""
+    if not values:
+        raise ValueError("no values")
+    middle = len(values) // 2
+    if len(values) % 2:
+        return values[middle]
+    with localcontext() as context:
+        context.prec = 100
+        return ((values[middle - 1] + values[middle]) / 2).normalize() + Decimal(0)
+
+
+def summary(session: Session) -> Summary:
+    # The schemes and their versions: a few dozen rows.
+    versions = list(session.scalars(select(SchemeVersion).join(Scheme).order_by(Scheme.code, SchemeVersion.id)))
+    by_scheme: dict[int, list[SchemeVersion]] = defaultdict(list)
+    for version in versions:
+        by_scheme[version.scheme_id].append(version)
+    version_by_id = {version.id: version for version in versions}
+
+    # Counts per scheme version and grade: one row per pair that has labels.
+    valid_by_grade: dict[tuple[int, str], int] = defaultdict(int)
+    total_by_grade: dict[tuple[int, str], int] = defaultdict(int)
+    for version_id, grade_code, total, valid in session.execute(
+        select(Label.scheme_version_id, Label.grade_code, func.count(), _valid_count())
+        .group_by(Label.scheme_version_id, Label.grade_code)
+    ):
+        key = (version_by_id[version_id].scheme_id, grade_code)
+        total_by_grade[key] += int(total)
+        valid_by_grade[key] += int(valid or 0)
+
+    # The footprints of the valid labels, sorted in SQL (whole millionths in a BIGINT, so exact on both engines);
+    # split by scheme and major version in the order they come.
+    values: dict[tuple[int, int], list[Decimal]] = defaultdict(list)
+    for version_id, footprint in session.execute(
+        select(Label.scheme_version_id, Label.footprint)
+        .where(Label.status == LabelStatus.VALID)
+        .order_by(Label.footprint)
+    ):
+        version = version_by_id[version_id]
+        values[(version.scheme_id, _major(version.version))].append(footprint)
+
+    schemes = [
+        _scheme_stats(scheme_versions, valid_by_grade, total_by_grade, values)
+        for scheme_versions in by_scheme.values()
+    ]
+    schemes.sort(key=lambda s: (-s.valid, -s.total, s.code))
+    return Summary(
+        total=sum(total_by_grade.values()),
+        valid=sum(valid_by_grade.values()),
+        schemes=tuple(schemes),
+        regions=_regions(session),
+    )
+
+
+def _scheme_stats(
+    versions: list[SchemeVersion],
+    valid_by_grade: dict[tuple[int, str], int],
+    total_by_grade: dict[tuple[int, str], int],
+    values: dict[tuple[int, int], list[Decimal]],
+) -> SchemeStats:
+    ordered = sorted(versions, key=lambda v: v.version_key)
+    latest = ordered[-1]
+    scheme_id = latest.scheme_id
+
+    # The latest version's grades in its order, then grades only older versions define, then any grade code a
+    # label holds that no version defines (named by its code).
+    names: dict[str, tuple[str, str]] = {}
+    for version in reversed(ordered):
+        for grade in version.definition.get("grades", []):
+            names.setdefault(str(grade["code"]), (str(grade.get("name_zh") or grade["code"]),
+                                                  str(grade.get("name_en") or grade["code"])))
+    codes = list(names)
+    codes += sorted(code for (sid, code) in total_by_grade if sid == scheme_id and code not in names)
+    grades = tuple(
+        GradeCount(code=code, name_zh=names.get(code, (code, code))[0], name_en=names.get(code, (code, code))[1],
+                   valid=valid_by_grade.get((scheme_id, code), 0), total=total_by_grade.get((scheme_id, code), 0))
+        for code in codes
+    )
+
+    footprints: list[Footprints] = []
+    for major in sorted({_major(v.version) for v in ordered}):
+        data = values.get((scheme_id, major))
+        if not data:
+            continue
+        newest = [v for v in ordered if _major(v.version) == major][-1]
+        unit = newest.definition.get("declared_unit", {})
+        footprints.append(Footprints(
+            major=major, unit_zh=str(unit.get("description_zh") or newest.declared_unit),
+            unit_en=str(unit.get("description_en") or newest.declared_unit),
+            values=tuple(data), minimum=data[0], median=median(data), maximum=data[-1],
+        ))
+
+    category = latest.definition.get("category", {})
+    return SchemeStats(
+        code=latest.code, title_zh=latest.title_zh, title_en=latest.title_en,
+        category_zh=str(category.get("name_zh") or latest.title_zh),
+        category_en=str(category.get("name_en") or latest.title_en),
+        valid=sum(g.valid for g in grades), total=sum(g.total for g in grades),
+        grades=grades, footprints=tuple(footprints),
+    )
+
+
+def _regions(session: Session) -> tuple[RegionCount, ...]:
+    """Counts per province of the holder. Grouped by the full division code in SQL (a few thousand codes at most,
+    and no expression in the GROUP BY that PostgreSQL could find ambiguous), then by province here."""
+    valid: dict[str, int] = defaultdict(int)
+    total: dict[str, int] = defaultdict(int)
+    for division_code, count, valid_count in session.execute(
+        select(Organisation.division_code, func.count(), _valid_count())
+        .select_from(Label)
+        .join(Organisation, Label.holder_id == Organisation.id)
+        .group_by(Organisation.division_code)
+    ):
+        province = division_code[:2] if division_code and division_code[:2] in PROVINCES else ""
+        total[province] += int(count)
+        valid[province] += int(valid_count or 0)
+    regions = [
+        RegionCount(code=f"{province}0000" if province else "",
+                    name_zh=(PROVINCES[province] if province else UNKNOWN_REGION)[0],
+                    name_en=(PROVINCES[province] if province else UNKNOWN_REGION)[1],
+                    valid=valid[province], total=total[province])
+        for province in total
+    ]
+    regions.sort(key=lambda r: (-r.valid, -r.total, r.code or "999999"))
+    return tuple(regions)
+
+
+# --- The CSV ------------------------------------------------------------------------------------------------------
+
+# One table, RFC 4180 (CRLF line ends, quotes where needed), UTF-8 with a byte-order mark so that Excel reads the
+# Chinese names correctly. One header row, then:
+#
+#   total,all,全部标识,All labels,<valid>,<all>,,,,,
+#   category,<scheme code>,<scheme title zh>,<scheme title en>,<valid>,<all>,,,,,
+#   region,<province code, e.g. 370000>,<province zh>,<province en>,<valid>,<all>,,,,,
+#   grade,<scheme code>/<grade code>,<grade name zh>,<grade name en>,<valid>,<all>,,,,,       (every grade, zeros too)
+#   footprint,<scheme code>/v<major>,<scheme title zh>,<scheme title en>,<valid>,,<min>,<median>,<max>,<unit zh>,<unit en>
+#
+# Footprint rows describe the valid labels of one major version of a scheme (one declared unit): min, median and
+# max in kg CO2e per declared unit, plain decimals with a dot; their all_labels cell is empty. Every text cell
+# that a spreadsheet would take for a formula (starting with = + - @, a tab or a carriage return, or their
+# full-width forms) is prefixed with a single quote.
+
+CSV_HEADER = ("dimension", "key", "name_zh", "name_en", "valid_labels", "all_labels",
+              "min_kg_co2e", "median_kg_co2e", "max_kg_co2e", "declared_unit_zh", "declared_unit_en")
+BOM = "\ufeff"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def csv_cell(value: object) -> str:
+    """A CSV cell that no spreadsheet runs: text starting like a formula gets a leading single quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _decimal(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def csv_rows(data: Summary) -> list[tuple[object, ...]]:
+    """The CSV's rows after the header, as values (see the layout above)."""
+    empty = ("",) * 5
+    rows: list[tuple[object, ...]] = [("total", "all", "全部标识", "All labels", data.valid, data.total, *empty)]
+    by_code = sorted(data.schemes, key=lambda s: s.code)
+    rows += [("category", s.code, s.title_zh, s.title_en, s.valid, s.total, *empty) for s in by_code]
+    rows += [("region", r.code, r.name_zh, r.name_en, r.valid, r.total, *empty)
+             for r in sorted(data.regions, key=lambda r: r.code or "999999")]
+    rows += [("grade", f"{s.code}/{g.code}", g.name_zh, g.name_en, g.valid, g.total, *empty)
+             for s in by_code for g in s.grades]
+    rows += [("footprint", f"{s.code}/v{f.major}", s.title_zh, s.title_en, f.count, "",
+              _decimal(f.minimum), _decimal(f.median), _decimal(f.maximum), f.unit_zh, f.unit_en)
+             for s in by_code for f in s.footprints]
+    return rows
+
+
+def csv_text(session: Session) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for row in csv_rows(summary(session)):
+        writer.writerow([csv_cell(value) for value in row])
+    return BOM + buffer.getvalue()
