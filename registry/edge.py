@@ -56,3 +56,23 @@ def published(response: Response, *, max_age: int, immutable: bool = False) -> R
     if response.get_etag() == (None, None):
         response.add_etag()
     return response.make_conditional(request)
+
+
+def public_page(html: str, *, status: int = 200, max_age: int = 60) -> Response:
+    """A public HTML page. An anonymous reader's copy may be kept by any cache for ``max_age`` seconds (at most
+    60 where the page shows a status), with a strong ETag; a signed-in reader's page carries their navigation
+    and stays private. Error pages are never stored."""
+    response = Response(html, status=status, content_type="text/html; charset=utf-8")
+    if status != 200:
+        response.cache_control.no_store = True
+        return response
+    response.vary.update(("Cookie", "Accept-Language"))
+    if current_user.is_authenticated:
+        response.cache_control.private = True
+        response.cache_control.max_age = 0
+        response.add_etag()
+        return response.make_conditional(request)
+    response.cache_control.public = True
+    response.cache_control.max_age = max_age
+    response.add_etag()
+    return response.make_conditional(request)

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from registry.database import db
 from registry.disclosure import services
-from registry.edge import published, published_json
+from registry.edge import public_page, published, published_json
 from registry.labels.models import Label, LabelStatus
 from registry.labels.tokens import footprint_grams
 from registry.permissions import public
@@ -63,19 +63,7 @@ PAGE_MAX_AGE = 60  # the page shows a status
 
 
 def _page(html: str, status: int = 200) -> Response:
-    """A public page: shared caches may keep an anonymous reader's copy for a minute; a signed-in reader's page
-    carries their navigation and stays private."""
-    response = Response(html, status=status, content_type="text/html; charset=utf-8")
-    if status != 200:
-        response.cache_control.no_store = True
-        return response
-    response.vary.update(("Cookie", "Accept-Language"))
-    if current_user.is_authenticated:
-        response.cache_control.private = True
-        response.cache_control.max_age = 0
-        response.add_etag()
-        return response.make_conditional(request)
-    return published(response, max_age=PAGE_MAX_AGE)
+    return public_page(html, status=status, max_age=PAGE_MAX_AGE)
 
 
 def _render_label(label: Label, *, scanned_path: str, history: list[Label] | None = None) -> Response:

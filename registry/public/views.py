@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from sqlalchemy import text
 
 from registry.database import db
-from registry.edge import safe_next
+from registry.edge import public_page, safe_next
 from registry.i18n import LANGUAGE_COOKIE
 from registry.permissions import public
 from registry.schemes.services import list_schemes
@@ -17,7 +17,7 @@ bp = Blueprint("public", __name__)
 @bp.route("/")
 @public
 def home():
-    return render_template("public/home.html", schemes=list_schemes(db.session))
+    return public_page(render_template("public/home.html", schemes=list_schemes(db.session)), max_age=300)
 
 
 @bp.route("/language/<code>")

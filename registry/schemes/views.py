@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 
 from registry.database import db
+from registry.edge import public_page
 from registry.permissions import public
 from registry.schemes.schemas import STAGES
 from registry.schemes.services import get_version, list_schemes
@@ -15,7 +16,7 @@ bp = Blueprint("schemes", __name__, url_prefix="/schemes")
 @bp.route("/")
 @public
 def index():
-    return render_template("schemes/index.html", schemes=list_schemes(db.session))
+    return public_page(render_template("schemes/index.html", schemes=list_schemes(db.session)), max_age=300)
 
 
 @bp.route("/<code>")
@@ -25,10 +26,10 @@ def detail(code: str, version: str | None = None):
     scheme_version = get_version(db.session, code, version)
     if scheme_version is None:
         abort(404)
-    return render_template(
+    return public_page(render_template(
         "schemes/detail.html",
         version=scheme_version,
         scheme=scheme_version.scheme,
         d=scheme_version.definition,
         stages=STAGES,
-    )
+    ), max_age=300)

@@ -140,8 +140,9 @@ def test_the_page_reads_in_chinese(app, labels):
 MARKER = "CONFIDENTIAL-MARKER-7f3a"
 
 
-def test_no_confidential_field_reaches_the_public_page_or_json(client, session, labels):
-    """Fill every confidential field of the labels' files with a marker, then read everything public."""
+def test_no_confidential_field_reaches_any_public_output(client, session, labels):
+    """Fill every confidential field of the labels' files with a marker, then read everything public: pages,
+    JSON, PACT, API, badge, widget, catalogue, comparison, organisation pages, statistics and its CSV."""
     application_ids = [label.application_id for label in labels]
     for line in session.scalars(select(ActivityLine).where(ActivityLine.application_id.in_(application_ids))):
         line.description = MARKER
@@ -154,14 +155,23 @@ def test_no_confidential_field_reaches_the_public_page_or_json(client, session, 
     for statement in session.scalars(select(Statement).where(Statement.application_id.in_(application_ids))):
         assert statement.summary  # the summary is public by design (BRIEF §5)
     session.flush()
-    public = []
+    urls = ["/catalogue", "/catalogue?sort=footprint", "/statistics", "/statistics.csv", "/api/v1/labels?limit=100",
+            "/developers", "/compare?" + "&".join(f"id={label.public_id}" for label in labels[:2])]
     for label in labels:
-        for url in (f"/l/{label.public_id}", f"/l/{label.public_id}.json", f"/01/{label.product.gtin}" if label.product.gtin else None):
-            if url:
-                public.append(english(client).get(url).get_data(as_text=True))
+        urls += [f"/l/{label.public_id}", f"/l/{label.public_id}.json", f"/l/{label.public_id}/pact.json",
+                 f"/api/v1/labels/{label.public_id}", f"/badge/{label.public_id}.svg", f"/embed/{label.public_id}",
+                 f"/l/{label.public_id}/status", f"/enterprises/{label.holder.uscc}", f"/bodies/{label.body.body_code}"]
+        if label.product.gtin:
+            urls.append(f"/01/{label.product.gtin}")
+    public = []
+    for url in urls:
+        response = english(client).get(url)
+        assert response.status_code in (200, 400, 404), url  # 404: a label PACT cannot express; 400: mixed compare
+        public.append(response.get_data(as_text=True))
     everything = "\n".join(public)
     assert MARKER not in everything
     assert "@example.com" not in everything  # no personal data (staff e-mails)
+    assert "primary_share" not in everything and "primaryDataShare" not in everything
 
 
 def test_every_label_document_validates_against_the_published_schema(client, labels):
