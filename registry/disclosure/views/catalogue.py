@@ -1,0 +1,119 @@
+"""The catalogue (碳足迹产品目录库), comparison, the pages of enterprises and certification bodies, statistics."""
+
+from __future__ import annotations
+
+from flask import Response, render_template, request
+from flask_babel import lazy_gettext as _l
+
+from registry.database import db
+from registry.disclosure import services
+from registry.disclosure.views.common import PAGE_MAX_AGE, bp, not_found, page_response
+from registry.edge import published
+from registry.labels.models import Label, LabelStatus
+from registry.permissions import public
+
+# --- the catalogue, comparison, organisations -------------------------------------------------------------------
+
+COMPARE_MAX = 4
+
+
+@bp.route("/catalogue")
+@public
+def catalogue() -> Response:
+    """碳足迹产品目录库: search and filter every label; all state is in the URL, so a search can be shared."""
+    from registry.disclosure.search import Filters, SearchError, search
+    from registry.organisations.uscc import PROVINCES
+    from registry.schemes.services import list_schemes
+
+    args = request.args.to_dict()
+    error = None
+    try:
+        filters = Filters.from_args(args)
+        labels, cursor = search(db.session, filters, limit=20, after=args.get("after") or None)
+    except SearchError as problem:
+        filters, labels, cursor, error = Filters(), [], None, str(problem)
+    next_args = {**{k: v for k, v in args.items() if k != "after" and v}, "after": cursor} if cursor else None
+    return page_response(render_template(
+        "disclosure/catalogue.html", filters=filters, labels=labels, next_args=next_args, error=error,
+        schemes=list_schemes(db.session), provinces=sorted(PROVINCES.items()), statuses=list(LabelStatus),
+        first_page=bool(args.get("after")),
+    ), status=200 if error is None else 400)
+
+
+@bp.route("/compare")
+@public
+def compare() -> Response:
+    """Up to four labels of one scheme side by side: values, life-cycle splits, grades."""
+    ids = [value for value in request.args.getlist("id") if value][:COMPARE_MAX + 1]
+    labels = [label for label in (services.label_by_public_id(db.session, i) for i in dict.fromkeys(ids)) if label]
+    problem = None
+    if len(ids) > COMPARE_MAX:
+        problem = _l("Compare at most four products at a time.")
+    elif len(labels) < 2:
+        problem = _l("Choose two to four products of the same scheme in the catalogue to compare them.")
+    elif len({label.scheme_version.scheme_id for label in labels}) > 1:
+        problem = _l("Only products certified under the same scheme can be compared: their declared units and boundaries differ.")
+    stage_codes: list[str] = []
+    for label in labels:
+        for stage in services.stages(label):
+            if stage.code not in stage_codes:
+                stage_codes.append(stage.code)
+    stage_values = {label.id: {stage.code: stage.value for stage in services.stages(label)} for label in labels}
+    return page_response(render_template(
+        "disclosure/compare.html", labels=labels if problem is None else [], problem=problem,
+        stage_codes=stage_codes, stage_values=stage_values,
+    ), status=200 if problem is None else 400)
+
+
+@bp.route("/enterprises/<uscc>")
+@public
+def enterprise(uscc: str) -> Response:
+    from sqlalchemy import select
+
+    from registry.organisations.models import Organisation, OrganisationKind
+
+    organisation = db.session.scalar(
+        select(Organisation).where(Organisation.uscc == uscc.upper(), Organisation.kind == OrganisationKind.ENTERPRISE)
+    )
+    if organisation is None:
+        return not_found(uscc)
+    labels = list(db.session.scalars(select(Label).where(Label.holder_id == organisation.id).order_by(Label.issued_at.desc())))
+    return page_response(render_template("disclosure/organisation.html", organisation=organisation, labels=labels, role="holder"))
+
+
+@bp.route("/bodies/<code>")
+@public
+def body(code: str) -> Response:
+    from sqlalchemy import select
+
+    from registry.organisations.models import Organisation, OrganisationKind
+
+    organisation = db.session.scalar(
+        select(Organisation).where(Organisation.body_code == code.upper(), Organisation.kind == OrganisationKind.CERTIFICATION_BODY)
+    )
+    if organisation is None:
+        return not_found(code)
+    labels = list(db.session.scalars(select(Label).where(Label.body_id == organisation.id).order_by(Label.issued_at.desc())))
+    counts = {status: sum(1 for label in labels if label.status is status) for status in LabelStatus}
+    return page_response(render_template("disclosure/organisation.html", organisation=organisation, labels=labels, role="body", counts=counts))
+
+
+# --- statistics ------------------------------------------------------------------------------------------------
+
+
+@bp.route("/statistics")
+@public
+def statistics_page() -> Response:
+    from registry.disclosure import charts, statistics
+
+    return page_response(render_template("disclosure/statistics.html", summary=statistics.summary(db.session), charts=charts))
+
+
+@bp.route("/statistics.csv")
+@public
+def statistics_csv() -> Response:
+    from registry.disclosure import statistics
+
+    response = Response(statistics.csv_text(db.session), content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = 'attachment; filename="carbon-label-statistics.csv"'
+    return published(response, max_age=PAGE_MAX_AGE)

@@ -1,0 +1,95 @@
+"""The blueprint of the public disclosure pages and what its modules share: page caching, the not-found page,
+and the names the templates need."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, render_template
+from flask_babel import lazy_gettext as _l
+
+from registry.edge import public_page
+from registry.labels.models import Label, LabelStatus
+from registry.labels.tokens import footprint_grams
+from registry.schemes.labels import STAGE_LABELS
+
+bp = Blueprint("disclosure", __name__)
+
+ASSURANCE_NAMES = {"reasonable": _l("Reasonable assurance"), "limited": _l("Limited assurance")}
+OPINION_NAMES = {"unmodified": _l("Unmodified opinion"), "modified": _l("Modified opinion"), "adverse": _l("Adverse opinion")}
+BANNER_TITLES = {
+    LabelStatus.SUSPENDED: _l("This label is suspended"),
+    LabelStatus.WITHDRAWN: _l("This label has been withdrawn"),
+    LabelStatus.CANCELLED: _l("This label has been cancelled"),
+    LabelStatus.EXPIRED: _l("This label has expired"),
+    LabelStatus.SUPERSEDED: _l("This label has been replaced"),
+}
+BANNER_TEXTS = {
+    LabelStatus.SUSPENDED: _l("The certification body has suspended it while a problem is resolved. Do not rely on the value shown until it is restored."),
+    LabelStatus.WITHDRAWN: _l("The certification body withdrew it. The value shown is no longer certified."),
+    LabelStatus.CANCELLED: _l("The holder cancelled it. The value shown is no longer certified."),
+    LabelStatus.EXPIRED: _l("Its validity has ended. The value shown is no longer certified."),
+    LabelStatus.SUPERSEDED: _l("A newer label replaced it after a change or renewal. The value shown was certified for its own period."),
+}
+
+
+@bp.context_processor
+def _helpers() -> dict[str, object]:
+    return {
+        "json_ld": json_ld,
+        "footprint_grams": footprint_grams,
+        "stage_name": lambda code: STAGE_LABELS.get(code, code),
+        "assurance_name": lambda value: ASSURANCE_NAMES[str(value)],
+        "opinion_name": lambda value: OPINION_NAMES[str(value)],
+        "status_banner_title": lambda status: BANNER_TITLES[status],
+        "status_banner_text": lambda status: BANNER_TEXTS[status],
+        "LabelStatus": LabelStatus,
+    }
+
+
+@bp.app_template_filter("reject_key")
+def reject_key(mapping: dict[str, str], key: str) -> dict[str, str]:
+    """The mapping without ``key`` (the catalogue's first-page link drops the cursor)."""
+    return {k: v for k, v in mapping.items() if k != key}
+
+PAGE_MAX_AGE = 60  # the page shows a status
+
+
+def page_response(html: str, status: int = 200) -> Response:
+    """A public page that may show a status: cacheable for at most a minute (see ``edge.public_page``)."""
+    return public_page(html, status=status, max_age=PAGE_MAX_AGE)
+
+
+def not_found(query: str = "") -> Response:
+    return page_response(render_template("disclosure/not_found.html", query=query), status=404)
+
+
+def json_ld(label: Label, host: str) -> str:
+    """schema.org ``Product`` with its certification, for search engines and platforms (embedded in the page)."""
+    product = label.product
+    document = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": product.name_zh,
+        **({"alternateName": product.name_en} if product.name_en else {}),
+        "model": product.model,
+        **({"gtin14": product.gtin} if product.gtin else {}),
+        "manufacturer": {"@type": "Organization", "name": label.holder.name_zh},
+        "hasCertification": {
+            "@type": "Certification",
+            "name": "产品碳足迹标识 Product carbon footprint label",
+            "identifier": label.certificate_number,
+            "url": f"https://{host}/l/{label.public_id}",
+            "certificationStatus": "CertificationActive" if label.status.value == "valid" else "CertificationInactive",
+            "issuedBy": {"@type": "Organization", "name": label.body.name_zh},
+            "validFrom": label.valid_from.isoformat(),
+            "expires": label.valid_until.isoformat(),
+            "certificationRating": {"@type": "Rating", "ratingValue": label.grade_code},
+            "hasMeasurement": {
+                "@type": "QuantitativeValue", "value": f"{label.footprint.normalize():f}",
+                "unitText": f"kg CO2e per {label.scheme_version.declared_unit}",
+            },
+        },
+    }
+    # Escape "<" so the JSON cannot close the script element it sits in.
+    return json.dumps(document, ensure_ascii=False).replace("<", "\\u003c")
