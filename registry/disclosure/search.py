@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from registry.labels.models import Label, LabelStatus
@@ -66,6 +67,25 @@ def _decode_cursor(cursor: str, sort: str) -> list[object]:
         raise SearchError("after is not a cursor this API gave out; start again without it") from None
 
 
+CERTIFICATE = re.compile(r"^CFP-[A-Z0-9]{2,6}-[0-9]{4}-[0-9]{6}$")
+
+
+def _text_condition(q: str, holder: type[Organisation]) -> ColumnElement[bool]:
+    """A certificate number or a GTIN is looked up exactly (an index hit); anything else is matched, case-blind,
+    inside the product's names and model and the holder's names."""
+    if CERTIFICATE.match(q.upper()):
+        return Label.certificate_number == q.upper()
+    digits = q.replace(" ", "").replace("-", "")
+    if digits.isdigit() and 8 <= len(digits) <= 14:
+        return Product.gtin == digits.zfill(14)
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return or_(
+        Product.name_zh.ilike(pattern, escape="\\"), Product.name_en.ilike(pattern, escape="\\"),
+        Product.model.ilike(pattern, escape="\\"), holder.name_zh.ilike(pattern, escape="\\"),
+        holder.name_en.ilike(pattern, escape="\\"),
+    )
+
+
 def query(filters: Filters) -> Select[tuple[Label]]:
     holder = aliased(Organisation)
     statement = (
@@ -76,14 +96,7 @@ def query(filters: Filters) -> Select[tuple[Label]]:
         .join(Scheme, SchemeVersion.scheme_id == Scheme.id)
     )
     if filters.q:
-        pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        digits = filters.q.replace(" ", "")
-        statement = statement.where(or_(
-            Product.name_zh.ilike(pattern, escape="\\"), Product.name_en.ilike(pattern, escape="\\"),
-            Product.model.ilike(pattern, escape="\\"), holder.name_zh.ilike(pattern, escape="\\"),
-            holder.name_en.ilike(pattern, escape="\\"), Label.certificate_number == filters.q.upper(),
-            Product.gtin == digits.zfill(14) if digits.isdigit() and len(digits) <= 14 else False,
-        ))
+        statement = statement.where(_text_condition(filters.q, holder))
     if filters.scheme:
         statement = statement.where(Scheme.code == filters.scheme)
     if filters.grade:

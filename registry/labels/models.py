@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from sqlalchemy import CheckConstraint, Date, ForeignKey, ForeignKeyConstraint, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, ForeignKeyConstraint, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.applications.models import Application, ApplicationStatus
@@ -59,6 +59,8 @@ class Label(Base):
         UniqueConstraint("status_list", "status_index"),
         CheckConstraint(f"status_list >= 0 AND status_index >= 0 AND status_index < {STATUS_LIST_SIZE}", name="status_entry_in_range"),
         CheckConstraint("length(token) > 100", name="token_present"),
+        # The catalogue and the public API sort by footprint and page by (footprint, id).
+        Index("ix_labels_footprint_id", "footprint", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,27 @@
+"""catalogue index: labels sorted and paged by (footprint, id)
+
+Revision ID: 0004_catalogue_index
+Revises: 0003_signed_labels
+Create Date: 2026-11-23 14:56:15.630838
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+
+revision = '0004_catalogue_index'
+down_revision = '0003_signed_labels'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('labels', schema=None) as batch_op:
+        batch_op.create_index('ix_labels_footprint_id', ['footprint', 'id'], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('labels', schema=None) as batch_op:
+        batch_op.drop_index('ix_labels_footprint_id')
+
