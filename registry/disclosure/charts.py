@@ -189,7 +189,47 @@ def _histogram(values: Sequence[Decimal], bins: int) -> tuple[_Grid, list[int]]:
     return grid, counts
 
 
-def histogram_bins(values: list[Decimal], *, bins: int = 12) -> list[tuple[Decimal, Decimal, int]]:
+@dataclass(frozen=True)
+class Distribution:
+    """A histogram counted elsewhere (in SQL, for categories of a million labels): the smallest and largest
+    value, the number of values, and the count in each bin of ``grid(low, high, bins)``."""
+
+    low: Decimal
+    high: Decimal
+    total: int
+    grid: _Grid
+    counts: tuple[int, ...]
+
+
+def grid(low: Decimal, high: Decimal, bins: int = 12) -> _Grid:
+    """The bins ``histogram_bins`` uses for values from ``low`` to ``high``, for callers that count elsewhere:
+    bin i holds ``grid.edge(i) <= v < grid.edge(i + 1)`` (the last bin also its upper edge)."""
+    return _grid(low, high, bins)
+
+
+def _data_of(values: list[Decimal] | Distribution, bins: int) -> tuple[_Grid, list[int], Decimal, Decimal, int] | None:
+    if isinstance(values, Distribution):
+        if values.total == 0:
+            return None
+        return values.grid, list(values.counts), values.low, values.high, values.total
+    data = _finite(values)
+    if not data:
+        return None
+    found_grid, counts = _histogram(data, bins)
+    return found_grid, counts, min(data), max(data), len(data)
+
+
+def percent_higher(higher: int, total: int) -> int:
+    """``percentile_rank`` from counts: ``higher`` of ``total`` values (this product included) are higher."""
+    if total < 2:
+        return 0
+    with localcontext() as context:
+        context.prec = _PRECISION
+        share = int((Decimal(100 * higher) / total).quantize(Decimal(1), ROUND_HALF_UP))
+    return share if higher == total else min(share, 99)
+
+
+def histogram_bins(values: list[Decimal] | Distribution, *, bins: int = 12) -> list[tuple[Decimal, Decimal, int]]:
     """``(lower, upper, count)`` per bin, lowest first; the counts add up to ``len(values)``.
 
     The bins have equal, round widths (see ``_grid``), so there are at most ``bins`` of them, usually ``bins`` or a
@@ -199,10 +239,10 @@ def histogram_bins(values: list[Decimal], *, bins: int = 12) -> list[tuple[Decim
     ``(v, v, n)``. No values: ``[]``. Edges are plain Decimals (no exponent, no trailing zeros)."""
     if bins < 1:
         raise ValueError("bins must be at least 1")
-    data = _finite(values)
-    if not data:
+    found = _data_of(values, bins)
+    if found is None:
         return []
-    grid, counts = _histogram(data, bins)
+    grid, counts = found[0], found[1]
     if grid.width == 0:
         return [(_plain(grid.start), _plain(grid.start), counts[0])]
     return [(_plain(grid.edge(i)), _plain(grid.edge(i + 1)), count) for i, count in enumerate(counts)]
@@ -220,11 +260,7 @@ def percentile_rank(values: list[Decimal], value: Decimal) -> int:
     data = _finite(values)
     if len(data) < 2:
         return 0
-    higher = sum(1 for item in data if item > value)
-    with localcontext() as context:
-        context.prec = _PRECISION
-        share = int((Decimal(100 * higher) / len(data)).quantize(Decimal(1), ROUND_HALF_UP))
-    return share if higher == len(data) else min(share, 99)
+    return percent_higher(sum(1 for item in data if item > value), len(data))
 
 
 # Histogram layout, in viewBox units.
@@ -241,7 +277,7 @@ _H_MIN_BAR = 1.5  # a bin holding one product among thousands stays visible
 
 
 def histogram_svg(
-    values: list[Decimal],
+    values: list[Decimal] | Distribution,
     marked: Decimal,
     *,
     bins: int = 12,
@@ -265,12 +301,11 @@ def histogram_svg(
     _require_finite(marked)
     if bins < 1:
         raise ValueError("bins must be at least 1")
-    data = _finite(values)
-    if not data:
+    found = _data_of(values, bins)
+    if found is None:
         return Markup("")
     title_text, label_text, unit_text = clean(title), clean(marked_label), clean(unit)
-    grid, counts = _histogram(data, bins)
-    low, high = min(data), max(data)
+    grid, counts, low, high, total = found
     marked_bin = grid.index(marked)
 
     plot_width = _H_RIGHT - _H_LEFT
@@ -317,7 +352,7 @@ def histogram_svg(
     parts.extend(_marker(marked, marked_bin, marked_top, grid, x_of, label_text, unit_text))
 
     if desc is None:
-        products = "1 product" if len(data) == 1 else f"{len(data)} products"
+        products = "1 product" if total == 1 else f"{total} products"
         spread = (f"all {format_number(low)} {unit_text}" if low == high
                   else f"from {format_number(low)} to {format_number(high)} {unit_text}")
         desc = f"{products}, {spread}. {label_text}: {format_number(marked)} {unit_text}."

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from registry.applications.models import Statement
+from registry.database import MICRO
+from registry.disclosure.charts import Distribution
 from registry.labels.models import Label, LabelStatus
 from registry.labels.tokens import public_record
 from registry.products.models import Product
@@ -41,17 +43,59 @@ def current_label(labels: list[Label]) -> Label | None:
     return next((label for label in labels if label.status in CURRENT_STATUSES), labels[0] if labels else None)
 
 
-def category_footprints(session: Session, label: Label) -> list[Decimal]:
-    """Footprints of the valid labels under the same scheme and major version (same declared unit and boundary,
-    so comparable), this label included whatever its status."""
+@dataclass(frozen=True)
+class Category:
+    """Where a label sits in its category, counted in SQL (a category may hold a million labels)."""
+
+    distribution: Distribution
+    percentile: int
+
+    @property
+    def total(self) -> int:
+        return self.distribution.total
+
+
+def category(session: Session, label: Label, bins: int = 12) -> Category:
+    """The valid labels under the same scheme and major version (same declared unit and boundary, so comparable),
+    this label included whatever its status: their spread in ``bins`` round bins, and the share of them whose
+    footprint is higher than this label's. Counted in SQL over the (status, scheme version, footprint) index."""
+    from registry.disclosure import charts
+
     major = label.scheme_version.version.split(".")[0]
-    rows = session.execute(
-        select(Label.id, Label.footprint, SchemeVersion.version)
-        .join(SchemeVersion, Label.scheme_version_id == SchemeVersion.id)
-        .where(SchemeVersion.scheme_id == label.scheme_version.scheme_id, Label.status.in_(CURRENT_STATUSES))
-    ).all()
-    values = [footprint for label_id, footprint, version in rows if version.split(".")[0] == major and label_id != label.id]
-    return [*values, label.footprint]
+    version_ids = list(session.scalars(
+        select(SchemeVersion.id).where(SchemeVersion.scheme_id == label.scheme_version.scheme_id,
+                                       SchemeVersion.version.like(f"{major}.%"))
+    ))
+    raw = type_coerce(Label.footprint, BigInteger)  # MicroDecimal stores millionths: integer arithmetic in SQL
+    in_scope = (Label.status.in_(CURRENT_STATUSES), Label.scheme_version_id.in_(version_ids))
+    total, low_raw, high_raw = session.execute(select(func.count(), func.min(raw), func.max(raw)).where(*in_scope)).one()
+    own = int(label.footprint * MICRO)
+    included = label.status in CURRENT_STATUSES  # otherwise this label is added to the valid ones below
+    if not included:
+        total += 1
+        low_raw = own if low_raw is None else min(low_raw, own)
+        high_raw = own if high_raw is None else max(high_raw, own)
+    low, high = Decimal(low_raw) / MICRO, Decimal(high_raw) / MICRO
+    found = charts.grid(low, high, bins)
+    counts = [0] * found.count
+    width = found.width * MICRO
+    if found.width == 0:
+        counts[0] = total
+    elif width != int(width):  # bins finer than a millionth: only for categories of near-identical values
+        for (value,) in session.execute(select(Label.footprint).where(*in_scope)):
+            counts[found.index(value) or 0] += 1
+        if not included:
+            counts[found.index(label.footprint) or 0] += 1
+    else:
+        start = int(found.start * MICRO)
+        bucket = ((raw - start) / int(width)).label("bucket")
+        for index, count in session.execute(select(bucket, func.count()).where(*in_scope).group_by(bucket)):
+            counts[min(int(index), found.count - 1)] += count
+        if not included:
+            counts[found.index(label.footprint) or 0] += 1
+    higher = session.scalar(select(func.count()).select_from(Label).where(*in_scope, Label.footprint > label.footprint)) or 0
+    distribution = Distribution(low=low, high=high, total=total, grid=found, counts=tuple(counts))
+    return Category(distribution, charts.percent_higher(higher, total))
 
 
 def statement_for(session: Session, label: Label) -> Statement | None:

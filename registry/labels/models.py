@@ -61,6 +61,8 @@ class Label(Base):
         CheckConstraint("length(token) > 100", name="token_present"),
         # The catalogue and the public API sort by footprint and page by (footprint, id).
         Index("ix_labels_footprint_id", "footprint", "id"),
+        # The label page's category position: valid labels of a scheme version, by footprint.
+        Index("ix_labels_status_scheme_version_footprint", "status", "scheme_version_id", "footprint"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

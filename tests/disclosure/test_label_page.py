@@ -192,3 +192,28 @@ def test_every_label_document_validates_against_the_published_schema(client, lab
     assert list(validator.iter_errors(broken))
     leaky = {**document, "record": {**document["record"], "activity_lines": []}}
     assert list(validator.iter_errors(leaky))
+
+
+@pytest.mark.parametrize("footprints", [
+    ["10", "20.5", "31"], ["62.4", "62.4", "62.4"], ["0.000001", "0.000002", "0.000003"], ["1", "1000000", "5000.25"],
+    ["12.5", "12.5", "80"],
+])
+def test_the_category_counted_in_sql_matches_the_chart_module(session, labels, footprints):
+    """The label page counts its category in SQL (it may hold a million labels); the result must be what the
+    chart module computes from the values themselves."""
+    from decimal import Decimal
+
+    from registry.disclosure import charts, services
+
+    version_id = labels[0].scheme_version_id
+    for label, value in zip(labels, footprints, strict=False):
+        label.scheme_version_id = version_id
+        label.footprint = Decimal(value)
+    session.flush()
+    session.expire_all()
+    values = [Decimal(value) for value in footprints]
+    for label in labels:
+        position = services.category(session, label)
+        assert position.total == len(values)
+        assert charts.histogram_bins(position.distribution) == charts.histogram_bins(values)
+        assert position.percentile == charts.percentile_rank(values, label.footprint)

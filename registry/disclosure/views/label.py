@@ -19,11 +19,11 @@ from registry.products.gtin import GtinError, normalise_gtin
 def _render_label(label: Label, *, scanned_path: str, history: list[Label] | None = None) -> Response:
     from registry.disclosure import charts, pact
 
-    values = services.category_footprints(db.session, label)
+    position = services.category(db.session, label)
     return page_response(render_template(
         "disclosure/label.html", label=label, scanned_path=scanned_path, history=history or [label],
-        current=services.current_label(history or [label]), category_values=values,
-        bins=charts.histogram_bins(values), percentile=charts.percentile_rank(values, label.footprint),
+        current=services.current_label(history or [label]), category=position.distribution,
+        bins=charts.histogram_bins(position.distribution), percentile=position.percentile,
         stages=services.stages(label), statement=services.statement_for(db.session, label), charts=charts,
         host=current_app.config["PUBLIC_HOST"], pact_available=pact.representable(label),
     ))
