@@ -45,6 +45,8 @@ from registry.labels.status import signed_credential  # noqa: E402
 from registry.schemes.services import sync_schemes  # noqa: E402
 from registry.verifier.core import StatusLists, TrustList, verify  # noqa: E402
 
+from bench.dataset import drop_workflow_trigger  # noqa: E402
+
 LABELS = int(os.environ.get("BENCH_LABELS", "10000"))
 BATCH = 500
 HOST = "cfp.example.cn"
@@ -73,12 +75,7 @@ def granted_applications(session: Session, count: int) -> list[Application]:
     template = session.scalars(select(Application).where(Application.status == "granted")).first()
     assert template is not None
     columns = [c.name for c in Application.__table__.columns if c.name != "id"]
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        for trigger in session.execute(text("SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='applications'")).scalars().all():
-            session.execute(text(f'DROP TRIGGER "{trigger}"'))
-    else:
-        session.execute(text("ALTER TABLE applications DISABLE TRIGGER USER"))
+    drop_workflow_trigger(session)
     names = ", ".join(columns)
     for _ in range(count):
         session.execute(text(f"INSERT INTO applications ({names}) SELECT {names} FROM applications WHERE id = :id"), {"id": template.id})

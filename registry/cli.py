@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -13,6 +14,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from registry import migrate
+from registry.config import KEK_FILE, SECRET_KEY_FILE
 
 db_group = AppGroup("db", help="Database migrations (Alembic).")
 
@@ -56,33 +58,33 @@ def _ensure_sqlite_directory(url: str) -> None:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
 
-def ensure_secret_key(app: Flask) -> bool:
-    """Generate instance/secret_key once; True when a key was made."""
-    if app.config.get("SECRET_KEY"):
+def _write_instance_secret(app: Flask, setting: str, filename: str, make: Callable[[], str]) -> bool:
+    """Write ``instance/<filename>`` once (mode 0600, never overwritten) unless ``setting`` is configured, and
+    use it; True when one was made."""
+    if app.config.get(setting):
         return False
-    path = Path(app.instance_path) / "secret_key"
+    path = Path(app.instance_path) / filename
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(secrets.token_hex(32) + "\n")
-    app.config["SECRET_KEY"] = path.read_text(encoding="ascii").strip()
+        handle.write(make() + "\n")
+    app.config[setting] = path.read_text(encoding="ascii").strip()
     return True
+
+
+def ensure_secret_key(app: Flask) -> bool:
+    """Generate instance/secret_key once; True when a key was made."""
+    return _write_instance_secret(app, "SECRET_KEY", SECRET_KEY_FILE, lambda: secrets.token_hex(32))
 
 
 def ensure_kek(app: Flask) -> bool:
-    """Generate instance/key_encryption_key once (0600); True when one was made."""
+    """Generate instance/key_encryption_key once and install it; True when one was made."""
     from registry.keys.crypto import install_kek, new_kek
 
-    if app.config.get("KEY_ENCRYPTION_KEY"):
-        return False
-    path = Path(app.instance_path) / "key_encryption_key"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(new_kek() + "\n")
-    app.config["KEY_ENCRYPTION_KEY"] = path.read_text(encoding="ascii").strip()
-    install_kek(app.config["KEY_ENCRYPTION_KEY"])
-    return True
+    made = _write_instance_secret(app, "KEY_ENCRYPTION_KEY", KEK_FILE, new_kek)
+    if made:
+        install_kek(app.config["KEY_ENCRYPTION_KEY"])
+    return made
 
 
 @click.command("setup")

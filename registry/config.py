@@ -77,25 +77,18 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     else:
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_prefixed_env(prefix="REGISTRY")
-        _read_secret_key_file(app)
-        _read_kek_file(app)
+        _read_instance_secret(app, "SECRET_KEY", SECRET_KEY_FILE)
+        _read_instance_secret(app, "KEY_ENCRYPTION_KEY", KEK_FILE)
     _finish(app)
 
 
-def _read_secret_key_file(app: Flask) -> None:
-    if app.config.get("SECRET_KEY"):
+def _read_instance_secret(app: Flask, setting: str, filename: str) -> None:
+    """``setting`` from ``instance/<filename>`` (written once by ``flask setup``) unless configured otherwise."""
+    if app.config.get(setting):
         return
-    path = Path(app.instance_path) / SECRET_KEY_FILE
+    path = Path(app.instance_path) / filename
     if path.is_file():
-        app.config["SECRET_KEY"] = path.read_text(encoding="ascii").strip()
-
-
-def _read_kek_file(app: Flask) -> None:
-    if app.config.get("KEY_ENCRYPTION_KEY"):
-        return
-    path = Path(app.instance_path) / KEK_FILE
-    if path.is_file():
-        app.config["KEY_ENCRYPTION_KEY"] = path.read_text(encoding="ascii").strip()
+        app.config[setting] = path.read_text(encoding="ascii").strip()
 
 
 def _finish(app: Flask) -> None:

@@ -15,7 +15,7 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
     monkeypatch.setenv("REGISTRY_ENV", "production")
     monkeypatch.setenv("REGISTRY_DATABASE_URL", "postgresql+psycopg://registry@db.invalid/registry")
     monkeypatch.delenv("REGISTRY_SECRET_KEY", raising=False)
-    monkeypatch.setattr("registry.config._read_secret_key_file", lambda app: None)
+    monkeypatch.setattr(config, "SECRET_KEY_FILE", "no-such-secret-key-file")
     with pytest.raises(ConfigurationError, match="secret key"):
         create_app()
 

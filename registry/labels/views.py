@@ -14,14 +14,15 @@ from sqlalchemy import select
 from registry.database import db, utcnow
 from registry.edge import commit, published, published_json
 from registry.extensions import csrf, limiter
-from registry.keys.services import public_jwk, root_key, trust_list_document
+from registry.keys.services import public_jwk, root_key, trust_list_payload
 from registry.labels import qr
 from registry.labels.models import Label
 from registry.labels.permissions import can_view_label
 from registry.labels.services import list_labels
-from registry.labels.status import PURPOSES, STATUSES_SET, list_numbers, signed_credential
+from registry.labels.status import PURPOSES, STATUSES_SET, bitstring, list_numbers, signed_credential
 from registry.permissions import Permission, public, requires
-from registry.verifier.core import StatusLists, TrustList, verify
+from registry.verifier.core import StatusList, StatusLists, TrustList, verify
+from registry.verifier.format import key_from_jwk
 from registry.verifier.sources import status_list_number
 
 bp = Blueprint("labels", __name__)
@@ -158,13 +159,15 @@ def api_verify() -> tuple[Response, int] | Response:
         return response
     host = current_app.config["PUBLIC_HOST"]
     now = utcnow()
-    root = public_jwk(root_key(db.session))
-    trust = TrustList.from_document(trust_list_document(db.session, host, now), root)
+    # The registry holds the trust list and the bits first-hand: the same data the published documents carry,
+    # without signing them only to check the signature again.
+    root = key_from_jwk(public_jwk(root_key(db.session)))
+    trust = TrustList.from_payload(trust_list_payload(db.session, host, now), root)
     number = status_list_number(scanned)
-    credentials = []
+    statuses = StatusLists()
     if number is not None and number in list_numbers(db.session):
-        credentials = [signed_credential(db.session, purpose, number, host, now) for purpose in PURPOSES]
-    statuses = StatusLists.from_credentials(credentials, trust)
+        for purpose in PURPOSES:
+            statuses.lists[(purpose, number)] = StatusList(purpose, number, bitstring(db.session, purpose, number), now.timestamp())
     commit()
     result = verify(scanned, trust, statuses, now=now.timestamp())
     document = result.as_json(language, now.timestamp())

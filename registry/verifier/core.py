@@ -141,7 +141,12 @@ class TrustList:
         if not isinstance(document, dict) or not all(isinstance(document.get(k), str) for k in ("protected", "payload", "signature")):
             raise FormatError("the trust list is not a flattened JWS")
         _, payload = fmt.jws_verify(f"{document['protected']}.{document['payload']}.{document['signature']}", root)
-        body = json.loads(payload)
+        return cls.from_payload(json.loads(payload), root)
+
+    @classmethod
+    def from_payload(cls, body: dict[str, Any], root: ec.EllipticCurvePublicKey) -> TrustList:
+        """The trust list from its (already trusted) payload: what ``from_document`` does after the signature
+        check, and what the registry itself uses, holding the payload first-hand."""
         keys: dict[bytes, TrustedKey] = {}
         for entry in body["keys"]:
             kid = fmt.b64url_decode(entry["kid"])

@@ -22,12 +22,12 @@ from registry import PROJECT_ROOT, migrate
 from registry.applications.decisions import decide_application
 from registry.applications.models import ApplicationStatus, Outcome
 from registry.audit.services import Actor
-from registry.demo.applications import Team, complete_draft, drive_to
-from registry.organisations.models import Organisation
-from registry.products.models import Product
 from registry.database import make_engine
+from registry.demo.applications import Team, complete_draft, drive_to
 from registry.demo.services import load_demo_data
 from registry.labels.models import Label
+from registry.organisations.models import Organisation
+from registry.products.models import Product
 from registry.schemes.services import sync_schemes
 from tests.conftest import SCHEMES_DIR, make_test_app
 

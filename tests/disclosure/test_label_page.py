@@ -9,11 +9,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from registry.applications.models import ActivityLine, Document, Finding, Statement
+from registry.applications.models import Statement
 from registry.labels.models import Label, LabelStatus
 from registry.labels.tokens import public_record
 from registry.verifier import format as fmt
 from tests.conftest import english, sign_in
+from tests.disclosure.conftest import fill_confidential
 
 
 @pytest.fixture
@@ -144,14 +145,7 @@ def test_no_confidential_field_reaches_any_public_output(client, session, labels
     """Fill every confidential field of the labels' files with a marker, then read everything public: pages,
     JSON, PACT, API, badge, widget, catalogue, comparison, organisation pages, statistics and its CSV."""
     application_ids = [label.application_id for label in labels]
-    for line in session.scalars(select(ActivityLine).where(ActivityLine.application_id.in_(application_ids))):
-        line.description = MARKER
-        line.factor_source = MARKER
-    for document in session.scalars(select(Document).where(Document.application_id.in_(application_ids))):
-        document.original_name = MARKER + ".pdf"
-    for finding in session.scalars(select(Finding).where(Finding.application_id.in_(application_ids))):
-        finding.description = MARKER
-        finding.response = MARKER
+    fill_confidential(session, application_ids, MARKER)
     for statement in session.scalars(select(Statement).where(Statement.application_id.in_(application_ids))):
         assert statement.summary  # the summary is public by design (BRIEF §5)
     session.flush()

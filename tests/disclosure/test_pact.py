@@ -26,11 +26,11 @@ from sqlalchemy import select
 
 from registry import PROJECT_ROOT
 from registry.accounts.models import User
-from registry.applications.models import ActivityLine, Document, Finding
 from registry.dates import add_months
 from registry.disclosure.pact import NotRepresentable, product_footprint, representable
 from registry.disclosure.services import statement_for
 from registry.labels.models import Label, LabelStatus
+from tests.disclosure.conftest import fill_confidential
 
 SPEC_FILE = Path("/work/shared/specs/pact-openapi-v3.0.yaml")
 SPEC_URI = "https://specs.carbon-transparency.org/pact-openapi-v3.0.yaml"
@@ -312,14 +312,7 @@ MARKER = "CONFIDENTIAL-MARKER-5c1e"
 
 def test_no_confidential_data_reaches_the_document(session, mapped):
     application_ids = [label.application_id for label in mapped]
-    for line in session.scalars(select(ActivityLine).where(ActivityLine.application_id.in_(application_ids))):
-        line.description = MARKER
-        line.factor_source = MARKER
-    for document in session.scalars(select(Document).where(Document.application_id.in_(application_ids))):
-        document.original_name = MARKER + ".pdf"
-    for finding in session.scalars(select(Finding).where(Finding.application_id.in_(application_ids))):
-        finding.description = MARKER
-        finding.response = MARKER
+    fill_confidential(session, application_ids, MARKER)
     for label in mapped:
         label.application.primary_share_percent = Decimal("61.234567")  # declared, not listed as public (BRIEF §5)
     session.flush()

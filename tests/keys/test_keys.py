@@ -88,9 +88,15 @@ def test_revoke_publishes_the_time_and_turns_its_labels_into_key_revoked(runner,
 
 def test_revoke_needs_a_reason_and_a_known_kid(runner, session):
     (key,) = keys_of(session, body(session))
-    assert "reason" in runner.invoke(args=["keys", "revoke", key.kid, "--reason", "  "]).output
-    assert "No key has the kid" in runner.invoke(args=["keys", "revoke", "AAAAAAAAAAA", "--reason", "x"]).output
-    assert "not an ISO 8601 time" in runner.invoke(args=["keys", "revoke", key.kid, "--reason", "x", "--at", "yesterday"]).output
+    for args, message in (
+        ([key.kid, "--reason", "  "], "Give the reason for revoking the key"),
+        (["AAAAAAAAAAA", "--reason", "x"], "No key has the kid 'AAAAAAAAAAA'"),
+        ([key.kid, "--reason", "x", "--at", "yesterday"], "not an ISO 8601 time"),
+    ):
+        result = runner.invoke(args=["keys", "revoke", *args])
+        assert result.exit_code == 1 and message in result.output, result.output
+    session.expire_all()
+    assert key.status is KeyStatus.ACTIVE and key.revoked_at is None  # nothing was revoked
 
 
 def _trust_payload(client):  # type: ignore[no-untyped-def]

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, render_template, request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from registry.database import db
 from registry.disclosure import services
 from registry.disclosure.views.common import PAGE_MAX_AGE, bp, not_found, page_response
 from registry.edge import published
 from registry.labels.models import Label, LabelStatus
+from registry.organisations.models import Organisation, OrganisationKind
 from registry.permissions import public
 
 # --- the catalogue, comparison, organisations -------------------------------------------------------------------
 
 COMPARE_MAX = 4
+PAGE_SIZE = 20
 
 
 @bp.route("/catalogue")
@@ -29,7 +34,7 @@ def catalogue() -> Response:
     error = None
     try:
         filters = Filters.from_args(args)
-        labels, cursor = search(db.session, filters, limit=20, after=args.get("after") or None)
+        labels, cursor = search(db.session, filters, limit=PAGE_SIZE, after=args.get("after") or None)
     except SearchError as problem:
         filters, labels, cursor, error = Filters(), [], None, str(problem)
     next_args = {**{k: v for k, v in args.items() if k != "after" and v}, "after": cursor} if cursor else None
@@ -68,34 +73,25 @@ def compare() -> Response:
 @bp.route("/enterprises/<uscc>")
 @public
 def enterprise(uscc: str) -> Response:
-    from sqlalchemy import select
-
-    from registry.organisations.models import Organisation, OrganisationKind
-
-    organisation = db.session.scalar(
-        select(Organisation).where(Organisation.uscc == uscc.upper(), Organisation.kind == OrganisationKind.ENTERPRISE)
-    )
-    if organisation is None:
-        return not_found(uscc)
-    labels = list(db.session.scalars(select(Label).where(Label.holder_id == organisation.id).order_by(Label.issued_at.desc())))
-    return page_response(render_template("disclosure/organisation.html", organisation=organisation, labels=labels, role="holder"))
+    return _organisation_page(OrganisationKind.ENTERPRISE, Organisation.uscc, uscc, Label.holder_id)
 
 
 @bp.route("/bodies/<code>")
 @public
 def body(code: str) -> Response:
-    from sqlalchemy import select
+    return _organisation_page(OrganisationKind.CERTIFICATION_BODY, Organisation.body_code, code, Label.body_id)
 
-    from registry.organisations.models import Organisation, OrganisationKind
 
-    organisation = db.session.scalar(
-        select(Organisation).where(Organisation.body_code == code.upper(), Organisation.kind == OrganisationKind.CERTIFICATION_BODY)
-    )
+def _organisation_page(kind: OrganisationKind, identifier: Any, value: str, role_column: Any) -> Response:
+    """An enterprise's labels (as holder) or a certification body's (as issuer, with status counts)."""
+    organisation = db.session.scalar(select(Organisation).where(identifier == value.upper(), Organisation.kind == kind))
     if organisation is None:
-        return not_found(code)
-    labels = list(db.session.scalars(select(Label).where(Label.body_id == organisation.id).order_by(Label.issued_at.desc())))
+        return not_found(value)
+    labels = list(db.session.scalars(select(Label).where(role_column == organisation.id).order_by(Label.issued_at.desc())))
     counts = {status: sum(1 for label in labels if label.status is status) for status in LabelStatus}
-    return page_response(render_template("disclosure/organisation.html", organisation=organisation, labels=labels, role="body", counts=counts))
+    role = "holder" if kind is OrganisationKind.ENTERPRISE else "body"
+    return page_response(render_template("disclosure/organisation.html", organisation=organisation, labels=labels,
+                                         role=role, counts=counts))
 
 
 # --- statistics ------------------------------------------------------------------------------------------------
