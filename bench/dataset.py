@@ -20,6 +20,7 @@ import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
@@ -34,6 +35,7 @@ from registry.database import make_engine  # noqa: E402
 from registry.demo.services import load_demo_data  # noqa: E402
 from registry.keys.crypto import install_kek, new_kek  # noqa: E402
 from registry.labels.models import Label, LabelStatus  # noqa: E402
+from registry.labels.searchtext import label_search_text  # noqa: E402
 from registry.organisations.models import Organisation, OrganisationKind  # noqa: E402
 from registry.products.gtin import gtin_check_digit  # noqa: E402
 from registry.products.models import Product  # noqa: E402
@@ -141,6 +143,7 @@ def generate(url: str, count: int, seed: int = 2026) -> None:
                     "valid_until": template_label.valid_until, "issued_at": now, "path": f"/l/b{n:015x}",
                     "token": template_label.token, "signing_key_id": template_label.signing_key_id,
                     "status_list": next_list + index // 131072, "status_index": index % 131072,
+                    "search_text": label_search_text(SimpleNamespace(**products[n - start - offset]), holder),
                 })
             session.execute(insert(StageValue), stages)
             session.execute(insert(Label), labels)

@@ -32,7 +32,7 @@ def test_empty_database_upgrades_to_head_and_matches_the_models(empty_database_u
     engine = make_engine(empty_database_url)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": migrate.include_name})
             differences = compare_metadata(context, Base.metadata)
             assert differences == [], differences
             assert set(inspect(connection).get_table_names()) >= {"organisations", "users", "audit_events", "alembic_version"}

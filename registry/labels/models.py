@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from sqlalchemy import CheckConstraint, Date, ForeignKey, ForeignKeyConstraint, Index, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, ForeignKeyConstraint, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.applications.models import Application, ApplicationStatus
@@ -63,6 +63,9 @@ class Label(Base):
         Index("ix_labels_footprint_id", "footprint", "id"),
         # The label page's category position: valid labels of a scheme version, by footprint.
         Index("ix_labels_status_scheme_version_footprint", "status", "scheme_version_id", "footprint"),
+        # The catalogue filtered by scheme, newest first or by footprint, reads these in order and stops at a page.
+        Index("ix_labels_scheme_version_id_id", "scheme_version_id", "id"),
+        Index("ix_labels_scheme_version_footprint_id", "scheme_version_id", "footprint", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,6 +95,9 @@ class Label(Base):
     signing_key_id: Mapped[int] = mapped_column(ForeignKey("signing_keys.id"), index=True)
     status_list: Mapped[int] = mapped_column(Integer)
     status_index: Mapped[int] = mapped_column(Integer)
+    # The words the catalogue finds the label by (registry.labels.searchtext), full-text indexed per engine by
+    # migration 0005: FTS5 on SQLite, GIN over to_tsvector('simple', ...) on PostgreSQL.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     application: Mapped[Application] = relationship(
         foreign_keys=[application_id], primaryjoin="Label.application_id == Application.id", viewonly=True, lazy="joined"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from registry.migrate import include_name
 from registry.models import Base  # noqa: F401 - imports every model so the metadata is complete
 
 config = context.config
@@ -44,6 +45,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=_render_item,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -97,6 +97,10 @@ def update_product(session: Session, actor: Actor, product: Product, details: Pr
         if getattr(product, field) != value:
             changes[field] = {"from": getattr(product, field), "to": value}
             setattr(product, field, value)
+    if changes.keys() & {"name_zh", "name_en", "model"}:
+        from registry.labels.services import refresh_search_text
+
+        refresh_search_text(session, product)
     if changes:
         record_event(session, actor, "product:update", subject=product, organisation_id=product.organisation_id,
                      payload={"changes": changes})
