@@ -297,7 +297,7 @@ def histogram_svg(
     ``marked_label`` and the value. ``desc`` is the ``<desc>`` text; the default is an English summary ("42
     products, from 12.3 to 98.7 kg CO₂e. This product: 62.4 kg CO₂e."), so a page in another language passes
     its own."""
-    _check_prefix(id_prefix)
+    check_prefix(id_prefix)
     _require_finite(marked)
     if bins < 1:
         raise ValueError("bins must be at least 1")
@@ -340,12 +340,12 @@ def histogram_svg(
         is_marked = index == marked_bin
         if is_marked:
             marked_top = _H_BASELINE - height
-        parts.append(_element(
+        parts.append(svg_element(
             "rect", x=left + gap / 2, y=_H_BASELINE - height, width=right - left - gap, height=height,
             fill=BAR_MARKED if is_marked else BAR, class_="chart-bar chart-bar-marked" if is_marked else "chart-bar",
         ))
     # Axis line and the min / max ticks and labels.
-    parts.append(_element("line", x1=_H_LEFT, y1=_H_BASELINE, x2=_H_RIGHT, y2=_H_BASELINE, stroke=LINE,
+    parts.append(svg_element("line", x1=_H_LEFT, y1=_H_BASELINE, x2=_H_RIGHT, y2=_H_BASELINE, stroke=LINE,
                           stroke_width=1, class_="chart-axis"))
     parts.extend(_axis_labels(low, high, x_of, unit_text))
     # The marker.
@@ -356,7 +356,7 @@ def histogram_svg(
         spread = (f"all {format_number(low)} {unit_text}" if low == high
                   else f"from {format_number(low)} to {format_number(high)} {unit_text}")
         desc = f"{products}, {spread}. {label_text}: {format_number(marked)} {unit_text}."
-    return _svg(parts, height=_H_HEIGHT, title=title_text, desc=clean(desc), id_prefix=id_prefix,
+    return svg_root(parts, height=_H_HEIGHT, title=title_text, desc=clean(desc), id_prefix=id_prefix,
                 kind="chart-histogram")
 
 
@@ -367,12 +367,12 @@ def _axis_labels(low: Decimal, high: Decimal, x_of: _XOf, unit: str) -> list[str
     parts: list[str] = []
     x_low, x_high = x_of(low), x_of(high)
     for x in sorted({x_low, x_high}):
-        parts.append(_element("line", x1=x, y1=_H_BASELINE, x2=x, y2=_H_BASELINE + _H_TICK, stroke=LINE,
+        parts.append(svg_element("line", x1=x, y1=_H_BASELINE, x2=x, y2=_H_BASELINE + _H_TICK, stroke=LINE,
                               stroke_width=1, class_="chart-axis"))
     if low == high:
         text = format_number(low) + suffix
         size = min(_H_FONT, max(_H_MIN_FONT, _H_FONT * WIDTH / max(text_width(text, _H_FONT), 1)))
-        parts.append(_text(truncate(text, size, WIDTH), x_low, _H_AXIS_Y, size=size, anchor="middle", fill=MUTED,
+        parts.append(svg_text(truncate(text, size, WIDTH), x_low, _H_AXIS_Y, size=size, anchor="middle", fill=MUTED,
                            class_="chart-axis-label"))
         return parts
     options = [(format_number(low) + suffix, format_number(high) + suffix),
@@ -394,8 +394,8 @@ def _axis_labels(low: Decimal, high: Decimal, x_of: _XOf, unit: str) -> list[str
     left_x = min(x_low, WIDTH - right_width - gap - left_width)
     right_x = max(x_high, left_x + left_width + gap + right_width)
     left_x, right_x = max(0.0, left_x), min(float(WIDTH), right_x)
-    parts.append(_text(left_text, left_x, _H_AXIS_Y, size=size, anchor="start", fill=MUTED, class_="chart-axis-label"))
-    parts.append(_text(right_text, right_x, _H_AXIS_Y, size=size, anchor="end", fill=MUTED, class_="chart-axis-label"))
+    parts.append(svg_text(left_text, left_x, _H_AXIS_Y, size=size, anchor="start", fill=MUTED, class_="chart-axis-label"))
+    parts.append(svg_text(right_text, right_x, _H_AXIS_Y, size=size, anchor="end", fill=MUTED, class_="chart-axis-label"))
     return parts
 
 
@@ -408,11 +408,11 @@ def _marker(marked: Decimal, marked_bin: int | None, bar_top: float, grid: _Grid
     if marked_bin is not None:
         x = x_of(marked)
         if bar_top - tip > 6:
-            parts.append(_element("line", x1=x, y1=tip, x2=x, y2=bar_top, stroke=INK, stroke_width=1.5))
-        parts.append(_element("polygon", points=_points((x - 5, top), (x + 5, top), (x, tip)), fill=INK))
+            parts.append(svg_element("line", x1=x, y1=tip, x2=x, y2=bar_top, stroke=INK, stroke_width=1.5))
+        parts.append(svg_element("polygon", points=_points((x - 5, top), (x + 5, top), (x, tip)), fill=INK))
         text = truncate(label, _H_FONT, WIDTH)
         half = text_width(text, _H_FONT) / 2
-        parts.append(_text(text, min(max(x, half), WIDTH - half), _H_LABEL_Y, size=_H_FONT, anchor="middle",
+        parts.append(svg_text(text, min(max(x, half), WIDTH - half), _H_LABEL_Y, size=_H_FONT, anchor="middle",
                            fill=INK, weight="bold", class_="chart-marker-label"))
     else:
         # Outside the bins: the value is part of the label, since the axis does not reach it.
@@ -421,14 +421,14 @@ def _marker(marked: Decimal, marked_bin: int | None, bar_top: float, grid: _Grid
         room = WIDTH - 14.0
         text = truncate(text, _H_FONT, room)
         if marked < grid.start:
-            parts.append(_element("polygon", points=_points((2, middle), (10, middle - 5), (10, middle + 5)),
+            parts.append(svg_element("polygon", points=_points((2, middle), (10, middle - 5), (10, middle + 5)),
                                   fill=INK))
-            parts.append(_text(text, 13.0, _H_LABEL_Y, size=_H_FONT, anchor="start", fill=INK, weight="bold",
+            parts.append(svg_text(text, 13.0, _H_LABEL_Y, size=_H_FONT, anchor="start", fill=INK, weight="bold",
                                class_="chart-marker-label"))
         else:
-            parts.append(_element("polygon", points=_points((WIDTH - 2, middle), (WIDTH - 10, middle - 5),
+            parts.append(svg_element("polygon", points=_points((WIDTH - 2, middle), (WIDTH - 10, middle - 5),
                                                             (WIDTH - 10, middle + 5)), fill=INK))
-            parts.append(_text(text, WIDTH - 13.0, _H_LABEL_Y, size=_H_FONT, anchor="end", fill=INK, weight="bold",
+            parts.append(svg_text(text, WIDTH - 13.0, _H_LABEL_Y, size=_H_FONT, anchor="end", fill=INK, weight="bold",
                                class_="chart-marker-label"))
     return [f'<g class="chart-marker">{"".join(parts)}</g>']
 
@@ -467,7 +467,7 @@ def lifecycle_svg(
     is English). ``total_label``, when given, adds a last row with the net total (credits included). With no
     positive stage the bar is an empty outline. No stages: ``Markup("")``. ``desc`` defaults to a
     language-neutral list "name: value unit (share)"."""
-    _check_prefix(id_prefix)
+    check_prefix(id_prefix)
     rows = [(clean(name), value) for name, value in stages]
     for _, value in rows:
         _require_finite(value)
@@ -497,18 +497,18 @@ def lifecycle_svg(
                 cumulative += value
                 right = round(float(cumulative / positive_total) * WIDTH, 2)
             width = round(right - left, 2)
-            segments.append(_element("rect", x=left, y=_L_BAR_Y, width=width, height=_L_BAR_HEIGHT, fill=colour,
+            segments.append(svg_element("rect", x=left, y=_L_BAR_Y, width=width, height=_L_BAR_HEIGHT, fill=colour,
                                      class_="chart-segment"))
             if width >= text_width(share, _L_SMALL) + 6:
-                segments.append(_text(share, left + width / 2, _L_BAR_Y + _L_BAR_HEIGHT / 2 + 3.5, size=_L_SMALL,
+                segments.append(svg_text(share, left + width / 2, _L_BAR_Y + _L_BAR_HEIGHT / 2 + 3.5, size=_L_SMALL,
                                       anchor="middle", fill=_text_colour_on(colour), class_="chart-segment-label"))
             if left > 0:
-                separators.append(_element("line", x1=left, y1=_L_BAR_Y, x2=left, y2=_L_BAR_Y + _L_BAR_HEIGHT,
+                separators.append(svg_element("line", x1=left, y1=_L_BAR_Y, x2=left, y2=_L_BAR_Y + _L_BAR_HEIGHT,
                                            stroke=WHITE, stroke_width=1))
             left = right
         parts.append(f'<g class="chart-bar">{"".join(segments + separators)}</g>')
     else:
-        parts.append(_element("rect", x=0.5, y=_L_BAR_Y + 0.5, width=WIDTH - 1, height=_L_BAR_HEIGHT - 1,
+        parts.append(svg_element("rect", x=0.5, y=_L_BAR_Y + 0.5, width=WIDTH - 1, height=_L_BAR_HEIGHT - 1,
                               fill="none", stroke=LINE, stroke_width=1, class_="chart-bar chart-bar-empty"))
 
     # The legend: columns sized to their longest entry, the name column takes what is left.
@@ -521,8 +521,8 @@ def lifecycle_svg(
     name_width = max(40.0, value_right - value_width - _L_COLUMN_GAP - _L_NAME_X)
 
     legend: list[str] = [
-        _text(unit_text, value_right, _L_HEADER_Y, size=_L_SMALL, anchor="end", fill=MUTED, class_="chart-legend-head"),
-        _text("%", share_right, _L_HEADER_Y, size=_L_SMALL, anchor="end", fill=MUTED, class_="chart-legend-head"),
+        svg_text(unit_text, value_right, _L_HEADER_Y, size=_L_SMALL, anchor="end", fill=MUTED, class_="chart-legend-head"),
+        svg_text("%", share_right, _L_HEADER_Y, size=_L_SMALL, anchor="end", fill=MUTED, class_="chart-legend-head"),
     ]
     y = _L_HEADER_Y + _L_ROW_GAP  # top of the next row
     for (name, value), value_text, share, colour in zip(rows, values, shares, colours):
@@ -530,27 +530,27 @@ def lifecycle_svg(
         baseline = y + _L_LINE - 3
         if value < 0:
             # Hollow and dashed: a credit has no segment in the bar.
-            swatch = _element("rect", x=0.75, y=y + 2.75, width=_L_SWATCH - 1.5, height=_L_SWATCH - 1.5, fill=WHITE,
+            swatch = svg_element("rect", x=0.75, y=y + 2.75, width=_L_SWATCH - 1.5, height=_L_SWATCH - 1.5, fill=WHITE,
                               stroke=MUTED, stroke_width=1.5, stroke_dasharray="2 1.5", class_="chart-swatch")
         else:
-            swatch = _element("rect", x=0, y=y + 2, width=_L_SWATCH, height=_L_SWATCH, fill=colour,
+            swatch = svg_element("rect", x=0, y=y + 2, width=_L_SWATCH, height=_L_SWATCH, fill=colour,
                               class_="chart-swatch")
         row = [swatch]
-        row.extend(_text(line, _L_NAME_X, baseline + i * _L_LINE, size=_L_FONT, anchor="start", fill=INK)
+        row.extend(svg_text(line, _L_NAME_X, baseline + i * _L_LINE, size=_L_FONT, anchor="start", fill=INK)
                    for i, line in enumerate(lines))
-        row.append(_text(value_text, value_right, baseline, size=_L_FONT, anchor="end", fill=INK))
-        row.append(_text(share, share_right, baseline, size=_L_FONT, anchor="end", fill=INK))
+        row.append(svg_text(value_text, value_right, baseline, size=_L_FONT, anchor="end", fill=INK))
+        row.append(svg_text(share, share_right, baseline, size=_L_FONT, anchor="end", fill=INK))
         legend.append(f'<g class="chart-legend-row{" chart-legend-negative" if value < 0 else ""}">{"".join(row)}</g>')
         y += len(lines) * _L_LINE + _L_ROW_GAP
     if total_label is not None:
-        legend.append(_element("line", x1=_L_NAME_X, y1=y - _L_ROW_GAP / 2, x2=WIDTH, y2=y - _L_ROW_GAP / 2,
+        legend.append(svg_element("line", x1=_L_NAME_X, y1=y - _L_ROW_GAP / 2, x2=WIDTH, y2=y - _L_ROW_GAP / 2,
                                stroke=LINE, stroke_width=1))
         baseline = y + _L_LINE - 3
         legend.append(
             '<g class="chart-legend-total">'
-            + _text(truncate(clean(total_label), _L_FONT, name_width), _L_NAME_X, baseline, size=_L_FONT,
+            + svg_text(truncate(clean(total_label), _L_FONT, name_width), _L_NAME_X, baseline, size=_L_FONT,
                     anchor="start", fill=INK, weight="bold")
-            + _text(total_text, value_right, baseline, size=_L_FONT, anchor="end", fill=INK, weight="bold")
+            + svg_text(total_text, value_right, baseline, size=_L_FONT, anchor="end", fill=INK, weight="bold")
             + "</g>"
         )
         y += _L_LINE + _L_ROW_GAP
@@ -560,7 +560,7 @@ def lifecycle_svg(
         y += 2
         for line in note_lines:
             y += _L_LINE - 1
-            parts.append(_text(line, 0, y, size=_L_SMALL, anchor="start", fill=MUTED, class_="chart-note"))
+            parts.append(svg_text(line, 0, y, size=_L_SMALL, anchor="start", fill=MUTED, class_="chart-note"))
     height = round(y + 4)
 
     if desc is None:
@@ -568,7 +568,7 @@ def lifecycle_svg(
         listed = [f"{name}: {value_text}{unit_suffix}" + (f" ({share})" if share != "–" else "")
                   for (name, _), value_text, share in zip(rows, values, shares)]
         desc = "; ".join(listed) + "."
-    return _svg(parts, height=height, title=clean(title), desc=clean(desc), id_prefix=id_prefix,
+    return svg_root(parts, height=height, title=clean(title), desc=clean(desc), id_prefix=id_prefix,
                 kind="chart-lifecycle")
 
 
@@ -582,7 +582,7 @@ def _text_colour_on(background: str) -> str:
 
 # --- SVG writing ---------------------------------------------------------------------------------------------------
 
-def _check_prefix(id_prefix: str) -> None:
+def check_prefix(id_prefix: str) -> None:
     if not isinstance(id_prefix, str) or not _ID_PREFIX.match(id_prefix):
         raise ValueError(f"id_prefix must be a letter followed by letters, digits, '-' or '_', not {id_prefix!r}")
 
@@ -596,7 +596,7 @@ def _points(*points: tuple[float, float]) -> str:
     return " ".join(f"{_number(x)},{_number(y)}" for x, y in points)
 
 
-def _element(tag: str, **attributes: object) -> str:
+def svg_element(tag: str, **attributes: object) -> str:
     """An empty element; ``class_`` becomes ``class`` and ``stroke_width`` ``stroke-width``; floats are rounded."""
     rendered = []
     for name, value in attributes.items():
@@ -606,7 +606,7 @@ def _element(tag: str, **attributes: object) -> str:
     return f"<{tag} {' '.join(rendered)}/>"
 
 
-def _text(content: str, x: float, y: float, *, size: float, anchor: str, fill: str, weight: str | None = None,
+def svg_text(content: str, x: float, y: float, *, size: float, anchor: str, fill: str, weight: str | None = None,
           class_: str | None = None) -> str:
     attributes = {"x": _number(x), "y": _number(y), "font-size": _number(size), "text-anchor": anchor, "fill": fill}
     if weight:
@@ -617,7 +617,7 @@ def _text(content: str, x: float, y: float, *, size: float, anchor: str, fill: s
     return f"<text {rendered}>{escape(content)}</text>"
 
 
-def _svg(parts: list[str], *, height: float, title: str, desc: str, id_prefix: str, kind: str) -> Markup:
+def svg_root(parts: list[str], *, height: float, title: str, desc: str, id_prefix: str, kind: str) -> Markup:
     title_id, desc_id = f"{id_prefix}-title", f"{id_prefix}-desc"
     return Markup(
         f'<svg xmlns="{SVG_NS}" viewBox="0 0 {WIDTH} {_number(height)}" width="100%" role="img" '

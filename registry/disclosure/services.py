@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, func, select, type_coerce
+from sqlalchemy import BigInteger, ColumnElement, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from registry.applications.models import Statement
@@ -66,36 +66,50 @@ def category(session: Session, label: Label, bins: int = 12) -> Category:
         select(SchemeVersion.id).where(SchemeVersion.scheme_id == label.scheme_version.scheme_id,
                                        SchemeVersion.version.like(f"{major}.%"))
     ))
-    raw = type_coerce(Label.footprint, BigInteger)  # MicroDecimal stores millionths: integer arithmetic in SQL
     in_scope = (Label.status.in_(CURRENT_STATUSES), Label.scheme_version_id.in_(version_ids))
+    included = label.status in CURRENT_STATUSES  # otherwise this label is added to the valid ones
+    distribution = counted_distribution(session, in_scope, bins, plus=None if included else label.footprint)
+    assert distribution is not None  # it holds this label at least
+    total = distribution.total
+    higher = session.scalar(select(func.count()).select_from(Label).where(*in_scope, Label.footprint > label.footprint)) or 0
+    return Category(distribution, charts.percent_higher(higher, total))
+
+
+def counted_distribution(
+    session: Session, in_scope: tuple[ColumnElement[bool], ...], bins: int = 12, plus: Decimal | None = None,
+) -> Distribution | None:
+    """The footprints of the labels ``in_scope`` (and ``plus``, one more value, if given) in ``bins`` round bins,
+    counted in SQL: a count, a minimum and a maximum, then one GROUP BY over the bin number, so the cost does not
+    depend on reading a million values into Python. None when there is no value."""
+    from registry.disclosure import charts
+
+    raw = type_coerce(Label.footprint, BigInteger)  # MicroDecimal stores millionths: integer arithmetic in SQL
     total, low_raw, high_raw = session.execute(select(func.count(), func.min(raw), func.max(raw)).where(*in_scope)).one()
-    own = int(label.footprint * MICRO)
-    included = label.status in CURRENT_STATUSES  # otherwise this label is added to the valid ones below
-    if not included:
+    if plus is not None:
+        own = int(plus * MICRO)
         total += 1
         low_raw = own if low_raw is None else min(low_raw, own)
         high_raw = own if high_raw is None else max(high_raw, own)
+    if not total:
+        return None
     low, high = Decimal(low_raw) / MICRO, Decimal(high_raw) / MICRO
     found = charts.grid(low, high, bins)
     counts = [0] * found.count
     width = found.width * MICRO
     if found.width == 0:
         counts[0] = total
-    elif width != int(width):  # bins finer than a millionth: only for categories of near-identical values
-        for (value,) in session.execute(select(Label.footprint).where(*in_scope)):
-            counts[found.index(value) or 0] += 1
-        if not included:
-            counts[found.index(label.footprint) or 0] += 1
     else:
-        start = int(found.start * MICRO)
-        bucket = ((raw - start) / int(width)).label("bucket")
-        for index, count in session.execute(select(bucket, func.count()).where(*in_scope).group_by(bucket)):
-            counts[min(int(index), found.count - 1)] += count
-        if not included:
-            counts[found.index(label.footprint) or 0] += 1
-    higher = session.scalar(select(func.count()).select_from(Label).where(*in_scope, Label.footprint > label.footprint)) or 0
-    distribution = Distribution(low=low, high=high, total=total, grid=found, counts=tuple(counts))
-    return Category(distribution, charts.percent_higher(higher, total))
+        if width != int(width):  # bins finer than a millionth: only for categories of near-identical values
+            for (value,) in session.execute(select(Label.footprint).where(*in_scope)):
+                counts[found.index(value) or 0] += 1
+        else:
+            start = int(found.start * MICRO)
+            bucket = ((raw - start) / int(width)).label("bucket")
+            for index, count in session.execute(select(bucket, func.count()).where(*in_scope).group_by(bucket)):
+                counts[min(int(index), found.count - 1)] += count
+        if plus is not None:
+            counts[found.index(plus) or 0] += 1
+    return Distribution(low=low, high=high, total=total, grid=found, counts=tuple(counts))
 
 
 def statement_for(session: Session, label: Label) -> Statement | None:

@@ -3,8 +3,9 @@ how the valid ones spread over each scheme's grades, and the distribution of the
 ``/statistics`` and its CSV download ``/statistics.csv``.
 
 Everything is counted with GROUP BY queries, so the cost grows with the number of schemes, grades and division
-codes, not with the number of labels; only the footprints of the valid labels are read one by one (one column,
-sorted in SQL), for the histograms and the medians. "Valid" is ``LabelStatus.VALID``: a label in force today;
+codes, not with the number of labels: the footprint histograms are binned in SQL (``services.counted_distribution``,
+as the label page's category), and each median is read at its offset along the (status, scheme version, footprint)
+index. "Valid" is ``LabelStatus.VALID``: a label in force today;
 "all" counts every label ever issued, whatever its status.
 
 Nothing here reads organisations' or products' names, people, activity data or documents: the only texts are
@@ -22,19 +23,21 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
 from markupsafe import Markup
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 # The chart writer's SVG helpers, so that the bar charts follow exactly the conventions of the other charts.
 from registry.disclosure.charts import (
     BAR_MARKED,
     INK,
+    Distribution,
     WIDTH,
-    _check_prefix,
-    _element,
-    _svg,
-    _text,
+    check_prefix,
+    svg_element,
+    svg_root,
+    svg_text,
 )
+from registry.disclosure.services import counted_distribution
 from registry.labels.artwork import clean, text_width, truncate
 from registry.labels.models import Label, LabelStatus
 from registry.organisations.models import Organisation
@@ -61,7 +64,7 @@ def bar_chart_svg(rows: Iterable[tuple[str, int]], *, title: str, id_prefix: str
     """Horizontal bars (viewBox 320 wide, ``width="100%"``), one per ``(name, count)`` in the given order: the
     name above its bar, the count after it; bars scaled to the largest count. A zero count has no bar, only "0".
     No rows: ``Markup("")``. ``desc`` defaults to a language-neutral list "name: count; …"."""
-    _check_prefix(id_prefix)
+    check_prefix(id_prefix)
     data: list[tuple[str, int]] = []
     for name, count in rows:
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
@@ -75,18 +78,18 @@ def bar_chart_svg(rows: Iterable[tuple[str, int]], *, title: str, id_prefix: str
     parts: list[str] = []
     for index, ((name, count), count_text) in enumerate(zip(data, counts)):
         top = index * _B_ROW
-        row = [_text(truncate(name, _B_FONT, WIDTH), 0, top + _B_NAME_Y, size=_B_FONT, anchor="start", fill=INK,
+        row = [svg_text(truncate(name, _B_FONT, WIDTH), 0, top + _B_NAME_Y, size=_B_FONT, anchor="start", fill=INK,
                      class_="chart-bar-name")]
         width = max(_B_MIN_BAR, room * count / largest) if count else 0.0
         if count:
-            row.append(_element("rect", x=0, y=top + _B_BAR_Y, width=width, height=_B_BAR_HEIGHT, fill=BAR_MARKED,
+            row.append(svg_element("rect", x=0, y=top + _B_BAR_Y, width=width, height=_B_BAR_HEIGHT, fill=BAR_MARKED,
                                 class_="chart-bar"))
-        row.append(_text(count_text, width + (_B_GAP if count else 0.0), top + _B_BAR_Y + _B_BAR_HEIGHT - 2,
+        row.append(svg_text(count_text, width + (_B_GAP if count else 0.0), top + _B_BAR_Y + _B_BAR_HEIGHT - 2,
                          size=_B_FONT, anchor="start", fill=INK, class_="chart-bar-value"))
         parts.append(f'<g class="chart-row">{"".join(row)}</g>')
     if desc is None:
         desc = "; ".join(f"{name}: {text}" for (name, _), text in zip(data, counts)) + "."
-    return _svg(parts, height=len(data) * _B_ROW - (_B_ROW - _B_BAR_Y - _B_BAR_HEIGHT) + 2, title=clean(title),
+    return svg_root(parts, height=len(data) * _B_ROW - (_B_ROW - _B_BAR_Y - _B_BAR_HEIGHT) + 2, title=clean(title),
                 desc=clean(desc), id_prefix=id_prefix, kind="chart-bars")
 
 
@@ -107,20 +110,26 @@ class GradeCount:
 @dataclass(frozen=True)
 class Footprints:
     """The footprints of a scheme's valid labels under one major version of the scheme (one declared unit and
-    boundary, so comparable: the same grouping as the label page's category), sorted ascending, in kg CO₂e per
-    declared unit. Only built when there is at least one value."""
+    boundary, so comparable: the same grouping as the label page's category), in kg CO₂e per declared unit: their
+    histogram, counted in SQL, and their median. Only built when there is at least one value."""
 
     major: int
     unit_zh: str  # the declared unit, e.g. "1 千瓦时电池额定能量"
     unit_en: str
-    values: tuple[Decimal, ...]
-    minimum: Decimal
+    distribution: Distribution
     median: Decimal
-    maximum: Decimal
 
     @property
     def count(self) -> int:
-        return len(self.values)
+        return self.distribution.total
+
+    @property
+    def minimum(self) -> Decimal:
+        return self.distribution.low
+
+    @property
+    def maximum(self) -> Decimal:
+        return self.distribution.high
 
 
 @dataclass(frozen=True)
@@ -211,19 +220,8 @@ def summary(session: Session) -> Summary:
         total_by_grade[key] += int(total)
         valid_by_grade[key] += int(valid or 0)
 
-    # The footprints of the valid labels, sorted in SQL (whole millionths in a BIGINT, so exact on both engines);
-    # split by scheme and major version in the order they come.
-    values: dict[tuple[int, int], list[Decimal]] = defaultdict(list)
-    for version_id, footprint in session.execute(
-        select(Label.scheme_version_id, Label.footprint)
-        .where(Label.status == LabelStatus.VALID)
-        .order_by(Label.footprint)
-    ):
-        version = version_by_id[version_id]
-        values[(version.scheme_id, _major(version.version))].append(footprint)
-
     schemes = [
-        _scheme_stats(scheme_versions, valid_by_grade, total_by_grade, values)
+        _scheme_stats(session, scheme_versions, valid_by_grade, total_by_grade)
         for scheme_versions in by_scheme.values()
     ]
     schemes.sort(key=lambda s: (-s.valid, -s.total, s.code))
@@ -235,11 +233,33 @@ def summary(session: Session) -> Summary:
     )
 
 
+def _median(session: Session, in_scope: tuple[ColumnElement[bool], ...], count: int) -> Decimal:
+    """The median of the ``count`` footprints ``in_scope``, read at its offset in footprint order (exact: whole
+    millionths)."""
+    middle = session.scalars(
+        select(Label.footprint).where(*in_scope).order_by(Label.footprint).offset((count - 1) // 2).limit(2 - count % 2)
+    ).all()
+    return median(middle)
+
+
+def _footprints(session: Session, versions: list[SchemeVersion], major: int) -> Footprints | None:
+    in_scope = (Label.status == LabelStatus.VALID, Label.scheme_version_id.in_([v.id for v in versions]))
+    distribution = counted_distribution(session, in_scope)
+    if distribution is None:
+        return None
+    unit = versions[-1].definition.get("declared_unit", {})
+    return Footprints(
+        major=major, unit_zh=str(unit.get("description_zh") or versions[-1].declared_unit),
+        unit_en=str(unit.get("description_en") or versions[-1].declared_unit),
+        distribution=distribution, median=_median(session, in_scope, distribution.total),
+    )
+
+
 def _scheme_stats(
+    session: Session,
     versions: list[SchemeVersion],
     valid_by_grade: dict[tuple[int, str], int],
     total_by_grade: dict[tuple[int, str], int],
-    values: dict[tuple[int, int], list[Decimal]],
 ) -> SchemeStats:
     ordered = sorted(versions, key=lambda v: v.version_key)
     latest = ordered[-1]
@@ -260,18 +280,10 @@ def _scheme_stats(
         for code in codes
     )
 
-    footprints: list[Footprints] = []
-    for major in sorted({_major(v.version) for v in ordered}):
-        data = values.get((scheme_id, major))
-        if not data:
-            continue
-        newest = [v for v in ordered if _major(v.version) == major][-1]
-        unit = newest.definition.get("declared_unit", {})
-        footprints.append(Footprints(
-            major=major, unit_zh=str(unit.get("description_zh") or newest.declared_unit),
-            unit_en=str(unit.get("description_en") or newest.declared_unit),
-            values=tuple(data), minimum=data[0], median=median(data), maximum=data[-1],
-        ))
+    footprints = [
+        found for major in sorted({_major(v.version) for v in ordered})
+        if (found := _footprints(session, [v for v in ordered if _major(v.version) == major], major)) is not None
+    ]
 
     category = latest.definition.get("category", {})
     return SchemeStats(
