@@ -65,6 +65,14 @@ def default_config(instance_path: str) -> dict[str, Any]:
         # in REGISTRY_KEY_ENCRYPTION_KEY, or let `flask setup` write instance/key_encryption_key. Back it up
         # apart from the database: without it the stored keys cannot sign.
         "KEY_ENCRYPTION_KEY": None,
+        # The render cache of the public pages (registry/disclosure/cache.py). A FileSystemCache is shared by the
+        # worker processes of one server; several servers need a shared store, e.g. CACHE_TYPE = "RedisCache" and
+        # CACHE_REDIS_URL = "redis://127.0.0.1:6379/0". PAGE_CACHE = False renders every page afresh.
+        "PAGE_CACHE": True,
+        "CACHE_TYPE": "FileSystemCache",
+        "CACHE_DIR": str(Path(instance_path) / "cache"),
+        "CACHE_DEFAULT_TIMEOUT": 60,
+        "CACHE_THRESHOLD": 5000,
         # Number of reverse proxies in front of the app whose X-Forwarded-For may be trusted.
         "PROXY_COUNT": 0,
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import request
+from flask_caching import Cache
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
@@ -15,6 +16,8 @@ def client_address() -> str:
 
 
 csrf = CSRFProtect()
+# The render cache of public pages (registry.disclosure.cache), configured by CACHE_TYPE and friends.
+cache = Cache()
 login_manager = LoginManager()
 babel = Babel()
 # No default limits: each limited view says what it limits and by which key.

@@ -23,6 +23,9 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     _init_login(app)
     _register_blueprints(app)
+    from registry.disclosure import cache as page_cache
+
+    page_cache.init_app(app)
     app.context_processor(_template_globals)
     app.add_template_filter(localised)
     app.before_request(_require_secret_key)

@@ -80,6 +80,8 @@ def make_test_app(database_url: str, upload_dir: Path | None = None, **overrides
         "SERVER_NAME": "registry.test",
         "SCHEMES_DIR": str(SCHEMES_DIR),
         "KEY_ENCRYPTION_KEY": TEST_KEK,
+        # Each test's app keeps its own pages: a page rendered from a rolled-back test must not reach another.
+        "CACHE_TYPE": "SimpleCache",
     }
     if upload_dir is not None:
         config["UPLOAD_DIR"] = str(upload_dir)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from registry.database import db
 from registry.disclosure import services
-from registry.disclosure.views.common import PAGE_MAX_AGE, bp, not_found, page_response
+from registry.disclosure.views.common import PAGE_MAX_AGE, bp, cached_page, not_found, page_response
 from registry.edge import published
 from registry.labels.models import Label, LabelStatus
 from registry.organisations.models import Organisation, OrganisationKind
@@ -24,6 +24,7 @@ PAGE_SIZE = 20
 
 @bp.route("/catalogue")
 @public
+@cached_page
 def catalogue() -> Response:
     """碳足迹产品目录库: search and filter every label; all state is in the URL, so a search can be shared."""
     from registry.disclosure.search import Filters, SearchError, search
@@ -47,6 +48,7 @@ def catalogue() -> Response:
 
 @bp.route("/compare")
 @public
+@cached_page
 def compare() -> Response:
     """Up to four labels of one scheme side by side: values, life-cycle splits, grades."""
     ids = [value for value in request.args.getlist("id") if value][:COMPARE_MAX + 1]
@@ -72,12 +74,14 @@ def compare() -> Response:
 
 @bp.route("/enterprises/<uscc>")
 @public
+@cached_page
 def enterprise(uscc: str) -> Response:
     return _organisation_page(OrganisationKind.ENTERPRISE, Organisation.uscc, uscc, Label.holder_id)
 
 
 @bp.route("/bodies/<code>")
 @public
+@cached_page
 def body(code: str) -> Response:
     return _organisation_page(OrganisationKind.CERTIFICATION_BODY, Organisation.body_code, code, Label.body_id)
 
@@ -99,6 +103,7 @@ def _organisation_page(kind: OrganisationKind, identifier: Any, value: str, role
 
 @bp.route("/statistics")
 @public
+@cached_page
 def statistics_page() -> Response:
     from registry.disclosure import charts, statistics
 

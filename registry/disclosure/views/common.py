@@ -8,6 +8,7 @@ import json
 from flask import Blueprint, Response, render_template
 from flask_babel import lazy_gettext as _l
 
+from registry.disclosure.cache import PAGE_MAX_AGE, cached_page  # noqa: F401 - the views' names for them
 from registry.edge import public_page
 from registry.labels.models import Label, LabelStatus
 from registry.labels.tokens import footprint_grams
@@ -51,8 +52,6 @@ def _helpers() -> dict[str, object]:
 def reject_key(mapping: dict[str, str], key: str) -> dict[str, str]:
     """The mapping without ``key`` (the catalogue's first-page link drops the cursor)."""
     return {k: v for k, v in mapping.items() if k != key}
-
-PAGE_MAX_AGE = 60  # the page shows a status
 
 
 def page_response(html: str, status: int = 200) -> Response:

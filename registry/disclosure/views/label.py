@@ -9,7 +9,7 @@ from flask import Response, abort, current_app, redirect, render_template, reque
 
 from registry.database import db
 from registry.disclosure import services
-from registry.disclosure.views.common import PAGE_MAX_AGE, bp, not_found, page_response
+from registry.disclosure.views.common import PAGE_MAX_AGE, bp, cached_page, not_found, page_response
 from registry.edge import published, published_json
 from registry.labels.models import Label
 from registry.permissions import public
@@ -31,6 +31,7 @@ def _render_label(label: Label, *, scanned_path: str, history: list[Label] | Non
 
 @bp.route("/l/<public_id>")
 @public
+@cached_page
 def label_page(public_id: str) -> Response:
     label = services.label_by_public_id(db.session, public_id)
     if label is None:
@@ -54,6 +55,7 @@ def label_json(public_id: str) -> Response:
 @bp.route("/01/<gtin>/21/<serial>")
 @bp.route("/01/<gtin>/10/<lot>/21/<serial>")
 @public
+@cached_page
 def gs1_resolver(gtin: str, lot: str | None = None, serial: str | None = None) -> Response:
     """GS1 Digital Link: the product's current label. GTIN-8, -12 and -13 forms redirect to the GTIN-14 form
     (keeping batch and serial), so every product has one address."""

@@ -1,0 +1,109 @@
+"""The render cache of the public pages a shopper's phone opens.
+
+A label page takes about 20 ms to build (the label, its history, its category's distribution, two SVG charts) and
+is the same for every anonymous reader of one language. So an anonymous reader's page is kept, rendered, in
+Flask-Caching (``CACHE_TYPE``: by default a ``FileSystemCache`` under ``instance/cache`` that every worker process
+of one server shares; a ``RedisCache`` for several servers) under a key made of:
+
+- the registry's *disclosure generation*, a number in the same cache that goes up after every committed
+  transaction that issued a label or changed one's status, so no page outlives a change in what it shows
+  (status, current label, the category's distribution);
+- the language and the full path with its query string.
+
+Each entry also lapses after ``PAGE_MAX_AGE`` seconds, and the ``max-age`` sent with a kept page is what is left
+of that minute: a page never reaches a reader more than a minute after it was rendered, through this cache and any
+shared cache downstream together. Signed-in readers (their pages carry their own navigation), requests carrying
+a flash message, and anything but a 200 are never kept.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Flask, Response, current_app, has_app_context, request, session
+from flask_login import current_user
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from registry.edge import public_page
+from registry.extensions import cache
+from registry.i18n import current_language
+from registry.labels.models import Label
+
+GENERATION_KEY = "disclosure:generation"
+PAGE_MAX_AGE = 60
+_CHANGED = "disclosure_labels_changed"
+
+
+def generation() -> str:
+    """The current generation: a random token, replaced on every change. A cache that lost it (pruned, restarted)
+    starts a new one, so losing it can only make pages be rendered again, never serve a stale one."""
+    current = cache.get(GENERATION_KEY)
+    if current is None:
+        current = invalidate()
+    return str(current)
+
+
+def invalidate() -> str:
+    """Start a new generation: every page kept so far is unreachable from now on (and lapses unread)."""
+    token = secrets.token_hex(8)
+    cache.set(GENERATION_KEY, token, timeout=0)
+    return token
+
+
+def cached_page(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Serve an anonymous reader's page from the render cache, or render it and keep it."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        if not current_app.config["PAGE_CACHE"] or current_user.is_authenticated or session.get("_flashes"):
+            return view(*args, **kwargs)
+        key = f"disclosure:page:{generation()}:{current_language()}:{request.full_path}"
+        kept = cache.get(key)
+        if kept is not None:
+            rendered_at, html = kept
+            age = int(time.time() - rendered_at)
+            if age < PAGE_MAX_AGE:
+                return public_page(html, max_age=PAGE_MAX_AGE - age)
+        rendered_at = time.time()
+        response = view(*args, **kwargs)
+        if response.status_code == 200 and response.mimetype == "text/html":
+            cache.set(key, (rendered_at, response.get_data(as_text=True)), timeout=PAGE_MAX_AGE)
+        return response
+
+    return wrapper
+
+
+def _note_label_changes(session: Session, flush_context: object, instances: object) -> None:
+    """After a flush: did it add a label or change a label's status? (Remembered until the commit.)"""
+    for obj in session.new:
+        if isinstance(obj, Label):
+            session.info[_CHANGED] = True
+            return
+    for obj in session.dirty:
+        if isinstance(obj, Label) and inspect(obj).attrs.status.history.has_changes():
+            session.info[_CHANGED] = True
+            return
+
+
+def _after_commit(session: Session) -> None:
+    if session.info.pop(_CHANGED, False) and has_app_context() and current_app.extensions.get("cache"):
+        invalidate()
+
+
+def _after_rollback(session: Session, previous_transaction: object) -> None:
+    if not session.in_transaction():
+        session.info.pop(_CHANGED, None)
+
+
+def init_app(app: Flask) -> None:
+    cache.init_app(app)
+    if not event.contains(Session, "before_flush", _note_label_changes):
+        # before_flush sees what the flush will write (session.new, and dirty objects with their history).
+        event.listen(Session, "before_flush", _note_label_changes)
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_soft_rollback", _after_rollback)
