@@ -6,11 +6,25 @@ under that name, which is why the catalogue folder is registry/translations/zh_H
 
 from __future__ import annotations
 
+from functools import cache
+
+from babel import Locale
 from flask import current_app, request
 from flask_babel import get_locale
 
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
+
+
+@cache
+def _parsed(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+def locale_for_request() -> Locale:
+    """Flask-Babel's locale selector. It hands Babel a parsed ``Locale``: Babel's own parsing of a code looks the
+    code up among every locale it knows, which cost more than half a millisecond on each request."""
+    return _parsed(select_locale())
 
 
 def select_locale() -> str:

@@ -8,7 +8,7 @@ from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from registry.extensions import babel, csrf, limiter, login_manager
-from registry.i18n import LANGUAGE_NAMES, current_language, select_locale
+from registry.i18n import LANGUAGE_NAMES, current_language, locale_for_request
 from registry.permissions import Permission, has_permission
 
 
@@ -19,7 +19,7 @@ def init_app(app: Flask) -> None:
 
     csrf.init_app(app)
     # Catalogues live in registry/translations (relative to the app's root path, the package).
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=locale_for_request)
     limiter.init_app(app)
     _init_login(app)
     _register_blueprints(app)

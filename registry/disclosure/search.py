@@ -72,31 +72,38 @@ def _decode_cursor(cursor: str, sort: str) -> list[object]:
 CERTIFICATE = re.compile(r"^CFP-[A-Z0-9]{2,6}-[0-9]{4}-[0-9]{6}$")
 
 
-def _text_condition(session: Session, q: str) -> ColumnElement[bool]:
-    """A certificate number or a GTIN is looked up exactly (an index hit); anything else goes to the full-text
-    index over the product's names and model and the holder's names (``registry.labels.searchtext``): every
-    space-separated part of the query must match, Chinese as a run of characters, Latin words by prefix. (This is
-    PostgreSQL's GIN index; SQLite's free text goes through ``_sqlite_text_page``.)"""
+def _exact_lookup(q: str) -> ColumnElement[bool] | None:
+    """A certificate number or a GTIN (any length, leading zeros optional) is looked up exactly: an index hit."""
     if CERTIFICATE.match(q.upper()):
         return Label.certificate_number == q.upper()
     digits = q.replace(" ", "").replace("-", "")
     if digits.isdigit() and 8 <= len(digits) <= 14:
         return Label.product_id.in_(select(Product.id).where(Product.gtin == digits.zfill(14)))
+    return None
+
+
+def _text_conditions(session: Session, q: str) -> list[ColumnElement[bool]]:
+    """Anything but an exact lookup is free text, matched in the product's names and model and the holder's names
+    (``registry.labels.searchtext``): every space-separated part of the query must match, Chinese as a run of
+    characters, Latin words by prefix. PostgreSQL asks its GIN index here; SQLite's free text is matched by
+    ``_sqlite_text_page`` instead (no condition). Only punctuation matches nothing."""
+    exact = _exact_lookup(q)
+    if exact is not None:
+        return [exact]
     phrases = query_phrases(q)
     if not phrases:
-        return false()  # only punctuation: nothing can match it
+        return [false()]
+    if session.get_bind().dialect.name == "sqlite":
+        return []
     config = literal_column("'simple'::regconfig")
-    return func.to_tsvector(config, Label.search_text).op("@@")(func.to_tsquery(config, tsquery(phrases)))
+    return [func.to_tsvector(config, Label.search_text).op("@@")(func.to_tsquery(config, tsquery(phrases)))]
 
 
-def _free_text(q: str) -> list[tuple[list[str], bool]] | None:
-    """The phrases of a free-text query; None when there is no query or it is an exact lookup."""
-    if not q or CERTIFICATE.match(q.upper()):
-        return None
-    digits = q.replace(" ", "").replace("-", "")
-    if digits.isdigit() and 8 <= len(digits) <= 14:
-        return None
-    return query_phrases(q) or None
+def _sqlite_free_text(session: Session, q: str) -> list[tuple[list[str], bool]]:
+    """The phrases ``_sqlite_text_page`` matches: free text on SQLite, else none."""
+    if not q or session.get_bind().dialect.name != "sqlite" or _exact_lookup(q) is not None:
+        return []
+    return query_phrases(q)
 
 
 # How many labels, in catalogue order, SQLite checks directly before it asks the full-text index for every match.
@@ -135,8 +142,8 @@ def _conditions(session: Session, filters: Filters) -> list[ColumnElement[bool]]
     and stop after one page. A scheme is resolved to its version ids first: one version (the usual case) is an
     equality the (scheme version, id) and (scheme version, footprint, id) indexes serve in order."""
     conditions: list[ColumnElement[bool]] = []
-    if filters.q and not (_free_text(filters.q) and session.get_bind().dialect.name == "sqlite"):
-        conditions.append(_text_condition(session, filters.q))  # (free text on SQLite: _sqlite_text_page)
+    if filters.q:
+        conditions += _text_conditions(session, filters.q)
     if filters.scheme:
         versions = list(session.scalars(select(SchemeVersion.id).join(Scheme).where(Scheme.code == filters.scheme)))
         conditions.append(Label.scheme_version_id == versions[0] if len(versions) == 1 else Label.scheme_version_id.in_(versions))
@@ -169,8 +176,8 @@ def search(session: Session, filters: Filters, *, limit: int = 20, after: str | 
             else:
                 statement = statement.where(or_(Label.footprint < footprint, and_(Label.footprint == footprint, Label.id < last_id)))
         statement = statement.order_by(*((Label.footprint, Label.id) if ascending else (Label.footprint.desc(), Label.id.desc())))
-    phrases = _free_text(filters.q)
-    if phrases and session.get_bind().dialect.name == "sqlite":
+    phrases = _sqlite_free_text(session, filters.q)
+    if phrases:
         keys = _sqlite_text_page(session, statement, phrases, limit + 1)
     else:
         keys = session.execute(statement.limit(limit + 1)).all()

@@ -78,6 +78,9 @@ def test_a_kept_page_is_sent_with_what_is_left_of_its_minute(client, label, monk
     kept = client.get(url)
     assert _max_age(kept) == 15
     assert kept.get_data() == first.get_data() and kept.headers["ETag"] == first.headers["ETag"]
+    same = ("Content-Type", "Vary", "Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy")
+    assert [kept.headers.get(name) for name in same] == [first.headers.get(name) for name in same]
+    assert kept.headers["Cache-Control"] == "public, max-age=15" and "Set-Cookie" not in kept.headers
     assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
     now[0] += 16  # past its minute: rendered again
     assert _max_age(client.get(url)) == 60
