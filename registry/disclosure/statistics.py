@@ -296,14 +296,19 @@ def _scheme_stats(
 
 
 def _regions(session: Session) -> tuple[RegionCount, ...]:
-    """Counts per province of the holder. Grouped by the full division code in SQL (a few thousand codes at most,
-    and no expression in the GROUP BY that PostgreSQL could find ambiguous), then by province here."""
+    """Counts per province of the holder: counted per holder over an index, then grouped by the holders' full
+    division codes in SQL (a few thousand codes at most, and no expression in the GROUP BY that PostgreSQL could
+    find ambiguous), then by province here."""
     valid: dict[str, int] = defaultdict(int)
     total: dict[str, int] = defaultdict(int)
+    per_holder = (
+        select(Label.holder_id, func.count().label("total"), _valid_count().label("valid"))
+        .group_by(Label.holder_id)  # over the (holder, status) index alone
+        .subquery()
+    )
     for division_code, count, valid_count in session.execute(
-        select(Organisation.division_code, func.count(), _valid_count())
-        .select_from(Label)
-        .join(Organisation, Label.holder_id == Organisation.id)
+        select(Organisation.division_code, func.sum(per_holder.c.total), func.sum(per_holder.c.valid))
+        .join(per_holder, per_holder.c.holder_id == Organisation.id)
         .group_by(Organisation.division_code)
     ):
         province = division_code[:2] if division_code and division_code[:2] in PROVINCES else ""

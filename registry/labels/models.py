@@ -66,6 +66,9 @@ class Label(Base):
         # The catalogue filtered by scheme, newest first or by footprint, reads these in order and stops at a page.
         Index("ix_labels_scheme_version_id_id", "scheme_version_id", "id"),
         Index("ix_labels_scheme_version_footprint_id", "scheme_version_id", "footprint", "id"),
+        # The statistics count labels per (scheme version, grade) and per holder, valid or not, from these alone.
+        Index("ix_labels_scheme_version_grade_status", "scheme_version_id", "grade_code", "status"),
+        Index("ix_labels_holder_status", "holder_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,5 +1,5 @@
-"""catalogue search: each label's search text, full-text indexed (FTS5 on SQLite, GIN on PostgreSQL), and the
-indexes that let a scheme filter read labels already in catalogue order
+"""catalogue search: each label's search text, full-text indexed (FTS5 on SQLite, GIN on PostgreSQL), the
+indexes that let a scheme filter read labels already in catalogue order, and the statistics' counting indexes
 
 Revision ID: 0005_catalogue_search
 Revises: 0004_catalogue_index
@@ -55,6 +55,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('search_text', sa.Text(), nullable=False, server_default=''))
         batch_op.create_index('ix_labels_scheme_version_id_id', ['scheme_version_id', 'id'], unique=False)
         batch_op.create_index('ix_labels_scheme_version_footprint_id', ['scheme_version_id', 'footprint', 'id'], unique=False)
+        batch_op.create_index('ix_labels_scheme_version_grade_status', ['scheme_version_id', 'grade_code', 'status'], unique=False)
+        batch_op.create_index('ix_labels_holder_status', ['holder_id', 'status'], unique=False)
     _backfill()
     if op.get_bind().dialect.name == "sqlite":
         for statement in SQLITE_FTS:
@@ -71,6 +73,8 @@ def downgrade() -> None:
     else:
         op.execute("DROP INDEX ix_labels_search")
     with op.batch_alter_table('labels', schema=None) as batch_op:
+        batch_op.drop_index('ix_labels_holder_status')
+        batch_op.drop_index('ix_labels_scheme_version_grade_status')
         batch_op.drop_index('ix_labels_scheme_version_footprint_id')
         batch_op.drop_index('ix_labels_scheme_version_id_id')
         batch_op.drop_column('search_text')
