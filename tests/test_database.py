@@ -112,3 +112,38 @@ def test_an_enterprise_needs_its_credit_code(connection):
             text("INSERT INTO organisations (kind, name_zh, is_demo, created_at) VALUES ('enterprise', 'x', false, CURRENT_TIMESTAMP)")
         )
     savepoint.rollback()
+
+
+def test_migration_0005_backfills_and_indexes_the_search_text_of_labels_issued_before_it(empty_database_url, tmp_path, monkeypatch):
+    """A registry with labels upgrades to full-text search: their search text is written and the index finds them."""
+    from alembic import command
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from registry.audit.services import Actor
+    from registry.demo.services import load_demo_data
+    from registry.disclosure import search as search_module
+    from registry.disclosure.search import Filters, search
+    from registry.labels.models import Label
+    from registry.schemes.services import sync_schemes
+    from tests.conftest import SCHEMES_DIR
+
+    migrate.upgrade(empty_database_url)
+    engine = make_engine(empty_database_url)
+    try:
+        with Session(engine) as session:
+            sync_schemes(session, Actor.system(), SCHEMES_DIR)
+            load_demo_data(session, upload_dir=tmp_path)
+            session.commit()
+            expected = dict(session.execute(select(Label.id, Label.search_text)).all())
+        assert len(expected) >= 3 and all(expected.values())
+        command.downgrade(migrate.alembic_config(empty_database_url), "0004_catalogue_index")
+        migrate.upgrade(empty_database_url)
+        monkeypatch.setattr(search_module, "TEXT_WINDOW", 1)  # on SQLite, ask the FTS5 index itself
+        with Session(engine) as session:
+            assert dict(session.execute(select(Label.id, Label.search_text)).all()) == expected
+            for label in session.scalars(select(Label)):
+                first_word = label.product.name_zh[:2]
+                assert label.public_id in [found.public_id for found in search(session, Filters(q=first_word), limit=100)[0]]
+    finally:
+        engine.dispose()
