@@ -2,10 +2,10 @@
 
 A label's search text is its product's names and model and its holder's names, folded: NFKC (so full-width
 ``ＡＢＣ１２３`` is ``abc123``), case-folded, accents removed, punctuation turned into spaces. Chinese writes no
-spaces between words, so every Han character (and kana and hangul) is a token of its own; a Chinese query then
-becomes a phrase of its characters, and the full-text index finds it inside any name: ``节能`` in
-``高效节能铝型材``. Latin words and numbers stay whole, and the last word of a query matches as a prefix, so
-``alu`` finds ``aluminium``.
+spaces between words, so every Han character (and kana and hangul) is a token of its own, and every pair of
+neighbouring characters too; a Chinese query is then a chain of pairs, and the full-text index finds it inside
+any name: ``节能`` in ``高效节能铝型材``. Latin words and numbers stay whole, and the last word of a query matches as
+a prefix, so ``alu`` finds ``aluminium``.
 
 SQLite indexes the text with FTS5 (``labels_search``), PostgreSQL with a GIN index over
 ``to_tsvector('simple', search_text)`` (migration 0005); ``registry.disclosure.search`` writes each engine's query.
@@ -27,32 +27,56 @@ def _unspaced(character: str) -> bool:
     return any(low <= point <= high for low, high in _UNSPACED)
 
 
-def tokens(text: str) -> list[str]:
-    """The tokens of ``text``: each unspaced-script character alone, every other run of letters and digits whole."""
+def _pieces(text: str) -> list[str | list[str]]:
+    """``text`` folded into its pieces: a Latin word or number as a string, a run of unspaced-script characters
+    (Han, kana, hangul) as the list of its characters."""
     folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-    found: list[str] = []
+    pieces: list[str | list[str]] = []
     word: list[str] = []
+    run: list[str] = []
     for character in folded:
         if unicodedata.combining(character):
             continue
         if _unspaced(character):
             if word:
-                found.append("".join(word))
+                pieces.append(unicodedata.normalize("NFC", "".join(word)))
                 word = []
-            found.append(character)
-        elif character.isalnum():
+            run.append(character)
+            continue
+        if run:
+            pieces.append(run)
+            run = []
+        if character.isalnum():
             word.append(character)
         elif word:
-            found.append("".join(word))
+            pieces.append(unicodedata.normalize("NFC", "".join(word)))
             word = []
     if word:
-        found.append("".join(word))
-    return [unicodedata.normalize("NFC", token) for token in found]
+        pieces.append(unicodedata.normalize("NFC", "".join(word)))
+    if run:
+        pieces.append(run)
+    return pieces
+
+
+def _bigrams(run: list[str]) -> list[str]:
+    return [run[i] + run[i + 1] for i in range(len(run) - 1)]
+
+
+def tokens(text: str) -> list[str]:
+    """The tokens of ``text``: each unspaced-script character alone, every other run of letters and digits whole."""
+    return [token for piece in _pieces(text) for token in ([piece] if isinstance(piece, str) else piece)]
 
 
 def search_text(*fields: str | None) -> str:
-    """What is stored in ``labels.search_text``: the tokens of every field, separated by spaces."""
-    return " ".join(token for field in fields if field for token in tokens(field))
+    """What is stored in ``labels.search_text``: the tokens of every field, then the bigrams (pairs of neighbouring
+    characters) of every run of Han characters, all separated by spaces. A Chinese query of two or more
+    characters is looked up as its chain of bigrams: a selective lookup (节能 is one token, not the thousands of
+    labels holding 节 and the thousands holding 能), which cannot match across a space, a punctuation mark or the
+    end of a field."""
+    pieces = [piece for field in fields if field for piece in _pieces(field)]
+    singles = [token for piece in pieces for token in ([piece] if isinstance(piece, str) else piece)]
+    pairs = [pair for piece in pieces if isinstance(piece, list) for pair in _bigrams(piece)]
+    return " ".join(singles + pairs)
 
 
 def label_search_text(product: object, holder: object) -> str:
@@ -64,13 +88,25 @@ def label_search_text(product: object, holder: object) -> str:
 
 
 def query_phrases(query: str) -> list[tuple[list[str], bool]]:
-    """A query as phrases that must all match: one per whitespace-separated part, each the part's tokens in order,
-    and whether its last token is a prefix (a Latin word or a number still being typed; a Han character is whole)."""
-    phrases = []
+    """A query as phrases that must all match, each its tokens in order and whether the last one is a prefix (a
+    Latin word or a number still being typed). Per whitespace-separated part of the query:
+
+    - Han characters alone: one character is itself; two or more are the chain of their bigrams;
+    - Latin words and numbers (``energy-sto``): their tokens in order, the last as a prefix;
+    - both (``LFP电池``, ``铝型材12345``): all the part's tokens in order, and the bigram chain of each Han run of
+      two or more characters as well (the same matches, found through the selective bigrams).
+    """
+    phrases: list[tuple[list[str], bool]] = []
     for part in query.split():
-        words = tokens(part)
-        if words:
-            phrases.append((words, not _unspaced(words[-1][0])))
+        pieces = _pieces(part)
+        if not pieces:
+            continue
+        runs = [piece for piece in pieces if isinstance(piece, list)]
+        if len(pieces) == 1 and runs:
+            phrases.append((_bigrams(runs[0]) if len(runs[0]) > 1 else runs[0], False))
+            continue
+        phrases.append((tokens(part), isinstance(pieces[-1], str)))
+        phrases += [(_bigrams(run), False) for run in runs if len(run) > 1]
     return phrases
 
 

@@ -27,14 +27,17 @@ def found(session, q: str, **filters: str) -> list[str]:  # type: ignore[no-unty
 def test_tokens_split_han_characters_and_keep_words_whole():
     assert tokens("储能用磷酸铁锂电池 LFP-280Ah") == ["储", "能", "用", "磷", "酸", "铁", "锂", "电", "池", "lfp", "280ah"]
     assert tokens("ＨＲＢ４００Ｅ Φ16 Café") == ["hrb400e", "φ16", "cafe"]  # full width, Greek, accents
-    assert search_text("鲁能（演示）", None, "Luneng Co., Ltd.") == "鲁 能 演 示 luneng co ltd"
+    # Then the pairs of neighbouring Han characters, never across punctuation or a field's end.
+    assert search_text("鲁能（演示）", None, "Luneng Co., Ltd.") == "鲁 能 演 示 luneng co ltd 鲁能 演示"
 
 
 def test_queries_become_phrases_in_each_engines_syntax():
-    phrases = query_phrases("磷酸铁锂  energy-sto")
-    assert phrases == [(["磷", "酸", "铁", "锂"], False), (["energy", "sto"], True)]
-    assert fts5_query(phrases) == '"磷 酸 铁 锂" "energy sto" *'
-    assert tsquery(phrases) == "'磷' <-> '酸' <-> '铁' <-> '锂' & 'energy' <-> 'sto':*"
+    phrases = query_phrases("磷酸铁锂  energy-sto 池")
+    assert phrases == [(["磷酸", "酸铁", "铁锂"], False), (["energy", "sto"], True), (["池"], False)]
+    assert fts5_query(phrases) == '"磷酸 酸铁 铁锂" "energy sto" * "池"'
+    assert tsquery(phrases) == "'磷酸' <-> '酸铁' <-> '铁锂' & 'energy' <-> 'sto':* & '池'"
+    # Han characters and Latin in one part: the whole part in order, and the Han pairs for a selective lookup.
+    assert query_phrases("LFP电池") == [(["lfp", "电", "池"], False), (["电池"], False)]
     assert query_phrases("!!! ——") == []
 
 
@@ -43,6 +46,7 @@ def test_any_part_of_a_chinese_name_finds_the_label(session, labels):
     for q in ("储能", "磷酸铁锂", "锂电池模组", "储能用磷酸铁锂电池模组", "池"):
         assert label.public_id in found(session, q), q
     assert label.public_id not in found(session, "锂储能")  # the characters, but not in this order
+    assert label.public_id not in found(session, "组鲁")  # the end of the product's name and the holder's: two fields
 
 
 def test_english_words_by_prefix_model_and_holder(session, labels):
