@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import request
-from flask_caching import Cache
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
