@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 from registry import create_app
 from registry.keys.crypto import new_kek
@@ -13,5 +14,8 @@ from registry.keys.crypto import new_kek
 app = create_app({
     "DATABASE_URL": os.environ["BENCH_DATABASE_URL"], "SECRET_KEY": "bench", "KEY_ENCRYPTION_KEY": new_kek(),
     "RATELIMIT_ENABLED": False,
+    "PAGE_CACHE": os.environ.get("BENCH_PAGE_CACHE", "1") == "1",
+    # The workers share one page cache, the bench's own (never instance/cache, which may hold another database's pages).
+    "CACHE_DIR": os.environ.get("BENCH_CACHE_DIR") or tempfile.mkdtemp(prefix="bench-cache-"),
 })
 app.add_url_rule("/bench/hello", "bench_hello", lambda: "hello")

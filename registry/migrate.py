@@ -24,14 +24,17 @@ def upgrade(url: str, revision: str = "head", connection: Connection | None = No
 
 
 # What the models do not describe, kept out of autogenerate's comparison (migration 0005): SQLite's FTS5 table over
-# labels with its shadow tables, and PostgreSQL's GIN expression index over the labels' search text.
+# labels with its shadow tables, and PostgreSQL's generated tsvector column and its GIN index.
 UNMODELLED_TABLES = ("labels_search",)
+UNMODELLED_COLUMNS = ("search_vector",)
 UNMODELLED_INDEXES = ("ix_labels_search",)
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
     if type_ == "table":
         return not (name or "").startswith(UNMODELLED_TABLES)
+    if type_ == "column":
+        return name not in UNMODELLED_COLUMNS
     if type_ == "index":
         return name not in UNMODELLED_INDEXES
     return True

@@ -95,8 +95,8 @@ def _text_conditions(session: Session, q: str) -> list[ColumnElement[bool]]:
         return [false()]
     if session.get_bind().dialect.name == "sqlite":
         return []
-    config = literal_column("'simple'::regconfig")
-    return [func.to_tsvector(config, Label.search_text).op("@@")(func.to_tsquery(config, tsquery(phrases)))]
+    vector = literal_column("labels.search_vector")  # generated from search_text, GIN-indexed (migration 0005)
+    return [vector.op("@@")(func.to_tsquery(literal_column("'simple'::regconfig"), tsquery(phrases)))]
 
 
 def _sqlite_free_text(session: Session, q: str) -> list[tuple[list[str], bool]]:

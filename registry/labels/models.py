@@ -99,7 +99,8 @@ class Label(Base):
     status_list: Mapped[int] = mapped_column(Integer)
     status_index: Mapped[int] = mapped_column(Integer)
     # The words the catalogue finds the label by (registry.labels.searchtext), full-text indexed per engine by
-    # migration 0005: FTS5 on SQLite, GIN over to_tsvector('simple', ...) on PostgreSQL.
+    # migration 0005: FTS5 on SQLite; on PostgreSQL a generated tsvector column (search_vector, not modelled) with
+    # a GIN index.
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     application: Mapped[Application] = relationship(

@@ -7,8 +7,9 @@ neighbouring characters too; a Chinese query is then a chain of pairs, and the f
 any name: ``节能`` in ``高效节能铝型材``. Latin words and numbers stay whole, and the last word of a query matches as
 a prefix, so ``alu`` finds ``aluminium``.
 
-SQLite indexes the text with FTS5 (``labels_search``), PostgreSQL with a GIN index over
-``to_tsvector('simple', search_text)`` (migration 0005); ``registry.disclosure.search`` writes each engine's query.
+SQLite indexes the text with FTS5 (``labels_search``), PostgreSQL with a GIN index over a generated column
+``search_vector = to_tsvector('simple', search_text)`` (migration 0005); ``registry.disclosure.search`` writes each
+engine's query.
 """
 
 from __future__ import annotations
