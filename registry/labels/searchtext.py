@@ -29,31 +29,33 @@ def _unspaced(character: str) -> bool:
 
 
 def _pieces(text: str) -> list[str | list[str]]:
-    """``text`` folded into its pieces: a Latin word or number as a string, a run of unspaced-script characters
-    (Han, kana, hangul) as the list of its characters."""
-    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+    """``text`` folded into its pieces: a Latin word or number as a string (accents dropped), a run of
+    unspaced-script characters (Han, kana, hangul) as the list of its characters (kept whole: ガ stays ガ)."""
     pieces: list[str | list[str]] = []
     word: list[str] = []
     run: list[str] = []
-    for character in folded:
-        if unicodedata.combining(character):
-            continue
+
+    def end_word() -> None:
+        if word:
+            pieces.append(unicodedata.normalize("NFC", "".join(word)))
+            word.clear()
+
+    for character in unicodedata.normalize("NFKC", text).casefold():
         if _unspaced(character):
-            if word:
-                pieces.append(unicodedata.normalize("NFC", "".join(word)))
-                word = []
+            end_word()
             run.append(character)
             continue
         if run:
             pieces.append(run)
             run = []
-        if character.isalnum():
-            word.append(character)
-        elif word:
-            pieces.append(unicodedata.normalize("NFC", "".join(word)))
-            word = []
-    if word:
-        pieces.append(unicodedata.normalize("NFC", "".join(word)))
+        for part in unicodedata.normalize("NFKD", character):
+            if unicodedata.combining(part):
+                continue
+            if part.isalnum():
+                word.append(part)
+            else:
+                end_word()
+    end_word()
     if run:
         pieces.append(run)
     return pieces
