@@ -7,8 +7,8 @@ of one server shares; a ``RedisCache`` for several servers) under a key made of:
 
 - the registry's *disclosure generation*, a random token in the same cache that is replaced after every
   committed transaction that issued a label or changed one's status, so no page outlives a change in what it
-  shows (status, current label, the category's distribution); anything else a page shows (a product renamed)
-  reaches readers when the page lapses, within the minute;
+  shows (status, current label, the category's distribution); anything else a page shows (an
+  organisation's website, say) reaches readers when the page lapses, within the minute;
 - the language and the full path with its query string.
 
 Each entry also lapses after ``PAGE_MAX_AGE`` seconds, and the ``max-age`` sent with a kept page is what is left

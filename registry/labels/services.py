@@ -20,7 +20,6 @@ from registry.keys.services import signing_key_for
 from registry.labels.models import CertificateCounter, Label, LabelStatus
 from registry.labels.searchtext import label_search_text
 from registry.labels.tokens import allocate_status_entry, sign_label
-from registry.products.models import Product
 from registry.verifier.format import LABEL_ID_BYTES, b64url
 
 
@@ -102,12 +101,6 @@ def issue_label(session: Session, actor: Actor, application: Application, host: 
         payload={"certificate_number": label.certificate_number, "application": application.id, "grade": label.grade_code},
     )
     return label
-
-
-def refresh_search_text(session: Session, product: Product) -> None:
-    """After a product is renamed: its labels are found by the new names (the catalogue shows them)."""
-    for label in session.scalars(select(Label).where(Label.product_id == product.id)):
-        label.search_text = label_search_text(product, label.holder)
 
 
 def label_for_application(session: Session, application_id: int) -> Label | None:

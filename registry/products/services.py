@@ -89,18 +89,29 @@ def create_product(session: Session, actor: Actor, organisation: Organisation, d
     return product
 
 
+# What a label certifies about its product (part of the record whose hash the label's token signs, and of the
+# GTIN address it is printed with): fixed once the product holds a label.
+CERTIFIED_FIELDS = ("name_zh", "name_en", "model", "gtin")
+
+
 def update_product(session: Session, actor: Actor, product: Product, details: ProductDetails) -> Product:
+    from registry.labels.models import Label
+
     cleaned = _clean(session, details, product_id=product.id)
     _check_unique_name(session, product.organisation_id, cleaned, product.id)
-    changes = {}
-    for field, value in cleaned.__dict__.items():
-        if getattr(product, field) != value:
-            changes[field] = {"from": getattr(product, field), "to": value}
-            setattr(product, field, value)
-    if changes.keys() & {"name_zh", "name_en", "model"}:
-        from registry.labels.services import refresh_search_text
-
-        refresh_search_text(session, product)
+    changes = {
+        field: {"from": getattr(product, field), "to": value}
+        for field, value in cleaned.__dict__.items() if getattr(product, field) != value
+    }
+    certified = [field for field in CERTIFIED_FIELDS if field in changes]
+    if certified and session.scalar(select(func.count()).select_from(Label).where(Label.product_id == product.id)):
+        raise ServiceError(
+            _l("This product holds a carbon footprint label, which certifies its names, model and GTIN as they are: "
+               "they can no longer be changed. To certify the changed product, apply for a new label."),
+            field=certified[0],
+        )
+    for field, change in changes.items():
+        setattr(product, field, change["to"])
     if changes:
         record_event(session, actor, "product:update", subject=product, organisation_id=product.organisation_id,
                      payload={"changes": changes})

@@ -85,13 +85,29 @@ def test_fts_syntax_in_a_query_is_only_text(client, session, labels):
         assert response.status_code == 200, q
 
 
-def test_a_renamed_product_is_found_by_its_new_name(session, labels):
+def test_a_labelled_products_certified_names_cannot_change_so_search_and_the_signed_record_stay_true(client, session, labels):
+    """A label certifies its product's names, model and GTIN (their hash is signed in its token): renaming the
+    product is refused with a reason, and the label is still found by the name it certifies."""
+    from registry.errors import ServiceError
+    from registry.labels.tokens import public_record
+    from registry.verifier import format as fmt
+
     label = labels[0]
     product = label.product
+    old_name = product.name_zh
     details = {field: getattr(product, field) for field in ProductDetails.__dataclass_fields__}
-    update_product(session, Actor.system(), product, ProductDetails(**{**details, "name_zh": "改名后的零碳光伏支架"}))
+    with pytest.raises(ServiceError) as refused:
+        update_product(session, Actor.system(), product, ProductDetails(**{**details, "name_zh": "改名后的零碳光伏支架"}))
+    assert refused.value.field == "name_zh" and "apply for a new label" in str(refused.value.message)
     session.flush()
-    assert found(session, "零碳光伏支架") == [label.public_id]
+    assert product.name_zh == old_name
+    assert found(session, "零碳光伏支架") == [] and label.public_id in found(session, old_name)
+    document = client.get(f"/l/{label.public_id}.json").get_json()
+    signed = fmt.parse_claims(fmt.decode_sign1(label.token).payload).record_hash
+    assert fmt.record_hash(document["record"]) == fmt.record_hash(public_record(label)) == signed
+    # What may still change: the trademark, which no label certifies.
+    update_product(session, Actor.system(), product, ProductDetails(**{**details, "trademark": "新商标"}))
+    assert product.trademark == "新商标"
 
 
 @pytest.mark.parametrize("q", ["储能", "磷酸铁锂", "lfp", "energy stor", "batt lfp", "鲁能示范", "storage-energy", "锂储能", "池", "demo"])

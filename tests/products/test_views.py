@@ -61,3 +61,19 @@ def test_editing_keeps_an_audit_trail_of_changes(client, session):
     assert response.status_code == 302
     event = session.scalars(select(AuditEvent).where(AuditEvent.tag == "product:update")).first()
     assert event.payload == {"changes": {"model": {"from": "TB-100", "to": "TB-200"}}}
+
+
+def test_a_labelled_products_certified_name_cannot_be_edited_and_the_form_says_why(client, session):
+    from registry.labels.models import Label
+
+    login_as(client, "applicant")
+    label = session.scalars(select(Label).order_by(Label.id)).first()
+    product = label.product
+    form = {"category_code": product.category_code, "name_zh": product.name_zh + "改", "name_en": product.name_en or "",
+            "model": product.model, "trademark": product.trademark or "", "factory": product.factory or "",
+            "gtin": product.gtin or ""}
+    response = post_form(client, f"/products/{product.id}/edit", form)
+    assert response.status_code == 400
+    assert "apply for a new label" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Product, product.id).name_zh == form["name_zh"][:-1]
