@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, func, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from registry.applications.models import Statement
 from registry.database import MICRO
@@ -35,7 +35,9 @@ def product_by_gtin(session: Session, gtin14: str) -> Product | None:
 
 def labels_of_product(session: Session, product: Product) -> list[Label]:
     """Newest first."""
-    return list(session.scalars(select(Label).where(Label.product_id == product.id).order_by(Label.issued_at.desc(), Label.id.desc())))
+    statement = select(Label).where(Label.product_id == product.id).order_by(Label.issued_at.desc(), Label.id.desc())
+    # The history lists numbers and statuses: the label shown loads its application when the page asks for it.
+    return list(session.scalars(statement.options(lazyload(Label.application), lazyload(Label.signing_key))))
 
 
 def current_label(labels: list[Label]) -> Label | None:
@@ -115,7 +117,8 @@ def counted_distribution(
 
 
 def statement_for(session: Session, label: Label) -> Statement | None:
-    return session.get(Statement, label.application_id)
+    # The public part only: never the verifier's user record (joined by default).
+    return session.get(Statement, label.application_id, options=[lazyload(Statement.signed_by)])
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,9 @@ def test_a_lost_generation_renders_pages_again_instead_of_serving_old_ones(app, 
 
 
 def test_errors_are_not_kept(client, session):
-    assert client.get("/l/nosuchlabel0000000000").status_code == 404
+    missing = client.get("/l/nosuchlabel0000000000")
+    assert missing.status_code == 404
+    assert "no-store" in missing.headers.get("Cache-Control", "")
     assert client.get("/catalogue?sort=sideways").status_code == 400
     assert "no-store" in client.get("/catalogue?sort=sideways").headers["Cache-Control"]
 
@@ -140,3 +142,17 @@ def test_switched_off_every_page_is_rendered_afresh(database_url, upload_dir, se
     label.status = LabelStatus.SUSPENDED
     session.flush()
     assert SUSPENDED in client.get(url).get_data(as_text=True)
+
+
+def test_the_statistics_csv_is_kept_with_its_own_headers(app, client, session, label):
+    first = client.get("/statistics.csv")
+    label.status = LabelStatus.WITHDRAWN
+    session.flush()  # not committed: the kept CSV is served
+    kept = client.get("/statistics.csv")
+    assert kept.get_data() == first.get_data()
+    for name in ("Content-Type", "Content-Disposition", "Access-Control-Allow-Origin", "ETag"):
+        assert kept.headers[name] == first.headers[name], name
+    assert kept.headers["Content-Type"].startswith("text/csv") and "attachment" in kept.headers["Content-Disposition"]
+    with app.app_context():
+        session.commit()
+    assert client.get("/statistics.csv").get_data() != first.get_data()  # one valid label fewer

@@ -112,6 +112,7 @@ def statistics_page() -> Response:
 
 @bp.route("/statistics.csv")
 @public
+@cached_page
 def statistics_csv() -> Response:
     from registry.disclosure import statistics
 
