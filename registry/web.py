@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from registry.applications.checks import plain
 from registry.extensions import babel, csrf, limiter, login_manager
 from registry.i18n import LANGUAGE_NAMES, current_language, locale_for_request
 from registry.permissions import Permission, has_permission
@@ -28,6 +29,7 @@ def init_app(app: Flask) -> None:
     page_cache.init_app(app)
     app.context_processor(_template_globals)
     app.add_template_filter(localised)
+    app.add_template_filter(plain)
     app.before_request(_require_secret_key)
 
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import object_session
 
+from registry.applications.checks import plain
 from registry.dates import add_months
 from registry.disclosure.services import statement_for
 from registry.labels.models import LabelStatus
@@ -121,19 +122,19 @@ def product_footprint(
     amount = scheme_amount * factor
     domain = _domain(host)
     reference_end = application.period_end + timedelta(days=1)  # the registry's period_end is its last day
-    cut_off = _decimal(Decimal(str(definition["boundary"]["cut_off_percent"])))
+    cut_off = plain(Decimal(str(definition["boundary"]["cut_off_percent"])))
 
     pcf: dict[str, Any] = {
         "declaredUnitOfMeasurement": pact_unit_name,
-        "declaredUnitAmount": _decimal(amount),
-        "productMassPerDeclaredUnit": _decimal(amount) if pact_unit_name in MASS_UNITS else "0",
+        "declaredUnitAmount": plain(amount),
+        "productMassPerDeclaredUnit": plain(amount) if pact_unit_name in MASS_UNITS else "0",
         "referencePeriodStart": _day_start(application.period_start),
         "referencePeriodEnd": _day_start(reference_end),
         "geographyCountry": "CN",
         "boundaryProcessesDescription": _boundary_description(label, scheme_amount),
-        "pcfExcludingBiogenicUptake": _decimal(label.footprint),
-        "pcfIncludingBiogenicUptake": _decimal(label.footprint),
-        "fossilGhgEmissions": _decimal(label.footprint),
+        "pcfExcludingBiogenicUptake": plain(label.footprint),
+        "pcfIncludingBiogenicUptake": plain(label.footprint),
+        "fossilGhgEmissions": plain(label.footprint),
         "fossilCarbonContent": "0",
         "ipccCharacterizationFactors": list(IPCC_DEFAULT),
         "crossSectoralStandards": _cross_sectoral_standards(definition),
@@ -145,7 +146,7 @@ def product_footprint(
         ),
     }
     if disclose_primary_share and application.primary_share_percent is not None:
-        pcf["primaryDataShare"] = _decimal(application.primary_share_percent)
+        pcf["primaryDataShare"] = plain(application.primary_share_percent)
     if statement is not None:
         pcf["verification"] = _verification(label, definition, statement)
 
@@ -182,11 +183,6 @@ def _domain(host: str) -> str:
     return (name if name and port.isdigit() else host).lower()
 
 
-def _decimal(value: Decimal) -> str:
-    """A PACT decimal string, as people write it: ``1000``, ``62.4`` (never ``1E+3``)."""
-    return f"{value.normalize():f}"
-
-
 def _day_start(day: date) -> str:
     return datetime(day.year, day.month, day.day, tzinfo=CHINA_STANDARD_TIME).isoformat()
 
@@ -216,12 +212,12 @@ def _boundary_description(label: Label, scheme_amount: Decimal) -> str:
     definition = label.scheme_version.definition
     unit = definition["declared_unit"]["unit"]
     stages = "; ".join(
-        f"{_stage_name(stage.stage)} {_decimal(stage.value)}"
+        f"{_stage_name(stage.stage)} {plain(stage.value)}"
         for stage in sorted(label.application.stages, key=lambda s: s.position)
     )
     text = (
         f"{label.scheme_version.boundary.capitalize()} boundary of scheme {label.scheme_version.code} "
-        f"{label.scheme_version.version}. Life-cycle stages included, kg CO2e per {_decimal(scheme_amount)} {unit}: "
+        f"{label.scheme_version.version}. Life-cycle stages included, kg CO2e per {plain(scheme_amount)} {unit}: "
         f"{stages}."
     )
     if label.scheme_version.boundary == "cradle-to-grave":
@@ -268,7 +264,7 @@ def _verification(label: Label, definition: dict[str, Any], statement: Statement
     general = ", ".join(_cross_sectoral_standards(definition))
     comments = (
         f"{statement.assurance.value.capitalize()} assurance, {statement.opinion.value} opinion, materiality "
-        f"{_decimal(statement.materiality_percent)} %, for certificate {label.certificate_number}. "
+        f"{plain(statement.materiality_percent)} %, for certificate {label.certificate_number}. "
         f"Summary: {statement.summary}"
     )
     return {
@@ -318,14 +314,14 @@ def _comment(label: Label, host: str, amount: Decimal, pact_unit_name: str, sche
             "(China Standard Time); PACT's validity period ends no later than three years after the reference period."
         ),
         (
-            f"The scheme's {declared['kind']} unit is {_decimal(scheme_amount)} {declared['unit']}: "
+            f"The scheme's {declared['kind']} unit is {plain(scheme_amount)} {declared['unit']}: "
             f"{declared['description_en'].rstrip('.')}."
         ),
     ]
     if amount != scheme_amount:
         sentences.append(
-            f"It is stated here as {_decimal(amount)} {pact_unit_name}: every value is per {_decimal(amount)} "
-            f"{pact_unit_name}, exactly as certified per {_decimal(scheme_amount)} {declared['unit']}."
+            f"It is stated here as {plain(amount)} {pact_unit_name}: every value is per {plain(amount)} "
+            f"{pact_unit_name}, exactly as certified per {plain(scheme_amount)} {declared['unit']}."
         )
     sentences.append(
         "The values follow the scheme and its standards, not the PACT Methodology. The registry certifies one total "

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, func, select, type_coerce
 from sqlalchemy.orm import Session, lazyload
 
+from registry.applications.checks import plain
 from registry.applications.models import Statement
 from registry.database import MICRO
 from registry.disclosure.charts import Distribution
@@ -148,7 +149,7 @@ def public_document(session: Session, label: Label, host: str) -> dict[str, Any]
         "qr_url": label.qr_url(host),
         "verification": None if statement is None else {
             "assurance": statement.assurance.value, "opinion": statement.opinion.value,
-            "materiality_percent": f"{statement.materiality_percent.normalize():f}", "summary": statement.summary,
+            "materiality_percent": plain(statement.materiality_percent), "summary": statement.summary,
         },
         "links": {
             "page": f"https://{host}/l/{label.public_id}",

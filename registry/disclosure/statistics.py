@@ -26,6 +26,8 @@ from markupsafe import Markup
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
+from registry.applications.checks import plain
+
 # The chart writer's SVG helpers, so that the bar charts follow exactly the conventions of the other charts.
 from registry.disclosure.charts import (
     BAR_MARKED,
@@ -353,10 +355,6 @@ def csv_cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def _decimal(value: Decimal) -> str:
-    return f"{value.normalize():f}"
-
-
 def csv_rows(data: Summary) -> list[tuple[object, ...]]:
     """The CSV's rows after the header, as values (see the layout above)."""
     empty = ("",) * 5
@@ -368,7 +366,7 @@ def csv_rows(data: Summary) -> list[tuple[object, ...]]:
     rows += [("grade", f"{s.code}/{g.code}", g.name_zh, g.name_en, g.valid, g.total, *empty)
              for s in by_code for g in s.grades]
     rows += [("footprint", f"{s.code}/v{f.major}", s.title_zh, s.title_en, f.count, "",
-              _decimal(f.minimum), _decimal(f.median), _decimal(f.maximum), f.unit_zh, f.unit_en)
+              plain(f.minimum), plain(f.median), plain(f.maximum), f.unit_zh, f.unit_en)
              for s in by_code for f in s.footprints]
     return rows
 

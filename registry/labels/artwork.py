@@ -28,6 +28,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from PIL import Image
 
 from registry import PROJECT_ROOT
+from registry.applications.checks import plain
 from registry.labels import qr
 
 if TYPE_CHECKING:
@@ -216,10 +217,8 @@ def fit_size(text: str, preferred: float, max_width: float) -> float:
     return preferred if width <= max_width else preferred * max_width / width
 
 
-def format_footprint(value: Decimal) -> str:
-    """The certified value as printed: every significant digit, no trailing zeros, no exponent ("62.4", "1850")."""
-    text = format(value.normalize(), "f")
-    return text
+# The certified value as printed: every significant digit, no trailing zeros, no exponent ("62.4", "1850").
+format_footprint = plain
 
 
 def short_unit(definition: dict[str, Any]) -> str:

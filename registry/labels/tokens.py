@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from registry.applications.checks import plain
 from registry.errors import ServiceError
 from registry.keys.models import SigningKey
 from registry.keys.services import private_key
@@ -42,10 +43,6 @@ def declared_unit_text(definition: dict[str, Any]) -> str:
     return str(unit["unit"]) if amount == 1 else f"{amount:f} {unit['unit']}"
 
 
-def _decimal_text(value: Decimal) -> str:
-    return f"{value.normalize():f}"
-
-
 def public_record(label: Label, application: Application | None = None) -> dict[str, Any]:
     """The label's canonical public record: every fact the label page shows that never changes after issuance
     (status does change, and is carried by the status lists). Its hash is signed in the token."""
@@ -67,12 +64,12 @@ def public_record(label: Label, application: Application | None = None) -> dict[
         },
         "scheme": {"id": label.scheme_version.code, "version": label.scheme_version.version},
         "declared_unit": {
-            "kind": unit["kind"], "amount": _decimal_text(Decimal(str(unit["amount"]))), "unit": unit["unit"],
+            "kind": unit["kind"], "amount": plain(Decimal(str(unit["amount"]))), "unit": unit["unit"],
             "description_zh": unit["description_zh"], "description_en": unit["description_en"],
         },
         "boundary": label.scheme_version.boundary,
-        "footprint_kg_co2e": _decimal_text(label.footprint),
-        "stages_kg_co2e": {stage.stage: _decimal_text(stage.value) for stage in application.stages},
+        "footprint_kg_co2e": plain(label.footprint),
+        "stages_kg_co2e": {stage.stage: plain(stage.value) for stage in application.stages},
         "data_period": {"start": _iso(application.period_start), "end": _iso(application.period_end)},
         "grade": label.grade_code,
         "valid_from": label.valid_from.isoformat(),

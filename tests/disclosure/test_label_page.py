@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from registry.applications.models import Statement
+from registry.disclosure import pact, services
 from registry.labels.models import Label, LabelStatus
 from registry.labels.tokens import public_record
 from registry.verifier import format as fmt
@@ -27,7 +28,11 @@ def gtin_label(labels):  # type: ignore[no-untyped-def]
     return next(label for label in labels if label.product.gtin)
 
 
-def test_the_page_shows_the_label_at_a_glance(client, labels):
+def test_the_page_shows_the_label_at_a_glance(client, session, labels):
+    labels[1].scheme_version_id = labels[0].scheme_version_id  # two of one category, so its histogram is drawn
+    session.flush()
+    session.expire_all()
+    totals = []
     for label in labels:
         response = client.get(f"/l/{label.public_id}")
         assert response.status_code == 200
@@ -37,6 +42,20 @@ def test_the_page_shows_the_label_at_a_glance(client, labels):
         assert label.grade()["name_en"] in page and label.body.name_en in page
         assert 'role="alert"' not in page  # valid: no banner
         assert "<svg" in page and "Over the life cycle" in page
+        position = services.category(session, label)
+        totals.append(position.total)
+        histogram = re.search(r'<svg [^>]*class="chart chart-histogram">.*?</svg>', page, re.S)
+        if position.total > 1:
+            assert histogram, label.public_id
+            chart = histogram.group(0)
+            assert 'role="img"' in chart and 'aria-labelledby="category-title category-desc"' in chart
+            assert len(re.findall(r'class="chart-bar chart-bar-marked"', chart)) == 1  # this product's bin only
+            assert 'class="chart-marker"' in chart and "This product" in chart
+            assert (f"Lower footprint than {position.percentile}% of the {position.total} labelled products"
+                    in page)
+        else:
+            assert histogram is None and "This is the only labelled product in its category so far." in page
+    assert totals == [2, 2, 1]  # both cases were read
 
 
 def test_the_page_is_cacheable_for_a_minute_with_a_strong_etag(client, labels):
@@ -81,12 +100,25 @@ def test_a_superseded_label_links_to_the_product_s_current_one(client, session, 
     assert f'href="/l/{newer.public_id}"' in page and newer.certificate_number in page
 
 
-def test_the_gs1_resolver_shows_the_product_s_current_label(client, gtin_label):
+def test_the_gs1_resolver_shows_the_product_s_current_label(client, session, labels, gtin_label):
+    old = next(label for label in labels if label is not gtin_label)
+    old.product_id = gtin_label.product_id  # two labels of one product: the newer one is current
+    old.issued_at = gtin_label.issued_at - timedelta(days=1)
+    old.status = LabelStatus.SUPERSEDED
+    session.flush()
     gtin = gtin_label.product.gtin
     for path in (f"/01/{gtin}", f"/01/{gtin}/10/LOT42", f"/01/{gtin}/21/SN9", f"/01/{gtin}/10/LOT42/21/SN9"):
         response = client.get(path)
         assert response.status_code == 200, path
-        assert gtin_label.certificate_number in response.get_data(as_text=True)
+        page = response.get_data(as_text=True)
+        assert gtin_label.certificate_number in page
+        # The page is the newer label's; the old one appears only as a link in the product's history.
+        title = re.search(r"<title>(.*?)</title>", page, re.S)
+        assert title and gtin_label.certificate_number in title.group(1) and old.certificate_number not in title.group(1)
+        assert f"<dd><code>{gtin_label.certificate_number}</code></dd>" in page
+        assert f"<dd><code>{old.certificate_number}</code></dd>" not in page
+        assert 'role="alert"' not in page  # the current label is valid: no "replaced" banner
+        assert f'href="/l/{old.public_id}"' in page  # the old label is still listed, as history
 
 
 def test_shorter_gtin_forms_redirect_to_the_gtin_14_address(client, gtin_label):
@@ -148,21 +180,28 @@ def test_no_confidential_field_reaches_any_public_output(client, session, labels
     fill_confidential(session, application_ids, MARKER)
     for statement in session.scalars(select(Statement).where(Statement.application_id.in_(application_ids))):
         assert statement.summary  # the summary is public by design (BRIEF §5)
+    labels[1].scheme_version_id = labels[0].scheme_version_id  # two of one scheme, so the comparison is shown
     session.flush()
-    urls = ["/catalogue", "/catalogue?sort=footprint", "/statistics", "/statistics.csv", "/api/v1/labels?limit=100",
-            "/developers", "/compare?" + "&".join(f"id={label.public_id}" for label in labels[:2])]
+    session.expire_all()
+    compare = "/compare?" + "&".join(f"id={label.public_id}" for label in labels[:2])
+    expected = {url: 200 for url in (
+        "/catalogue", "/catalogue?sort=footprint", "/statistics", "/statistics.csv", "/api/v1/labels?limit=100",
+        "/developers", compare)}
     for label in labels:
-        urls += [f"/l/{label.public_id}", f"/l/{label.public_id}.json", f"/l/{label.public_id}/pact.json",
-                 f"/api/v1/labels/{label.public_id}", f"/badge/{label.public_id}.svg", f"/embed/{label.public_id}",
-                 f"/l/{label.public_id}/status", f"/enterprises/{label.holder.uscc}", f"/bodies/{label.body.body_code}"]
+        expected.update({url: 200 for url in (
+            f"/l/{label.public_id}", f"/l/{label.public_id}.json", f"/api/v1/labels/{label.public_id}",
+            f"/badge/{label.public_id}.svg", f"/embed/{label.public_id}", f"/l/{label.public_id}/status",
+            f"/enterprises/{label.holder.uscc}", f"/bodies/{label.body.body_code}")})
+        expected[f"/l/{label.public_id}/pact.json"] = 200 if pact.representable(label) else 404  # PACT has no kW
         if label.product.gtin:
-            urls.append(f"/01/{label.product.gtin}")
-    public = []
-    for url in urls:
+            expected[f"/01/{label.product.gtin}"] = 200
+    public = {}
+    for url, status in expected.items():
         response = english(client).get(url)
-        assert response.status_code in (200, 400, 404), url  # 404: a label PACT cannot express; 400: mixed compare
-        public.append(response.get_data(as_text=True))
-    everything = "\n".join(public)
+        assert response.status_code == status, url
+        public[url] = response.get_data(as_text=True)
+    assert labels[1].certificate_number in public[compare]  # the comparison itself was read
+    everything = "\n".join(public.values())
     assert MARKER not in everything
     assert "@example.com" not in everything  # no personal data (staff e-mails)
     assert "primary_share" not in everything and "primaryDataShare" not in everything
@@ -211,3 +250,12 @@ def test_the_category_counted_in_sql_matches_the_chart_module(session, labels, f
         assert position.total == len(values)
         assert charts.histogram_bins(position.distribution) == charts.histogram_bins(values)
         assert position.percentile == charts.percentile_rank(values, label.footprint)
+
+
+def test_open_graph_title_writes_the_value_as_people_do(client, session, gtin_label):
+    from decimal import Decimal
+
+    gtin_label.footprint = Decimal("120")  # normalize() alone would print 1.2E+2
+    session.flush()
+    page = client.get(f"/l/{gtin_label.public_id}").get_data(as_text=True)
+    assert re.search(r'<meta property="og:title" content="[^"]* · 120 kg CO₂e">', page)

@@ -8,6 +8,7 @@ import json
 from flask import Blueprint, Response, render_template
 from flask_babel import lazy_gettext as _l
 
+from registry.applications.checks import plain
 from registry.disclosure.cache import PAGE_MAX_AGE, cached_page  # noqa: F401 - the views' names for them
 from registry.edge import public_page
 from registry.labels.models import Label, LabelStatus
@@ -85,7 +86,7 @@ def json_ld(label: Label, host: str) -> str:
             "expires": label.valid_until.isoformat(),
             "certificationRating": {"@type": "Rating", "ratingValue": label.grade_code},
             "hasMeasurement": {
-                "@type": "QuantitativeValue", "value": f"{label.footprint.normalize():f}",
+                "@type": "QuantitativeValue", "value": plain(label.footprint),
                 "unitText": f"kg CO2e per {label.scheme_version.declared_unit}",
             },
         },

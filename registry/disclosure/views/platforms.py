@@ -6,6 +6,7 @@ import json
 
 from flask import Response, abort, current_app, render_template, request
 
+from registry.applications.checks import plain
 from registry.database import db
 from registry.disclosure import services
 from registry.disclosure.views.common import PAGE_MAX_AGE, bp, page_response
@@ -27,7 +28,7 @@ def api_item(label: Label, host: str) -> dict[str, object]:
         "scheme_version": label.scheme_version.version,
         "product": {"name_zh": label.product.name_zh, "name_en": label.product.name_en, "model": label.product.model},
         "holder": {"name_zh": label.holder.name_zh, "name_en": label.holder.name_en},
-        "footprint_kg_co2e": f"{label.footprint.normalize():f}",
+        "footprint_kg_co2e": plain(label.footprint),
         "declared_unit": label.scheme_version.declared_unit,
         "grade": label.grade_code,
         "valid_until": label.valid_until.isoformat(),
@@ -102,7 +103,7 @@ def badge(public_id: str) -> Response:
     status = label.status.value
     zh, en = BADGE_STATUS[status]
     colour = BADGE_COLOURS.get(status, "#B42318")
-    value = f"{label.footprint.normalize():f} kg CO₂e/{label.scheme_version.declared_unit}"
+    value = f"{plain(label.footprint)} kg CO₂e/{label.scheme_version.declared_unit}"
     title = f"碳足迹标识 Carbon footprint label {label.certificate_number}: {value}, {zh} {en}"
     svg = (
         '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="44" viewBox="0 0 240 44" role="img" '
