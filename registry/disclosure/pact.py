@@ -84,14 +84,10 @@ def representable(label: Label) -> bool:
     return pact_unit(str(label.scheme_version.definition["declared_unit"]["unit"])) is not None
 
 
-def label_url(label: Label, host: str) -> str:
-    return f"https://{host}/l/{label.public_id}"
-
-
 def footprint_id(label: Label, host: str) -> str:
     """The ProductFootprint id: a name-based UUID (v5) of the label's URL, so it is the same on every call and
     every server, and differs between labels."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, label_url(label, host)))
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, label.page_url(host)))
 
 
 def product_footprint(
@@ -308,7 +304,7 @@ def _comment(label: Label, host: str, amount: Decimal, pact_unit_name: str, sche
             f"(accreditation {label.body.accreditation_number}) under the registry's certification scheme "
             f"{version.code} {version.version} ({version.title_en}), quantified under {standards}."
         ),
-        f"Label page: {label_url(label, host)}.",
+        f"Label page: {label.page_url(host)}.",
         (
             f"The label is valid from {label.valid_from.isoformat()} to {label.valid_until.isoformat()} inclusive "
             "(China Standard Time); PACT's validity period ends no later than three years after the reference period."

@@ -17,7 +17,7 @@ from registry.disclosure.charts import Distribution
 from registry.labels.models import Label, LabelStatus
 from registry.labels.tokens import public_record
 from registry.products.models import Product
-from registry.schemes.models import Scheme, SchemeVersion
+from registry.schemes.models import SchemeVersion
 from registry.verifier.format import record_hash
 
 # Labels a shopper should rely on; the rest are shown with a banner.
@@ -152,12 +152,8 @@ def public_document(session: Session, label: Label, host: str) -> dict[str, Any]
             "materiality_percent": plain(statement.materiality_percent), "summary": statement.summary,
         },
         "links": {
-            "page": f"https://{host}/l/{label.public_id}",
+            "page": label.page_url(host),
             "status": f"https://{host}/l/{label.public_id}/status",
             "artwork": {size: f"https://{host}/l/{label.public_id}/label-{size}.pdf" for size in ("standard", "small")},
         },
     }
-
-
-def scheme_of(session: Session, label: Label) -> Scheme:
-    return label.scheme_version.scheme

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import NoReturn, TypeVar
 
 import click
 from flask.cli import AppGroup
@@ -16,13 +18,25 @@ from registry.keys.services import list_keys, public_jwk, revoke, root_key, rota
 from registry.organisations.models import Organisation, OrganisationKind
 from registry.verifier.format import b64url, jwk_thumbprint
 
+T = TypeVar("T")
+
 group = AppGroup("keys", help="Label-signing keys: list, rotate, revoke, show the root key.")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     db.session.rollback()
     click.echo(message, err=True)
     sys.exit(1)
+
+
+def _commit(action: Callable[[], T]) -> T:
+    """Run a key service and commit, or say why it refused (exit 1, nothing written)."""
+    try:
+        result = action()
+    except ServiceError as error:
+        _fail(str(error.message))
+    db.session.commit()
+    return result
 
 
 @group.command("list")
@@ -46,13 +60,7 @@ def rotate_command(body_code: str) -> None:
     )
     if body is None:
         _fail(f"No certification body has the code {body_code!r}. `flask keys list` shows the bodies with keys.")
-        return
-    try:
-        key = rotate(db.session, Actor.system(), body)
-    except ServiceError as error:
-        _fail(str(error.message))
-        return
-    db.session.commit()
+    key = _commit(lambda: rotate(db.session, Actor.system(), body))
     click.echo(f"New active key {key.kid} for {body.body_code}; signs until {key.sign_until:%Y-%m-%d}.")
 
 
@@ -68,14 +76,8 @@ def revoke_command(kid: str, reason: str, at_text: str | None) -> None:
             at = datetime.fromisoformat(at_text.replace("Z", "+00:00"))
         except ValueError:
             _fail(f"--at {at_text!r} is not an ISO 8601 time, e.g. 2026-11-20T08:00:00Z.")
-            return
         at = at if at.tzinfo else at.replace(tzinfo=UTC)
-    try:
-        key = revoke(db.session, Actor.system(), kid, reason, at)
-    except ServiceError as error:
-        _fail(str(error.message))
-        return
-    db.session.commit()
+    key = _commit(lambda: revoke(db.session, Actor.system(), kid, reason, at))
     click.echo(f"Revoked {key.kid} at {key.revoked_at:%Y-%m-%d %H:%M:%S}Z. Run `flask keys rotate --body {key.body.body_code if key.body else ''}` if the body has no other active key.")
 
 

@@ -22,7 +22,6 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from registry.verifier.format import FormatError, b64url, b64url_decode
 
 KEK_BYTES = 32
-KEK_FILE = "key_encryption_key"
 KEK_ENV = "REGISTRY_KEY_ENCRYPTION_KEY"
 _AAD_PREFIX = b"carbon-label-registry/signing-key/v1:"
 

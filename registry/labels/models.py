@@ -112,6 +112,10 @@ class Label(Base):
     scheme_version: Mapped[SchemeVersion] = relationship(lazy="joined")
     signing_key: Mapped[SigningKey] = relationship(lazy="joined")
 
+    def page_url(self, host: str) -> str:
+        """The label's own public page (whichever address its QR code carries)."""
+        return f"https://{host}/l/{self.public_id}"
+
     def qr_url(self, host: str) -> str:
         """What the QR code encodes: the public URL with the token in its fragment (never sent to a server)."""
         return f"https://{host}{self.path}#{TOKEN_PREFIX}{self.token}"

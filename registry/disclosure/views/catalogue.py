@@ -38,11 +38,12 @@ def catalogue() -> Response:
         labels, cursor = search(db.session, filters, limit=PAGE_SIZE, after=args.get("after") or None)
     except SearchError as problem:
         filters, labels, cursor, error = Filters(), [], None, str(problem)
-    next_args = {**{k: v for k, v in args.items() if k != "after" and v}, "after": cursor} if cursor else None
+    search_args = {k: v for k, v in args.items() if k != "after" and v}  # the first page of this search
+    next_args = {**search_args, "after": cursor} if cursor else None
     return page_response(render_template(
         "disclosure/catalogue.html", filters=filters, labels=labels, next_args=next_args, error=error,
         schemes=list_schemes(db.session), provinces=sorted(PROVINCES.items()), statuses=list(LabelStatus),
-        first_page=bool(args.get("after")),
+        first_args=search_args if args.get("after") else None,
     ), status=200 if error is None else 400)
 
 

@@ -49,10 +49,6 @@ def _helpers() -> dict[str, object]:
     }
 
 
-@bp.app_template_filter("reject_key")
-def reject_key(mapping: dict[str, str], key: str) -> dict[str, str]:
-    """The mapping without ``key`` (the catalogue's first-page link drops the cursor)."""
-    return {k: v for k, v in mapping.items() if k != key}
 
 
 def page_response(html: str, status: int = 200) -> Response:
@@ -79,7 +75,7 @@ def json_ld(label: Label, host: str) -> str:
             "@type": "Certification",
             "name": "产品碳足迹标识 Product carbon footprint label",
             "identifier": label.certificate_number,
-            "url": f"https://{host}/l/{label.public_id}",
+            "url": label.page_url(host),
             "certificationStatus": "CertificationActive" if label.status.value == "valid" else "CertificationInactive",
             "issuedBy": {"@type": "Organization", "name": label.body.name_zh},
             "validFrom": label.valid_from.isoformat(),

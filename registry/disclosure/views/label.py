@@ -16,13 +16,13 @@ from registry.permissions import public
 from registry.products.gtin import GtinError, normalise_gtin
 
 
-def _render_label(label: Label, *, scanned_path: str, history: list[Label] | None = None) -> Response:
+def _render_label(label: Label, *, history: list[Label]) -> Response:
     from registry.disclosure import charts, pact
 
     position = services.category(db.session, label)
     return page_response(render_template(
-        "disclosure/label.html", label=label, scanned_path=scanned_path, history=history or [label],
-        current=services.current_label(history or [label]), category=position.distribution,
+        "disclosure/label.html", label=label, history=history, current=services.current_label(history),
+        category=position.distribution,
         bins=charts.histogram_bins(position.distribution), percentile=position.percentile,
         stages=services.stages(label), statement=services.statement_for(db.session, label), charts=charts,
         host=current_app.config["PUBLIC_HOST"], pact_available=pact.representable(label),
@@ -37,7 +37,7 @@ def label_page(public_id: str) -> Response:
     if label is None:
         return not_found(public_id)
     history = services.labels_of_product(db.session, label.product)
-    return _render_label(label, scanned_path=request.path, history=history)
+    return _render_label(label, history=history)
 
 
 @bp.route("/l/<public_id>.json")
@@ -73,7 +73,7 @@ def gs1_resolver(gtin: str, lot: str | None = None, serial: str | None = None) -
     label = services.current_label(labels)
     if label is None:
         return not_found(gtin14)
-    return _render_label(label, scanned_path=request.path, history=labels)
+    return _render_label(label, history=labels)
 
 
 SCHEMA_FILE = Path(__file__).parent.parent / "schemas" / "label-v1.json"

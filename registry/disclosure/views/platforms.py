@@ -33,7 +33,7 @@ def api_item(label: Label, host: str) -> dict[str, object]:
         "grade": label.grade_code,
         "valid_until": label.valid_until.isoformat(),
         "qr_url": label.qr_url(host),
-        "url": f"https://{host}/l/{label.public_id}",
+        "url": label.page_url(host),
         "json": f"https://{host}/l/{label.public_id}.json",
     }
 
