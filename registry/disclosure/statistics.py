@@ -179,9 +179,6 @@ class Summary:
     def schemes_with_valid_labels(self) -> tuple[SchemeStats, ...]:
         return tuple(scheme for scheme in self.schemes if scheme.valid > 0)
 
-    # The page receives only ``summary`` and ``charts``; this is how its template reaches the bar chart.
-    bar_chart_svg = staticmethod(bar_chart_svg)
-
 
 def _valid_count():  # type: ignore[no-untyped-def]
     return func.sum(case((Label.status == LabelStatus.VALID, 1), else_=0))

@@ -108,7 +108,10 @@ def _organisation_page(kind: OrganisationKind, identifier: Any, value: str, role
 def statistics_page() -> Response:
     from registry.disclosure import charts, statistics
 
-    return page_response(render_template("disclosure/statistics.html", summary=statistics.summary(db.session), charts=charts))
+    return page_response(render_template(
+        "disclosure/statistics.html", summary=statistics.summary(db.session), charts=charts,
+        bar_chart_svg=statistics.bar_chart_svg,
+    ))
 
 
 @bp.route("/statistics.csv")
