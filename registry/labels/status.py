@@ -29,11 +29,14 @@ def list_numbers(session: Session) -> list[int]:
     return list(range((highest or 0) + 1))
 
 
-def bitstring(session: Session, purpose: str, number: int) -> bytes:
+def bitstring(session: Session, purpose: str, number: int, only: int | None = None) -> bytes:
+    """List ``number``'s bits for ``purpose``, from the labels' statuses. With ``only``, just that entry's bit is
+    read (one row, by the (list, index) key) and the others are left unset: what checking one token needs."""
     bits = bytearray(fmt.STATUS_LIST_SIZE // 8)
-    indexes = session.scalars(
-        select(Label.status_index).where(Label.status_list == number, Label.status.in_(STATUSES_SET[purpose]))
-    )
+    statement = select(Label.status_index).where(Label.status_list == number, Label.status.in_(STATUSES_SET[purpose]))
+    if only is not None:
+        statement = statement.where(Label.status_index == only)
+    indexes = session.scalars(statement)
     for index in indexes:
         bits[index // 8] |= 0x80 >> (index % 8)
     return bytes(bits)

@@ -23,7 +23,7 @@ from registry.labels.status import PURPOSES, STATUSES_SET, bitstring, list_numbe
 from registry.permissions import Permission, public, requires
 from registry.verifier.core import StatusList, StatusLists, TrustList, verify
 from registry.verifier.format import key_from_jwk
-from registry.verifier.sources import status_list_number
+from registry.verifier.sources import status_entry
 
 bp = Blueprint("labels", __name__)
 
@@ -163,11 +163,13 @@ def api_verify() -> tuple[Response, int] | Response:
     # without signing them only to check the signature again.
     root = key_from_jwk(public_jwk(root_key(db.session)))
     trust = TrustList.from_payload(trust_list_payload(db.session, host, now), root)
-    number = status_list_number(scanned)
+    entry = status_entry(scanned)
     statuses = StatusLists()
-    if number is not None and number in list_numbers(db.session):
+    if entry is not None and entry[0] in list_numbers(db.session):
+        number, index = entry  # only the token's own bit is read: one row, not the list's 131,072
         for purpose in PURPOSES:
-            statuses.lists[(purpose, number)] = StatusList(purpose, number, bitstring(db.session, purpose, number), now.timestamp())
+            bits = bitstring(db.session, purpose, number, only=index)
+            statuses.lists[(purpose, number)] = StatusList(purpose, number, bits, now.timestamp())
     commit()
     result = verify(scanned, trust, statuses, now=now.timestamp())
     document = result.as_json(language, now.timestamp())

@@ -48,13 +48,19 @@ class Sources:
         return written
 
 
-def status_list_number(scanned: str) -> int | None:
-    """The status-list number the (not yet verified) token names, to know which lists to fetch."""
+def status_entry(scanned: str) -> tuple[int, int] | None:
+    """The status-list entry (list number, index) the (not yet verified) token names, to know what to fetch."""
     try:
         _, token = split_scanned(scanned)
-        return fmt.parse_claims(fmt.decode_sign1(token).payload).status_list
+        claims = fmt.parse_claims(fmt.decode_sign1(token).payload)
     except fmt.FormatError:
         return None
+    return claims.status_list, claims.status_index
+
+
+def status_list_number(scanned: str) -> int | None:
+    entry = status_entry(scanned)
+    return None if entry is None else entry[0]
 
 
 def origin_of(scanned: str, default_host: str) -> str:

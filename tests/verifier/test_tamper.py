@@ -568,6 +568,12 @@ def test_api_reports_tampering_verdicts(app: Flask, client: FlaskClient, session
     session.flush()
     document = post_verify(client, {"url": first.qr_url(host(app))}).get_json()
     assert (document["verdict"], document["record_status"]) == ("revoked", "withdrawn")
+    # Each token's own entry is read: a neighbour in the same list keeps its verdict, a suspension is its own.
+    assert (first.status_list, post_verify(client, {"url": second.qr_url(host(app))}).get_json()["verdict"]) == (second.status_list, "valid")
+    second.status = LabelStatus.SUSPENDED
+    session.flush()
+    document = post_verify(client, {"url": second.qr_url(host(app))}).get_json()
+    assert (document["verdict"], document["record_status"]) == ("suspended", "suspended")
 
 
 @pytest.mark.parametrize("kwargs", [
