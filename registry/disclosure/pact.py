@@ -21,12 +21,13 @@ In short:
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import object_session
 
+from registry.dates import iso_utc
 from registry.applications.checks import plain
 from registry.dates import add_months
 from registry.disclosure.services import statement_for
@@ -149,7 +150,7 @@ def product_footprint(
     document: dict[str, Any] = {
         "id": footprint_id(label, host),
         "specVersion": SPEC_VERSION,
-        "created": _utc(label.issued_at),
+        "created": iso_utc(label.issued_at),
         "status": PACT_STATUS[label.status],
     }
     validity = _validity(label, reference_end)
@@ -182,11 +183,6 @@ def _domain(host: str) -> str:
 def _day_start(day: date) -> str:
     return datetime(day.year, day.month, day.day, tzinfo=CHINA_STANDARD_TIME).isoformat()
 
-
-def _utc(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _validity(label: Label, reference_end: date) -> tuple[str, str] | None:

@@ -15,7 +15,7 @@ from registry.database import utcnow
 from registry.errors import ServiceError
 from registry.keys.crypto import current_kek, seal, unseal
 from registry.keys.models import KeyRole, KeyStatus, SigningKey
-from registry.dates import add_months
+from registry.dates import add_months, iso_utc
 from registry.organisations.models import Organisation, OrganisationKind
 from registry.verifier import format as fmt
 
@@ -129,7 +129,7 @@ def list_keys(session: Session) -> list[SigningKey]:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return None if moment is None else iso_utc(moment)
 
 
 def public_jwk(key: SigningKey) -> dict[str, str]:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry.dates import iso_utc
 from registry.keys.services import signed_document
 from registry.labels.models import Label, LabelStatus
 from registry.verifier import format as fmt
@@ -54,7 +55,7 @@ def credential(session: Session, purpose: str, number: int, host: str, now: date
         "id": url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": f"https://{host}",
-        "validFrom": now.replace(second=0, microsecond=0).isoformat().replace("+00:00", "Z"),
+        "validFrom": iso_utc(now.replace(second=0)),
         "credentialSubject": {
             "id": f"{url}#list",
             "type": "BitstringStatusList",

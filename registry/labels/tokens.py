@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from registry.applications.checks import plain
+from registry.dates import iso_utc
 from registry.errors import ServiceError
 from registry.keys.models import SigningKey
 from registry.keys.services import private_key
@@ -74,7 +75,7 @@ def public_record(label: Label, application: Application | None = None) -> dict[
         "grade": label.grade_code,
         "valid_from": label.valid_from.isoformat(),
         "valid_until": label.valid_until.isoformat(),
-        "issued_at": label.issued_at.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "issued_at": iso_utc(label.issued_at),
     }
 
 

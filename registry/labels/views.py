@@ -11,6 +11,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import select
 
+from registry.dates import iso_utc
 from registry.database import db, utcnow
 from registry.edge import commit, published, published_json
 from registry.extensions import csrf, limiter
@@ -117,7 +118,7 @@ def label_status(public_id: str) -> Response:
         "valid_until": label.valid_until.isoformat(),
         "status_list": label.status_list,
         "status_index": label.status_index,
-        "checked_at": utcnow().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "checked_at": iso_utc(utcnow()),
     }
     return published_json(document, max_age=STATUS_MAX_AGE)
 
