@@ -70,9 +70,8 @@ def public_page(html: str, *, status: int = 200, max_age: int = 60) -> Response:
     if current_user.is_authenticated:
         response.cache_control.private = True
         response.cache_control.max_age = 0
-        response.add_etag()
-        return response.make_conditional(request)
-    response.cache_control.public = True
-    response.cache_control.max_age = max_age
+    else:
+        response.cache_control.public = True
+        response.cache_control.max_age = max_age
     response.add_etag()
     return response.make_conditional(request)

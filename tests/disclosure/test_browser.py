@@ -125,6 +125,32 @@ def test_a_scanned_label_opens_verified_on_a_phone(server, browser):
     page.context.close()
 
 
+def test_the_printed_labels_qr_code_decoded_and_opened_shows_the_verified_page(server, browser):
+    """Done means (issue 5): decode a demo label's printed QR code, open what it says in chromium, see it verified."""
+    import io
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    from PIL import Image
+
+    from tests.conftest import require_zbar
+
+    decode = require_zbar()
+    base, labels = server
+    label = next(item for item in labels if item.path.startswith("/01/"))
+    with urllib.request.urlopen(f"{base}/l/{label.public_id}/label-small.png") as printed:  # the artwork to print
+        (symbol,) = [s for s in decode(Image.open(io.BytesIO(printed.read()))) if s.type == "QRCODE"]
+    scanned = urlsplit(symbol.data.decode("utf-8"))
+    assert scanned.scheme == "https" and scanned.fragment.startswith("L1.")
+    page = _phone(browser)
+    page.goto(f"{base}{scanned.path}#{scanned.fragment}")  # the same path and token, on the test server's origin
+    page.locator("#token-check.ok").wait_for(timeout=10_000)
+    assert "签名验证通过" in page.locator("#token-check").inner_text()
+    assert page.locator(".label-figure .status").inner_text() == "有效"
+    _shot(page, "printed-qr-verified-zh")
+    page.context.close()
+
+
 def test_a_token_moved_to_another_product_is_flagged(server, browser):
     base, labels = server
     first, second = [item for item in labels if item.path.startswith("/01/")][:2]
@@ -175,6 +201,7 @@ def test_the_page_reads_without_javascript(server, browser):
     page = context.new_page()
     page.goto(_scanned(base, labels[0]))
     assert labels[0].certificate_number in page.content()
+    assert page.locator("#token-check").count() == 1  # present, so "hidden" is about it and not its absence
     assert page.locator("#token-check").is_hidden()
     _shot(page, "label-no-javascript")
     context.close()

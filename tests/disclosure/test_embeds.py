@@ -18,7 +18,11 @@ def test_the_widget_may_be_framed_by_any_site_and_shows_the_current_status(clien
     assert label.certificate_number in page and "Valid" in page and 'target="_blank"' in page
     label.status = LabelStatus.SUSPENDED
     session.flush()
-    assert "Suspended" in client.get(f"/embed/{label.public_id}").get_data(as_text=True)
+    suspended = client.get(f"/embed/{label.public_id}").get_data(as_text=True)
+    assert "Suspended" in suspended
+    assert "Valid" not in suspended  # the status it showed is gone, not merely joined by the new one
+    badge = client.get(f"/badge/{label.public_id}.svg").get_data(as_text=True)
+    assert "已暂停 Suspended" in badge and "Valid" not in badge and "有效" not in badge
     assert client.get("/embed/AAAAAAAAAAAAAAAA").status_code == 404
 
 

@@ -81,8 +81,12 @@ def test_punctuation_alone_matches_nothing_and_is_not_an_error(client, session):
 
 def test_fts_syntax_in_a_query_is_only_text(client, session, labels):
     for q in ('"', 'NEAR(a b)', "a OR b", "储能 NOT 锂", "*", "'; DROP TABLE labels; --", "a:*", "!(x)"):
-        response = client.get("/api/v1/labels", query_string={"q": q})
+        response = client.get("/api/v1/labels", query_string={"q": q, "limit": 100})
         assert response.status_code == 200, q
+        assert [item["id"] for item in response.get_json()["data"]] == found(session, q), q
+    # Every word must match, and "or" and "not" are only words: no demo label holds them.
+    assert found(session, "a OR b") == []
+    assert found(session, "储能 NOT 锂") == [] and found(session, "储能 锂") != []  # "not" is what no label holds
 
 
 def test_a_labelled_products_certified_names_cannot_change_so_search_and_the_signed_record_stay_true(client, session, labels):

@@ -12,6 +12,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image, ImageFilter, ImageFont
 from sqlalchemy import select
@@ -402,10 +403,11 @@ def test_oversized_text_leaves_the_standard_labels_margin_blank(oversized: Label
 
 
 @pytest.mark.parametrize(("size", "ext", "content_type"), [("standard", "pdf", "application/pdf"), ("small", "png", "image/png"), ("standard", "svg", "image/svg+xml")])
-def test_the_artwork_downloads_from_the_public_label_address(client: FlaskClient, label: Label, size: str, ext: str, content_type: str) -> None:
+def test_the_artwork_downloads_from_the_public_label_address(app: Flask, client: FlaskClient, label: Label, size: str, ext: str, content_type: str) -> None:
     response = client.get(f"/l/{label.public_id}/label-{size}.{ext}")
     assert response.status_code == 200
     assert response.content_type.startswith(content_type)
     assert f"{label.certificate_number}-{size}.{ext}" in response.headers["Content-Disposition"]
     if ext == "png":
         assert len(scanned(opaque(response.data))) == 1
+        assert scanned(opaque(response.data)) == [label.qr_url(app.config["PUBLIC_HOST"])]

@@ -167,12 +167,15 @@ def test_the_cli_verifies_a_scanned_url_offline_against_saved_files(client, sess
     # A label withdrawn after the lists were saved: the saved lists still say valid; fresh lists say revoked.
     label.status = LabelStatus.WITHDRAWN
     session.flush()
+    stale = runner.invoke(args=args + [f"--status-list={p}" for p in lists])
+    assert stale.exit_code == 0, stale.output
+    assert stale.output.startswith("valid:")
     _save(client, tmp_path, label)
     revoked = runner.invoke(args=args + [f"--status-list={p}" for p in lists])
     assert revoked.exit_code == 1 and revoked.output.startswith("revoked:")
 
 
-def test_the_cli_explains_unusable_inputs(runner, tmp_path, session):
+def test_the_cli_explains_unusable_inputs(runner, tmp_path, session, client):
     label = session.scalars(select(Label)).first()
     garbage = tmp_path / "trust.json"
     garbage.write_text("{not json")
@@ -182,6 +185,14 @@ def test_the_cli_explains_unusable_inputs(runner, tmp_path, session):
     assert missing.exit_code == 2 and "--offline needs --trust-list" in missing.output
     malformed = runner.invoke(args=["labels", "verify", "hello", "--offline", "--trust-list", str(garbage)])
     assert malformed.exit_code == 2
+    # With usable files, "hello" itself is read, and is not a label.
+    trust, lists, _ = _save(client, tmp_path, label)
+    root = tmp_path / "root.jwk"
+    root.write_text(json.dumps(public_jwk(root_key(session))))
+    hello = runner.invoke(args=["labels", "verify", "hello", "--offline", "--trust-list", str(trust), "--root-key", str(root)]
+                          + [f"--status-list={p}" for p in lists])
+    assert hello.exit_code == 1, hello.output
+    assert hello.output.startswith("malformed:")
 
 
 def test_the_cli_online_mode_fetches_from_the_label_s_host(runner, session, client, monkeypatch, tmp_path):

@@ -61,12 +61,8 @@ def compare() -> Response:
         problem = _l("Choose two to four products of the same scheme in the catalogue to compare them.")
     elif len({label.scheme_version.scheme_id for label in labels}) > 1:
         problem = _l("Only products certified under the same scheme can be compared: their declared units and boundaries differ.")
-    stage_codes: list[str] = []
-    for label in labels:
-        for stage in services.stages(label):
-            if stage.code not in stage_codes:
-                stage_codes.append(stage.code)
     stage_values = {label.id: {stage.code: stage.value for stage in services.stages(label)} for label in labels}
+    stage_codes = list(dict.fromkeys(code for values in stage_values.values() for code in values))  # in stage order
     return page_response(render_template(
         "disclosure/compare.html", labels=labels if problem is None else [], problem=problem,
         stage_codes=stage_codes, stage_values=stage_values,
