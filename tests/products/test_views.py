@@ -77,3 +77,17 @@ def test_a_labelled_products_certified_name_cannot_be_edited_and_the_form_says_w
     assert "apply for a new label" in response.get_data(as_text=True)
     session.expire_all()
     assert session.get(Product, product.id).name_zh == form["name_zh"][:-1]
+
+
+def test_the_refusal_reads_in_chinese(app, session):
+    from registry.labels.models import Label
+    from tests.conftest import sign_in
+
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    sign_in(client, "applicant@example.com")
+    product = session.scalars(select(Label).order_by(Label.id)).first().product
+    form = {"category_code": product.category_code, "name_zh": product.name_zh + "改", "name_en": product.name_en or "",
+            "model": product.model, "trademark": "", "factory": product.factory or "", "gtin": product.gtin or ""}
+    response = post_form(client, f"/products/{product.id}/edit", form)
+    assert response.status_code == 400 and "请重新申请标识" in response.get_data(as_text=True)
