@@ -64,7 +64,8 @@ def rotate_command(body_code: str) -> None:
     click.echo(f"New active key {key.kid} for {body.body_code}; signs until {key.sign_until:%Y-%m-%d}.")
 
 
-@group.command("revoke")
+# A kid is base64url, so one in 64 begins with "-": read such an argument as the kid, not as an unknown option.
+@group.command("revoke", context_settings={"ignore_unknown_options": True})
 @click.argument("kid")
 @click.option("--reason", required=True, help="Why (e.g. 'private key exposed on 2026-11-20').")
 @click.option("--at", "at_text", default=None, help="When trust ended, ISO 8601 UTC (default: now).")

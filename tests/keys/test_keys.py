@@ -201,3 +201,15 @@ def test_an_expired_signing_window_rotates_on_the_next_issuance(session):
     session.flush()
     fresh = signing_key_for(session, Actor.system(), issuer)
     assert fresh.id != key.id and fresh.status is KeyStatus.ACTIVE and key.status is KeyStatus.RETIRED
+
+
+def test_a_kid_beginning_with_a_dash_is_read_as_the_kid(runner, session):
+    """A kid is base64url: one in 64 begins with "-", which must not be taken for an option."""
+    (key,) = keys_of(session, body(session))
+    key.kid = "-" + key.kid[1:]
+    session.flush()
+    result = runner.invoke(args=["keys", "revoke", key.kid, "--reason", "test"])
+    assert result.exit_code == 0, result.output
+    assert f"Revoked {key.kid}" in result.output
+    unknown = runner.invoke(args=["keys", "revoke", "-AAAAAAAAAA", "--reason", "x"])
+    assert unknown.exit_code == 1 and "No key has the kid '-AAAAAAAAAA'" in unknown.output
