@@ -71,19 +71,21 @@ def root_key(session: Session) -> SigningKey:
     return key
 
 
-def signing_key_for(session: Session, actor: Actor, body: Organisation) -> SigningKey:
-    """The body's active key for a label issued now; if it has none, or its signing window has closed, a new one
-    is made (and the old one retired to verify-only) in the caller's transaction."""
+def signing_key_for(session: Session, actor: Actor, body: Organisation, now: datetime | None = None) -> SigningKey:
+    """The body's active key for a label issued at ``now``; if it has none, or its signing window has closed, a new
+    one is made (and the old one retired to verify-only) in the caller's transaction, signing from ``now``: a key
+    made a moment after the label's issue time, in the next second, would not cover the token's ``iat``."""
+    now = now or utcnow()
     key = _active(session, KeyRole.BODY, body.id)
-    if key is not None and key.sign_until > utcnow():
+    if key is not None and key.sign_until > now:
         return key
-    return rotate(session, actor, body)
+    return rotate(session, actor, body, now)
 
 
-def rotate(session: Session, actor: Actor, body: Organisation) -> SigningKey:
+def rotate(session: Session, actor: Actor, body: Organisation, now: datetime | None = None) -> SigningKey:
     if body.kind is not OrganisationKind.CERTIFICATION_BODY:
         raise ServiceError(f"{body.name_zh} is not a certification body; only bodies have label-signing keys.")
-    now = utcnow()
+    now = (now or utcnow()).replace(microsecond=0)  # windows in whole seconds, as tokens and the trust list write them
     previous = _active(session, KeyRole.BODY, body.id)
     if previous is not None:
         _retire(previous, now)

@@ -93,7 +93,7 @@ def issue_label(session: Session, actor: Actor, application: Application, host: 
     label.product, label.holder, label.body = application.product, application.applicant, application.body
     label.scheme_version = application.scheme_version
     label.search_text = label_search_text(application.product, application.applicant)
-    sign_label(label, application, signing_key_for(session, actor, application.body), host or public_host())
+    sign_label(label, application, signing_key_for(session, actor, application.body, now), host or public_host())
     session.add(label)
     session.flush()
     record_event(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import subprocess
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -213,3 +213,22 @@ def test_a_kid_beginning_with_a_dash_is_read_as_the_kid(runner, session):
     assert f"Revoked {key.kid}" in result.output
     unknown = runner.invoke(args=["keys", "revoke", "-AAAAAAAAAA", "--reason", "x"])
     assert unknown.exit_code == 1 and "No key has the kid '-AAAAAAAAAA'" in unknown.output
+
+
+def test_a_key_made_for_a_label_signs_from_the_labels_own_issue_time(session, monkeypatch):
+    """A key made while a label is issued covers that label's iat, even when the clock has moved into the next
+    second by the time the key is made (this had made a body's first label read as bad_signature)."""
+    from datetime import datetime
+
+    from registry.audit.services import Actor
+    from registry.keys import services as key_services
+
+    issuer = body(session)
+    (key,) = keys_of(session, issuer)
+    key.sign_until = utcnow() - timedelta(days=1)  # the next issuance makes a new key
+    key.sign_from = key.sign_until - timedelta(days=365)
+    session.flush()
+    issued = datetime(2026, 11, 23, 8, 0, 0, 999_999, tzinfo=UTC)
+    monkeypatch.setattr(key_services, "utcnow", lambda: issued + timedelta(seconds=1))  # a moment later, next second
+    fresh = key_services.signing_key_for(session, Actor.system(), issuer, issued)
+    assert fresh.sign_from == issued.replace(microsecond=0) <= issued
