@@ -7,8 +7,8 @@ CATALOGUES := $(patsubst %.po,%.mo,$(wildcard registry/translations/*/LC_MESSAGE
 
 # Debian packages the registry uses outside Python: cairo and a CJK font render the printable label artwork
 # (PDF, PNG); zbar is the independent QR decoder the tests read the labels' QR codes with; chromium is the
-# browser the Playwright tests drive.
-SYSTEM_PACKAGES := libcairo2 fonts-noto-cjk libzbar0 chromium
+# browser the Playwright tests drive; faketime (libfaketime) runs the suite again with the clock moved ahead in .ci/run.
+SYSTEM_PACKAGES := libcairo2 fonts-noto-cjk libzbar0 chromium faketime
 
 .PHONY: run test install system-deps setup translations extract-messages bench clean
 

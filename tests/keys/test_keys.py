@@ -218,8 +218,6 @@ def test_a_kid_beginning_with_a_dash_is_read_as_the_kid(runner, session):
 def test_a_key_made_for_a_label_signs_from_the_labels_own_issue_time(session, monkeypatch):
     """A key made while a label is issued covers that label's iat, even when the clock has moved into the next
     second by the time the key is made (this had made a body's first label read as bad_signature)."""
-    from datetime import datetime
-
     from registry.audit.services import Actor
     from registry.keys import services as key_services
 
@@ -228,7 +226,7 @@ def test_a_key_made_for_a_label_signs_from_the_labels_own_issue_time(session, mo
     key.sign_until = utcnow() - timedelta(days=1)  # the next issuance makes a new key
     key.sign_from = key.sign_until - timedelta(days=365)
     session.flush()
-    issued = datetime(2026, 11, 23, 8, 0, 0, 999_999, tzinfo=UTC)
+    issued = utcnow().replace(microsecond=999_999)  # late in its second, after the old key's last day
     monkeypatch.setattr(key_services, "utcnow", lambda: issued + timedelta(seconds=1))  # a moment later, next second
     fresh = key_services.signing_key_for(session, Actor.system(), issuer, issued)
     assert fresh.sign_from == issued.replace(microsecond=0) <= issued
