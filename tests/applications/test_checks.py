@@ -4,7 +4,7 @@ data period and the list of what a draft still lacks."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +15,9 @@ from registry.accounts.models import User
 from registry.applications import checks, services
 from registry.applications.models import ActivityLine, Application, DataKind, FactorUnit
 from registry.audit.services import Actor
-from registry.demo.applications import Team, complete_draft
+from registry.database import utcnow
+from registry.dates import add_months
+from registry.demo.applications import Team, complete_draft, data_period
 from registry.organisations.models import Organisation
 from registry.products.models import Product
 
@@ -196,8 +198,10 @@ def test_completeness_is_empty_for_a_complete_draft_and_names_each_gap(session, 
     assert checks.completeness_problems(application) == []
     assert checks.ready_to_submit(session, application) == []
     stages = application.definition["boundary"]["required_stages"]
+    _, last_month_end = data_period(utcnow().date())
+    six_months = add_months(last_month_end + timedelta(days=1), -6), last_month_end  # recent, but too short
     services.update_footprint(session, team.applicant, application, services.FootprintData(
-        "50", {stages[0]: "40.1"}, date(2026, 4, 1), date(2026, 9, 30), "10"))
+        "50", {stages[0]: "40.1"}, *six_months, "10"))
     problems = [str(p) for p in checks.completeness_problems(application)]
     assert problems[:3] == [
         "Give a value for every stage the scheme requires: Production.",
