@@ -61,6 +61,9 @@ def default_config(instance_path: str) -> dict[str, Any]:
         # back this folder up with the database).
         "UPLOAD_MAX_BYTES": 20 * 1024 * 1024,
         "UPLOAD_DIR": str(Path(instance_path) / "uploads"),
+        # Each label's printable artwork, rendered on its first download and kept (registry/labels/kept.py); can be
+        # deleted at any time (it is rendered again), shared by the worker processes of one server.
+        "ARTWORK_DIR": str(Path(instance_path) / "artwork"),
         # Outgoing mail: "log" (development: log the envelope, send nothing) or "smtp" (MAIL_SERVER, MAIL_PORT,
         # MAIL_USE_TLS, MAIL_USERNAME, MAIL_PASSWORD, MAIL_FROM).
         "MAIL_BACKEND": "log",
