@@ -13,6 +13,8 @@ from typing import Any
 
 from flask import Flask
 
+from registry.database import SQLITE_BUSY_TIMEOUT
+
 SECRET_KEY_FILE = "secret_key"
 KEK_FILE = "key_encryption_key"
 SQLITE_FILE = "registry.sqlite3"
@@ -27,6 +29,9 @@ def default_config(instance_path: str) -> dict[str, Any]:
         # "development" (the default, for make run) or "production".
         "ENV": "development",
         "DATABASE_URL": None,
+        # SQLite only: seconds a writing request or command waits for the writer ahead of it before it gives up
+        # with a "try again" page (registry/database.py).
+        "SQLITE_BUSY_TIMEOUT": SQLITE_BUSY_TIMEOUT,
         # Demo accounts may sign in only while this is true; production forces it off.
         "DEMO_MODE": None,
         # The host printed in QR codes and absolute links (no scheme, no path).
@@ -56,6 +61,9 @@ def default_config(instance_path: str) -> dict[str, Any]:
         # back this folder up with the database).
         "UPLOAD_MAX_BYTES": 20 * 1024 * 1024,
         "UPLOAD_DIR": str(Path(instance_path) / "uploads"),
+        # Each label's printable artwork, rendered on its first download and kept (registry/labels/kept.py); can be
+        # deleted at any time (it is rendered again), shared by the worker processes of one server.
+        "ARTWORK_DIR": str(Path(instance_path) / "artwork"),
         # Outgoing mail: "log" (development: log the envelope, send nothing) or "smtp" (MAIL_SERVER, MAIL_PORT,
         # MAIL_USE_TLS, MAIL_USERNAME, MAIL_PASSWORD, MAIL_FROM).
         "MAIL_BACKEND": "log",

@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from flask import Flask, current_app, g
+import click
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import JSON, BigInteger, DateTime, Engine, MetaData, String, create_engine, event, func
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
@@ -113,22 +114,48 @@ created_at = Annotated[datetime, mapped_column(UTCDateTime(), default=utcnow, se
 str_200 = Annotated[str, mapped_column(String(200))]
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+# Seconds a SQLite transaction that wants the write lock waits for the writer ahead of it before it gives up
+# ("database is locked", a 503 try-again page). Below gunicorn's default 30 s worker timeout, so a request that
+# waits that long is answered rather than killed.
+SQLITE_BUSY_TIMEOUT = 20.0
+# Requests with these methods only read; they begin deferred so that, in WAL mode, they never queue behind a writer.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def make_engine(url: str, *, sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT, **kwargs: Any) -> Engine:
     # Parameters may hold confidential data; keep them out of error messages and logs.
     kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, sqlite_busy_timeout)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def begins_as_writer() -> bool:
+    """Whether a SQLite transaction starting now takes the write lock at once (``BEGIN IMMEDIATE``).
+
+    SQLite cannot upgrade a reading transaction to a writer once another writer has committed since it began
+    (SQLITE_BUSY_SNAPSHOT: "database is locked" at once, whatever the busy timeout), so whatever may write must
+    hold the lock from its first statement and queue for it instead: requests with an unsafe method, and CLI
+    commands (maintenance jobs that write). ``flask shell`` is left out, so an idle interactive session never
+    blocks the writers; so is code outside Flask (scripts and tests with sessions of their own).
+    """
+    if has_request_context():
+        return request.method not in SAFE_METHODS
+    if has_app_context():
+        command = click.get_current_context(silent=True)
+        return command is not None and command.info_name != "shell"
+    return False
+
+
+def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
     """WAL, foreign keys and a busy timeout on every connection; and real transactions.
 
     pysqlite opens transactions lazily and never around SAVEPOINT, which breaks nested transactions and
-    rolled-back test sessions; the documented remedy is to take over BEGIN ourselves.
+    rolled-back test sessions; the documented remedy is to take over BEGIN ourselves, which also lets a writer
+    begin as one (``begins_as_writer``).
     """
 
     @event.listens_for(engine, "connect")
@@ -136,7 +163,7 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA busy_timeout = 5000")
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
@@ -144,13 +171,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # A request that may write takes the write lock when its transaction starts: SQLite cannot upgrade a
-        # reading transaction to a writer once another writer has committed ("database is locked" at once,
-        # without waiting), whereas BEGIN IMMEDIATE waits its turn for the busy timeout. Reads stay concurrent.
-        from flask import has_request_context, request
-
-        writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+        # A writer waits its turn at BEGIN IMMEDIATE for the busy timeout; readers stay concurrent (WAL).
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if begins_as_writer() else "BEGIN")
 
 
 class Database:
@@ -159,7 +181,7 @@ class Database:
     extension_name = "registry.database"
 
     def init_app(self, app: Flask) -> None:
-        engine = make_engine(app.config["DATABASE_URL"])
+        engine = make_engine(app.config["DATABASE_URL"], sqlite_busy_timeout=float(app.config["SQLITE_BUSY_TIMEOUT"]))
         app.extensions[self.extension_name] = _State(engine, sessionmaker(engine, expire_on_commit=False))
         app.teardown_appcontext(self._close_session)
 

@@ -85,6 +85,8 @@ def make_test_app(database_url: str, upload_dir: Path | None = None, **overrides
     }
     if upload_dir is not None:
         config["UPLOAD_DIR"] = str(upload_dir)
+        # Kept artwork goes beside the uploads, never into the project's instance folder.
+        config["ARTWORK_DIR"] = str(upload_dir.parent / f"{upload_dir.name}-artwork")
     config.update(overrides)
     return create_app(config)
 
@@ -106,9 +108,9 @@ def session_factory(connection: Connection) -> sessionmaker[Session]:
 
 
 @pytest.fixture
-def app(database_url: str, upload_dir: Path, session_factory: sessionmaker[Session]) -> Flask:
-    """An app whose request sessions join the test's transaction."""
-    app = make_test_app(database_url, upload_dir)
+def app(database_url: str, upload_dir: Path, session_factory: sessionmaker[Session], tmp_path: Path) -> Flask:
+    """An app whose request sessions join the test's transaction (and keep their artwork for this test only)."""
+    app = make_test_app(database_url, upload_dir, ARTWORK_DIR=str(tmp_path / "artwork"))
     db.bind_sessions(app, session_factory)
     return app
 

@@ -147,3 +147,93 @@ def test_migration_0005_backfills_and_indexes_the_search_text_of_labels_issued_b
                 assert label.public_id in [found.public_id for found in search(session, Filters(q=first_word), limit=100)[0]]
     finally:
         engine.dispose()
+
+
+# SQLite: who takes the write lock when their transaction begins.
+
+
+@pytest.fixture
+def sqlite_app(tmp_path):
+    """An app of its own on a small SQLite file (sessions on their own connections, not the test's transaction)."""
+    from tests.conftest import make_test_app
+
+    url = "sqlite:///" + str(tmp_path / "writers.sqlite3")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE notes (body TEXT)")
+    engine.dispose()
+    app = make_test_app(url, SQLITE_BUSY_TIMEOUT=7)
+    yield app, tmp_path / "writers.sqlite3"
+    with app.app_context():
+        from registry.database import db
+
+        db.engine.dispose()
+
+
+def another_writer_can_start(path) -> bool:
+    """Whether someone else could begin writing right now (without waiting): false while a writer holds the lock."""
+    import sqlite3
+
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute("SELECT count(*) FROM notes").fetchone()  # reading is never blocked (WAL)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError as error:
+        assert "locked" in str(error)
+        return False
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize(("method", "writer"), [("GET", False), ("HEAD", False), ("POST", True), ("DELETE", True)])
+def test_on_sqlite_a_writing_request_holds_the_write_lock_from_its_first_read_and_a_reading_one_never(sqlite_app, method, writer):
+    from registry.database import db
+
+    app, path = sqlite_app
+    with app.test_request_context("/", method=method):
+        db.session.execute(text("SELECT count(*) FROM notes"))
+        assert another_writer_can_start(path) is not writer
+        db.session.rollback()
+        assert another_writer_can_start(path)
+
+
+def test_on_sqlite_a_cli_command_holds_the_write_lock_from_its_first_read(sqlite_app):
+    """A command that read and then writes after a request committed in between would fail at once with
+    "database is locked" (SQLite cannot upgrade that reader); holding the lock from the start, it makes the
+    request wait instead."""
+    from registry.database import db
+
+    app, path = sqlite_app
+    seen: list[bool] = []
+
+    @app.cli.command("read-then-write")
+    def read_then_write() -> None:
+        db.session.execute(text("SELECT count(*) FROM notes"))
+        seen.append(another_writer_can_start(path))
+        db.session.execute(text("INSERT INTO notes VALUES ('from a command')"))
+        db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["read-then-write"])
+    assert result.exit_code == 0, result.output
+    assert seen == [False]
+    assert another_writer_can_start(path)
+
+
+def test_flask_shell_does_not_hold_the_write_lock_while_it_waits_for_its_user(sqlite_app):
+    import click
+
+    from registry.database import begins_as_writer
+
+    app, _path = sqlite_app
+    with app.app_context(), click.Context(click.Command("shell"), info_name="shell"):
+        assert not begins_as_writer()
+
+
+def test_the_sqlite_busy_timeout_is_the_configured_one(sqlite_app):
+    from registry.database import db
+
+    app, _path = sqlite_app
+    with app.app_context(), db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 7000

@@ -19,11 +19,14 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC
 from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+import cairocffi
 import cairosvg
+import cairosvg.surface
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from PIL import Image
 
@@ -607,8 +610,20 @@ def render_svg(label: Label, url: str, size: str) -> bytes:
 
 
 def render_pdf(label: Label, url: str, size: str) -> bytes:
-    """A one-page vector PDF of the artwork at its printed size, fonts embedded."""
-    return bytes(cairosvg.svg2pdf(bytestring=render_svg(label, url, size)))
+    """A one-page vector PDF of the artwork at its printed size, fonts embedded. Dated with the label's issuance
+    rather than the clock (cairo's default), so the same label renders to the same bytes on every server."""
+    svg = render_svg(label, url, size)
+    issued = label.issued_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def dated_surface(output: Any, width: float, height: float) -> cairocffi.PDFSurface:
+        surface = cairocffi.PDFSurface(output, width, height)
+        surface.set_metadata(cairocffi.PDF_METADATA_CREATE_DATE, issued)
+        return surface
+
+    surface_type = type("DatedPDFSurface", (cairosvg.surface.PDFSurface,), {"surface_class": staticmethod(dated_surface)})
+    buffer = io.BytesIO()
+    surface_type.convert(bytestring=svg, write_to=buffer)
+    return buffer.getvalue()
 
 
 def render_png(label: Label, url: str, size: str) -> bytes:

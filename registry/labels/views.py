@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import get_locale
@@ -55,13 +56,13 @@ def _public_label(public_id: str) -> Label:
     return label
 
 
-def _immutable(label: Label, kind: str, content_type: str, render, download: str | None = None) -> Response:  # type: ignore[no-untyped-def]
+def _immutable(label: Label, kind: str, content_type: str, render, download: str | None = None, etag: str | None = None) -> Response:  # type: ignore[no-untyped-def]
     """QR images and artwork never change for a label: a strong ETag from what they encode, checked before
     anything is rendered, and an immutable cache header."""
     from registry.labels import artwork
 
     url = label.qr_url(current_app.config["PUBLIC_HOST"])
-    etag = hashlib.sha256(f"{kind}\n{url}\n{artwork.VERSION}".encode()).hexdigest()[:32]
+    etag = etag or hashlib.sha256(f"{kind}\n{url}\n{artwork.VERSION}".encode()).hexdigest()[:32]
     if request.if_none_match.contains(etag):
         response = Response(status=304)
         response.set_etag(etag)
@@ -92,14 +93,16 @@ ARTWORK_TYPES = {"svg": "image/svg+xml", "pdf": "application/pdf", "png": "image
 @public
 def label_artwork(public_id: str, size: str, ext: str) -> Response:
     from registry.labels import artwork
+    from registry.labels.kept import fingerprint, kept_artwork
 
     if size not in artwork.SIZES or ext not in ARTWORK_TYPES:
         abort(404)
     label = _public_label(public_id)
-    render = {"svg": artwork.render_svg, "pdf": artwork.render_pdf, "png": artwork.render_png}[ext]
+    folder = Path(current_app.config["ARTWORK_DIR"])
+    url = label.qr_url(current_app.config["PUBLIC_HOST"])
     return _immutable(
-        label, f"label-{size}.{ext}", ARTWORK_TYPES[ext], lambda url: render(label, url, size),
-        download=f"{label.certificate_number}-{size}.{ext}",
+        label, f"label-{size}.{ext}", ARTWORK_TYPES[ext], lambda url: kept_artwork(folder, label, url, size, ext),
+        download=f"{label.certificate_number}-{size}.{ext}", etag=fingerprint(label, url, size, ext),
     )
 
 

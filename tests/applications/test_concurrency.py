@@ -1,8 +1,12 @@
-"""People acting at the same moment, each with a session and a connection of their own, on committed data.
+"""People acting at the same moment, each in a request, session and connection of their own, on committed data.
 
 These tests cannot use the rolled-back ``session`` fixture (other connections would not see its rows): a
 module-scoped fixture builds a database of their own, with the schemes, the demo data and a stock of
-recommended applications, all committed.
+recommended applications, all committed, and an app on it whose POST requests the deciders act in.
+
+They run on both engines. On PostgreSQL deciders load the file together and race on the guard's conditional
+UPDATE and the counter's row lock; on SQLite a writing request takes the database's write lock at BEGIN, so the
+deciders queue there (for the busy timeout) and each one reads the file as the one before left it.
 """
 
 from __future__ import annotations
@@ -11,14 +15,15 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select, text
-from sqlalchemy.exc import OperationalError
+from flask import Flask
+from sqlalchemy import Engine, event, select, text
 from sqlalchemy.orm import Session
 
 from registry import migrate
@@ -26,7 +31,7 @@ from registry.accounts.models import User
 from registry.applications import decisions
 from registry.applications.models import Application, ApplicationStatus, Decision, Outcome, Participant, TransitionRecord
 from registry.audit.services import Actor
-from registry.database import make_engine
+from registry.database import db, make_engine
 from registry.demo.applications import Team, complete_draft, drive_to
 from registry.demo.services import load_demo_data
 from registry.errors import ServiceError
@@ -34,13 +39,9 @@ from registry.labels.models import CertificateCounter, Label
 from registry.organisations.models import Organisation
 from registry.products.models import Product
 from registry.schemes.services import sync_schemes
-from tests.conftest import SCHEMES_DIR, _postgres_database
+from tests.conftest import SCHEMES_DIR, _postgres_database, make_test_app
 
 BASE_URL = os.environ.get("REGISTRY_TEST_DATABASE_URL")
-postgresql_only = [
-    pytest.mark.postgresql,
-    pytest.mark.skipif(not BASE_URL, reason="needs REGISTRY_TEST_DATABASE_URL (PostgreSQL row locks)"),
-]
 
 RACE_ROUNDS = 3
 GRANTERS = 8
@@ -53,6 +54,7 @@ class Stock:
 
     url: str
     engine: Engine
+    app: Flask
     upload_dir: Path
     body_id: int
     recommended: list[int] = field(default_factory=list)
@@ -98,7 +100,7 @@ def stock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stock]:
                 ids.append(application.id)
             session.commit()
             body_id = body.id
-        yield Stock(url, engine, upload_dir, body_id, ids)
+        yield Stock(url, engine, make_test_app(url, upload_dir), upload_dir, body_id, ids)
     finally:
         engine.dispose()
         if databases is not None:
@@ -125,27 +127,26 @@ class Attempt:
     def status(self) -> int | None:
         return self.error.status if isinstance(self.error, ServiceError) else None
 
-    @property
-    def locked(self) -> bool:
-        return isinstance(self.error, OperationalError) and "locked" in str(self.error)
-
-
 def decide_in_thread(
-    engine: Engine, email: str, application_id: int, *, outcome: Outcome = Outcome.GRANT,
+    stock: Stock, email: str, application_id: int, *, outcome: Outcome = Outcome.GRANT,
     before: Callable[[], None] | None = None, after: Callable[[], bool] | None = None,
 ) -> tuple[threading.Thread, Attempt]:
-    """A decider in a session and connection of their own: load the file (as a request would), wait at
-    ``before``, decide, then commit, or roll back if ``after`` says so."""
+    """A decider in a POST request of their own (its session begins as the decide view's does): load the file,
+    decide, then commit, or roll back if ``after`` says so. They wait at ``before`` where a request can wait:
+    after loading on PostgreSQL, before beginning on SQLite (a writing request there holds the write lock from
+    its first statement, so a decider waiting with it would keep the others out)."""
     result = Attempt(email, application_id)
 
     def run() -> None:
-        with Session(engine, expire_on_commit=False) as session:
+        with stock.app.test_request_context(f"/applications/{application_id}/decide", method="POST"):
+            session = db.session
             try:
+                if before is not None and stock.is_sqlite:
+                    before()
                 user = session.scalar(select(User).where(User.email == email))
                 application = session.get(Application, application_id)
                 assert user is not None and application is not None
-                assert application.status is ApplicationStatus.RECOMMENDED
-                if before is not None:
+                if before is not None and not stock.is_sqlite:
                     before()
                 label = decisions.decide_application(
                     session, Actor(user), application, outcome=outcome, reasons=f"Decided by {email}."
@@ -210,16 +211,6 @@ def this_year() -> int:
     return date.today().year
 
 
-def skip_if_sqlite_locked(stock: Stock, results: list[Attempt]) -> None:
-    locked = [r for r in results if r.locked]
-    if locked and stock.is_sqlite:
-        pytest.skip(
-            f"SQLite: {len(locked)} of {len(results)} concurrent deciders got 'database is locked' (a deferred "
-            "transaction that read before another writer committed cannot upgrade to a writer in WAL mode); "
-            "the invariants above held"
-        )
-
-
 # Two deciders, one file.
 
 
@@ -228,7 +219,7 @@ def test_two_deciders_at_the_same_moment_one_wins_and_the_other_is_told_409(stoc
     (application_id,) = stock.take(1)
     barrier = threading.Barrier(2, timeout=TIMEOUT)
     runs = [
-        decide_in_thread(stock.engine, email, application_id, before=barrier.wait)
+        decide_in_thread(stock, email, application_id, before=barrier.wait)
         for email in ("decision@example.com", "decision2@example.com")
     ]
     join([thread for thread, _ in runs])
@@ -238,8 +229,8 @@ def test_two_deciders_at_the_same_moment_one_wins_and_the_other_is_told_409(stoc
     losers = [r for r in results if not r.ok]
     assert len(winners) == 1, [(r.who, repr(r.error)) for r in results]
     (loser,) = losers
-    unexpected = not (isinstance(loser.error, ServiceError) or loser.locked)
-    assert not unexpected, f"the losing decider got {loser.error!r} from the database, not a ServiceError"
+    assert isinstance(loser.error, ServiceError), f"the losing decider got {loser.error!r} from the database, not a ServiceError"
+    assert loser.status == 409, repr(loser.error)
 
     state = facts(stock.engine, application_id)
     assert state["status"] is ApplicationStatus.GRANTED
@@ -248,8 +239,6 @@ def test_two_deciders_at_the_same_moment_one_wins_and_the_other_is_told_409(stoc
     assert state["decisions"][0].decided_by.email == winners[0].who
     assert len(state["deciders"]) == 1
     assert state["transitions"].count(ApplicationStatus.GRANTED) == 1
-    skip_if_sqlite_locked(stock, results)
-    assert loser.status == 409, repr(loser.error)
 
 
 # Many grants, one body: the certificate numbers.
@@ -262,14 +251,13 @@ def test_concurrent_grants_get_unique_gap_free_certificate_numbers(stock: Stock)
     assert label_sequences(stock.engine, stock.body_id, year) == list(range(1, before + 1))
     barrier = threading.Barrier(GRANTERS, timeout=TIMEOUT)
     runs = [
-        decide_in_thread(stock.engine, "decision@example.com", application_id, before=barrier.wait)
+        decide_in_thread(stock, "decision@example.com", application_id, before=barrier.wait)
         for application_id in application_ids
     ]
     join([thread for thread, _ in runs])
     results = [result for _, result in runs]
     granted = [r for r in results if r.ok]
-    others = [r for r in results if not r.ok]
-    assert all(r.locked for r in others) and (not others or stock.is_sqlite), [(r.who, repr(r.error)) for r in others]
+    assert len(granted) == GRANTERS, [(r.who, repr(r.error)) for r in results if not r.ok]
 
     # Whatever was granted is numbered without duplicates or gaps, and the counter agrees.
     sequences = sorted(r.label_sequence for r in granted)
@@ -283,15 +271,13 @@ def test_concurrent_grants_get_unique_gap_free_certificate_numbers(stock: Stock)
     for r in results:
         state = facts(stock.engine, r.application_id)
         assert (state["status"] is ApplicationStatus.GRANTED) == r.ok == (len(state["labels"]) == 1)
-    skip_if_sqlite_locked(stock, results)
-    assert len(granted) == GRANTERS
 
 
-# Deterministic interleavings with PostgreSQL's row locks.
+# Deterministic interleavings: one decider holds its transaction open, the next one waits for it.
 
 
 def wait_until_blocked(engine: Engine, count: int = 1) -> None:
-    """Until ``count`` sessions of this database wait for a lock."""
+    """Until ``count`` sessions of this PostgreSQL database wait for a lock."""
     deadline = time.monotonic() + TIMEOUT
     with engine.connect() as connection:
         while time.monotonic() < deadline:
@@ -305,11 +291,30 @@ def wait_until_blocked(engine: Engine, count: int = 1) -> None:
     raise AssertionError("no session ever waited for a lock")
 
 
+@contextmanager
+def queueing_at_begin(stock: Stock, thread_name: str) -> Iterator[threading.Event]:
+    """Set once the named thread asks SQLite for the write lock (``BEGIN IMMEDIATE``): while another writer holds
+    it, that thread waits there until the other commits or rolls back."""
+    queued = threading.Event()
+
+    def note(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement == "BEGIN IMMEDIATE" and threading.current_thread().name == thread_name:
+            queued.set()
+
+    with stock.app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield queued
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
 def holder_and_follower(
     stock: Stock, first: tuple[str, int], second: tuple[str, int], *, first_commits: bool
 ) -> tuple[Attempt, Attempt]:
-    """``first`` decides and holds its transaction open; ``second`` decides and must wait for it; then
-    ``first`` commits or rolls back."""
+    """``first`` decides and holds its transaction open; ``second`` decides and must wait for it (PostgreSQL: on
+    a row lock; SQLite: at BEGIN IMMEDIATE); then ``first`` commits or rolls back."""
     decided, release = threading.Event(), threading.Event()
 
     def hold() -> bool:
@@ -317,25 +322,22 @@ def holder_and_follower(
         assert release.wait(TIMEOUT)
         return first_commits
 
-    first_thread, first_result = decide_in_thread(stock.engine, first[0], first[1], after=hold)
+    first_thread, first_result = decide_in_thread(stock, first[0], first[1], after=hold)
     assert decided.wait(TIMEOUT), repr(first_result.error)
-    second_thread, second_result = decide_in_thread(stock.engine, second[0], second[1])
-    wait_until_blocked(stock.engine)
-    assert second_result.finished_at is None  # still waiting behind the first
-    released_at = time.monotonic()
-    release.set()
-    join([first_thread, second_thread])
+    with queueing_at_begin(stock, f"{second[0]}:{second[1]}") as queued:
+        second_thread, second_result = decide_in_thread(stock, second[0], second[1])
+        if stock.is_sqlite:
+            assert queued.wait(TIMEOUT), repr(second_result.error)
+        else:
+            wait_until_blocked(stock.engine)
+        assert second_result.finished_at is None  # still waiting behind the first
+        released_at = time.monotonic()
+        release.set()
+        join([first_thread, second_thread])
     assert second_result.finished_at is not None and second_result.finished_at >= released_at
     return first_result, second_result
 
 
-def postgresql_test(function: Callable[..., None]) -> Callable[..., None]:
-    for mark in reversed(postgresql_only):
-        function = mark(function)
-    return function
-
-
-@postgresql_test
 def test_a_decider_waiting_behind_another_is_told_409_once_the_first_commits(stock: Stock):
     (application_id,) = stock.take(1)
     first, second = holder_and_follower(
@@ -348,7 +350,6 @@ def test_a_decider_waiting_behind_another_is_told_409_once_the_first_commits(sto
     assert state["decisions"][0].decided_by.email == "decision@example.com"
 
 
-@postgresql_test
 def test_a_decider_waiting_behind_another_decides_once_the_first_rolls_back(stock: Stock):
     (application_id,) = stock.take(1)
     first, second = holder_and_follower(
@@ -361,7 +362,6 @@ def test_a_decider_waiting_behind_another_decides_once_the_first_rolls_back(stoc
     assert [d.decided_by.email for d in state["decisions"]] == ["decision2@example.com"]
 
 
-@postgresql_test
 def test_a_rolled_back_grant_gives_its_certificate_number_back(stock: Stock):
     one, other = stock.take(2)
     year = this_year()
@@ -370,7 +370,7 @@ def test_a_rolled_back_grant_gives_its_certificate_number_back(stock: Stock):
         stock, ("decision@example.com", one), ("decision@example.com", other), first_commits=False
     )
     assert not first.ok and second.ok, (repr(first.error), repr(second.error))
-    # The second grant waited on the counter row and then took the number the first gave back.
+    # The second grant waited behind the first (its counter row, or SQLite's write lock) and took the number it gave back.
     assert second.label_sequence == before + 1
     assert counter(stock.engine, stock.body_id, year) == before + 1
     assert facts(stock.engine, one)["status"] is ApplicationStatus.RECOMMENDED

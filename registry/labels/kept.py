@@ -1,0 +1,97 @@
+"""Each label's printable artwork, rendered once per size, format and artwork version and then kept on disk.
+
+A PDF costs about 0.2 s of CPU and a PNG 0.3 s; every public download rendered it afresh. Now the first request
+renders it into ``ARTWORK_DIR`` (default ``instance/artwork``, next to the uploads) and later ones read the file.
+
+The file's name holds the label's id, the size and format, and a digest of everything the artwork depends on that
+is not fixed by the label's id: the artwork's code and template (``version()``), the URL in the QR code (it carries
+the signed token, which changes with any certified fact, and the configured ``PUBLIC_HOST``) and the names it
+prints. The label's status is not printed, so suspending or withdrawing it does not change its artwork. A change
+to any of these is a new name, rendered anew; files of old versions are never read again and may be deleted.
+
+Files are written to a temporary name and renamed into place (a reader never sees half a file, and two workers
+rendering the same artwork at once each put a whole, identical file there), readable by the registry's user only.
+Worker processes of one server share the folder; with several servers each keeps its own copy (the renderings
+are byte-identical, so their ETags agree) unless ``ARTWORK_DIR`` is on storage they share.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from registry import PROJECT_ROOT
+from registry.labels import artwork
+
+if TYPE_CHECKING:
+    from registry.labels.models import Label
+
+log = logging.getLogger(__name__)
+
+# Looked up when called, so the renderers stay replaceable (the tests count their calls).
+RENDERERS: dict[str, Callable[[Label, str, str], bytes]] = {
+    "svg": lambda label, url, size: artwork.render_svg(label, url, size),
+    "pdf": lambda label, url, size: artwork.render_pdf(label, url, size),
+    "png": lambda label, url, size: artwork.render_png(label, url, size),
+}
+
+
+@lru_cache(maxsize=1)
+def version() -> str:
+    """The artwork's version: ``artwork.VERSION`` and a digest of the layout code and the template, so a change
+    to either renders every label anew even if nobody bumped ``VERSION``."""
+    digest = hashlib.sha256(artwork.VERSION.encode())
+    for source in (Path(artwork.__file__), PROJECT_ROOT / "templates" / "labels" / "artwork.svg"):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def fingerprint(label: Label, url: str, size: str, ext: str) -> str:
+    """What names one rendering (and is its ETag): the same for the same bytes."""
+    printed = (
+        label.product.name_zh, label.product.name_en or "", label.product.model,
+        label.body.name_zh, label.body.name_en or "",
+    )
+    parts = (version(), size, ext, url, *printed)
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def path_of(folder: Path, label: Label, url: str, size: str, ext: str) -> Path:
+    return folder / f"label-{label.id}-{size}-{fingerprint(label, url, size, ext)}.{ext}"
+
+
+def kept_artwork(folder: Path, label: Label, url: str, size: str, ext: str) -> bytes:
+    """The artwork's bytes: the kept file, or a new rendering that is kept for next time."""
+    path = path_of(folder, label, url, size, ext)
+    try:
+        return path.read_bytes()
+    except OSError:  # not kept yet (or the folder is unusable: rendered and served all the same)
+        pass
+    data = RENDERERS[ext](label, url, size)
+    try:
+        _write_atomically(path, data)
+    except OSError as error:
+        # The reader still gets the artwork; the next request renders it again.
+        log.warning("could not keep the artwork %s: %s", path.name, error.strerror or error)
+    return data
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # mkstemp creates the file 0600; the rename makes it appear whole.
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
