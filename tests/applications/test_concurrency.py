@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ from registry.accounts.models import User
 from registry.applications import decisions
 from registry.applications.models import Application, ApplicationStatus, Decision, Outcome, Participant, TransitionRecord
 from registry.audit.services import Actor
-from registry.database import db, make_engine
+from registry.database import db, make_engine, utcnow
 from registry.demo.applications import Team, complete_draft, drive_to
 from registry.demo.services import load_demo_data
 from registry.errors import ServiceError
@@ -207,8 +206,15 @@ def label_sequences(engine: Engine, body_id: int, year: int) -> list[int]:
         ))
 
 
-def this_year() -> int:
-    return date.today().year
+@pytest.fixture
+def issuance_year(monkeypatch: pytest.MonkeyPatch) -> int:
+    """The year these grants number their certificates in: issuance's clock stays at the test's start, so a new
+    year beginning while the threads run cannot split the numbers over two counters."""
+    from registry.labels import services as label_services
+
+    now = utcnow()
+    monkeypatch.setattr(label_services, "utcnow", lambda: now)
+    return now.year
 
 
 # Two deciders, one file.
@@ -244,9 +250,9 @@ def test_two_deciders_at_the_same_moment_one_wins_and_the_other_is_told_409(stoc
 # Many grants, one body: the certificate numbers.
 
 
-def test_concurrent_grants_get_unique_gap_free_certificate_numbers(stock: Stock):
+def test_concurrent_grants_get_unique_gap_free_certificate_numbers(stock: Stock, issuance_year: int):
     application_ids = stock.take(GRANTERS)
-    year = this_year()
+    year = issuance_year
     before = counter(stock.engine, stock.body_id, year)
     assert label_sequences(stock.engine, stock.body_id, year) == list(range(1, before + 1))
     barrier = threading.Barrier(GRANTERS, timeout=TIMEOUT)
@@ -362,9 +368,9 @@ def test_a_decider_waiting_behind_another_decides_once_the_first_rolls_back(stoc
     assert [d.decided_by.email for d in state["decisions"]] == ["decision2@example.com"]
 
 
-def test_a_rolled_back_grant_gives_its_certificate_number_back(stock: Stock):
+def test_a_rolled_back_grant_gives_its_certificate_number_back(stock: Stock, issuance_year: int):
     one, other = stock.take(2)
-    year = this_year()
+    year = issuance_year
     before = counter(stock.engine, stock.body_id, year)
     first, second = holder_and_follower(
         stock, ("decision@example.com", one), ("decision@example.com", other), first_commits=False
