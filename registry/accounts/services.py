@@ -151,7 +151,11 @@ def authenticate(session: Session, actor: Actor, *, email: str, password: str, d
 
 
 def record_logout(session: Session, actor: Actor) -> None:
+    """Sign the user out on the server too: a copy of the session cookie kept from before opens nothing after."""
     if actor.user is not None:
+        # The cookie is signed but holds no server state, so only a new token makes the old one worthless; this
+        # ends the user's other sessions as well, which is what a person who signs out expects.
+        actor.user.session_token = _new_session_token()
         record_event(session, actor, "user:logout", subject=actor.user)
 
 
