@@ -47,6 +47,9 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
         "LOGIN_LIMIT_PER_ADDRESS": "30 per 15 minutes",
         "REGISTRATION_LIMIT_PER_ADDRESS": "10 per hour",
+        # A browser that signed in to an account is a known device for this long: its sign-in attempts are counted
+        # apart from the account's, so others' failures cannot lock the owner out (registry/accounts/devices.py).
+        "KNOWN_DEVICE_DAYS": 180,
         # Flask-Limiter keeps counters in memory by default; production with several servers needs a
         # shared store, e.g. RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379".
         "RATELIMIT_STORAGE_URI": "memory://",

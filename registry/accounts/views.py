@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from registry.accounts import services
+from registry.accounts import devices, services
 from registry.accounts.forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
@@ -26,7 +26,10 @@ bp = Blueprint("accounts", __name__)
 
 
 def _login_account_key() -> str:
-    return "account:" + services.normalise_email(request.form.get("email", ""))
+    # A known device of the account is counted apart, so a stranger's failures cannot lock its owner out.
+    email = services.normalise_email(request.form.get("email", ""))
+    device = devices.known_device(db.session, email, request.cookies.get(devices.COOKIE_NAME))
+    return f"device:{device}" if device else f"account:{email}"
 
 
 def _failed_sign_in(response: object) -> bool:
@@ -73,7 +76,9 @@ def login():
             commit()
             session.clear()  # a new session at sign-in: nothing from before survives
             login_user(user)
-            return redirect(safe_next(request.args.get("next"), url_for("dashboard.index")))
+            response = redirect(safe_next(request.args.get("next"), url_for("dashboard.index")))
+            devices.remember_device(response, user, request.cookies.get(devices.COOKIE_NAME))
+            return response
     elif request.method == "POST":
         status = 400
     return render_template("accounts/login.html", form=form), status
