@@ -18,7 +18,8 @@ run: install system-deps
 	@$(FLASK) demo logins
 	@echo ""
 	@echo "Carbon footprint label registry: http://127.0.0.1:$(PORT)/"
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@echo "E-mails (e.g. the link that confirms a registration) are written to instance/mail/."
+	REGISTRY_MAIL_BACKEND=$${REGISTRY_MAIL_BACKEND:-file} $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 ## test: the whole suite (set REGISTRY_TEST_DATABASE_URL to run it on PostgreSQL)
 test: install system-deps

@@ -52,11 +52,16 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
         "LOGIN_LIMIT_PER_ADDRESS": "30 per 15 minutes",
         "REGISTRATION_LIMIT_PER_ADDRESS": "10 per hour",
+        # A browser that signed in to an account is a known device for this long: its sign-in attempts are counted
+        # apart from the account's, so others' failures cannot lock the owner out (registry/accounts/devices.py).
+        "KNOWN_DEVICE_DAYS": 180,
         # Flask-Limiter keeps counters in memory by default; production with several servers needs a
         # shared store, e.g. RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379".
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "INVITATION_VALID_HOURS": 72,
+        # How long the link that confirms an enterprise's registration works.
+        "REGISTRATION_VALID_HOURS": 72,
         # Application documents: the largest file accepted, and where the files are kept (outside static/;
         # back this folder up with the database).
         "UPLOAD_MAX_BYTES": 20 * 1024 * 1024,
@@ -64,10 +69,12 @@ def default_config(instance_path: str) -> dict[str, Any]:
         # Each label's printable artwork, rendered on its first download and kept (registry/labels/kept.py); can be
         # deleted at any time (it is rendered again), shared by the worker processes of one server.
         "ARTWORK_DIR": str(Path(instance_path) / "artwork"),
-        # Outgoing mail: "log" (development: log the envelope, send nothing) or "smtp" (MAIL_SERVER, MAIL_PORT,
-        # MAIL_USE_TLS, MAIL_USERNAME, MAIL_PASSWORD, MAIL_FROM).
+        # Outgoing mail: "log" (log the envelope, send nothing), "file" (development, what make run uses: write .eml
+        # files to MAIL_DIR) or "smtp" (MAIL_SERVER, MAIL_PORT, MAIL_USE_TLS, MAIL_USERNAME, MAIL_PASSWORD, MAIL_FROM).
         "MAIL_BACKEND": "log",
         "MAIL_FROM": "registry@localhost",
+        # Where the "file" backend (development) writes each message as an .eml file.
+        "MAIL_DIR": str(Path(instance_path) / "mail"),
         "SCHEMES_DIR": str(Path(instance_path).parent / "schemes"),
         # The key-encryption key that seals the label-signing private keys (32 bytes, base64url). Set it here,
         # in REGISTRY_KEY_ENCRYPTION_KEY, or let `flask setup` write instance/key_encryption_key. Back it up
@@ -149,8 +156,14 @@ def _finish(app: Flask) -> None:
     config.setdefault("MAX_CONTENT_LENGTH", None)
     if config["MAX_CONTENT_LENGTH"] is None:
         config["MAX_CONTENT_LENGTH"] = int(config["UPLOAD_MAX_BYTES"]) + 256 * 1024
-    if config["MAIL_BACKEND"] not in ("log", "smtp"):
-        raise ConfigurationError(f"REGISTRY_MAIL_BACKEND must be 'log' or 'smtp', not {config['MAIL_BACKEND']!r}.")
+    if config["MAIL_BACKEND"] not in ("log", "file", "smtp"):
+        raise ConfigurationError(
+            f"REGISTRY_MAIL_BACKEND must be 'log', 'file' or 'smtp', not {config['MAIL_BACKEND']!r}."
+        )
+    if production and config["MAIL_BACKEND"] == "file":
+        raise ConfigurationError(
+            "The file mail backend only keeps messages on this server; production needs REGISTRY_MAIL_BACKEND=smtp."
+        )
     if config["MAIL_BACKEND"] == "smtp" and not config.get("MAIL_SERVER"):
         raise ConfigurationError("The smtp mail backend needs REGISTRY_MAIL_SERVER (and usually MAIL_USERNAME, MAIL_PASSWORD).")
 

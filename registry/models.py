@@ -1,6 +1,6 @@
 """Every model of every domain, imported in one place for Alembic and the migration test."""
 
-from registry.accounts.models import Invitation, User
+from registry.accounts.models import Invitation, Registration, User
 from registry.applications.models import (
     ActivityLine,
     Appeal,
@@ -28,6 +28,6 @@ from registry.schemes.models import Scheme, SchemeVersion
 __all__ = [
     "ActivityLine", "Appeal", "Application", "Assignment", "AuditEvent", "BarredOrganisation", "Base",
     "CertificateCounter", "ChecklistItem", "Decision", "DeclaredRelation", "Document", "Finding", "Invitation",
-    "Label", "Notification", "Organisation", "Participant", "Product", "Recommendation", "Scheme",
+    "Label", "Notification", "Organisation", "Participant", "Product", "Recommendation", "Registration", "Scheme",
     "SchemeVersion", "StageValue", "Statement", "TransitionRecord", "User",
 ]

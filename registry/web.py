@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from registry.applications.checks import plain
-from registry.extensions import babel, csrf, limiter, login_manager
+from registry.extensions import babel, client_address, csrf, limiter, login_manager
 from registry.i18n import LANGUAGE_NAMES, current_language, locale_for_request
 from registry.permissions import Permission, has_permission
 
@@ -38,6 +39,8 @@ def _init_login(app: Flask) -> None:
 
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
+    # Flask-Login offers no public hook for this; its own identifier trusts X-Forwarded-For, which any client sets.
+    login_manager._session_identifier_generator = _session_identifier
     login_manager.login_view = "accounts.login"
 
     @login_manager.user_loader
@@ -45,6 +48,13 @@ def _init_login(app: Flask) -> None:
         from registry.database import db
 
         return load_user_from_session_id(db.session, session_id)
+
+
+def _session_identifier() -> str:
+    """What "strong" session protection binds a session to: the client's address as ProxyFix derived it from
+    PROXY_COUNT trusted proxies, and its user agent; a cookie presented from elsewhere is signed out."""
+    user_agent = request.headers.get("User-Agent", "")
+    return hashlib.sha512(f"{client_address()}|{user_agent}".encode("utf-8", "replace")).hexdigest()
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -61,3 +61,14 @@ class AcceptInvitationForm(FlaskForm):
     confirm = PasswordField(
         _l("Repeat the password"), validators=[_required, EqualTo("password", message=_l("The two passwords differ."))]
     )
+
+
+class LinkCodeForm(FlaskForm):
+    """The one-time code of an e-mailed link, which travels in the link's fragment and is posted by the page."""
+
+    code = StringField(
+        _l("Code from the link"),
+        validators=[_required, Length(max=100)],
+        description=_l("The part of the link after the # sign."),
+        render_kw={"data-link-code": True, "autocomplete": "off"},
+    )

@@ -137,3 +137,26 @@ class Invitation(Base):
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
     invited_by: Mapped[User] = relationship(lazy="joined")
+
+
+class Registration(Base):
+    """An enterprise's registration, waiting for the person to confirm their e-mail address.
+
+    Nothing else is created until the link sent to the address is opened, so the registration form can answer
+    the same whether or not the address already has an account (it does not tell strangers who has one). Only a
+    hash of the link's token is stored.
+    """
+
+    __tablename__ = "registrations"
+
+    id: Mapped[intpk]
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    organisation_name_zh: Mapped[str] = mapped_column(String(200))
+    organisation_name_en: Mapped[str | None] = mapped_column(String(200))
+    uscc: Mapped[str] = mapped_column(String(18))
+    created_at: Mapped[created_at]
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -10,14 +10,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.accounts.mails import invitation_to_existing_account
 from registry.accounts.models import ROLE_ORGANISATION_KIND, Invitation, Role, User
 from registry.accounts.passwords import hash_password, password_problem, verify_password
 from registry.accounts.permissions import can_invite
 from registry.audit.services import Actor, record_event
 from registry.database import utcnow
 from registry.errors import ServiceError
-from registry.organisations.models import Organisation, OrganisationKind
-from registry.organisations.services import create_organisation
+from registry.notifications.services import queue_mail
+from registry.organisations.models import Organisation
 
 
 def normalise_email(email: str) -> str:
@@ -42,12 +43,16 @@ def find_user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def _refuse_unusable_credentials(session: Session, email: str, password: str) -> None:
+def refuse_unusable_credentials(email: str, password: str) -> None:
+    """A ServiceError if the address cannot be an e-mail address or the password is too weak."""
     if "@" not in email or len(email) > 254:
         raise ServiceError(_l("Enter a valid e-mail address."), field="email")
     problem = password_problem(password, email=email)
     if problem:
         raise ServiceError(problem, field="password")
+
+
+def _refuse_taken_email(session: Session, email: str) -> None:
     if find_user_by_email(session, email) is not None:
         raise ServiceError(
             _l("An account with this e-mail address already exists. Sign in instead, or use another address."),
@@ -69,7 +74,27 @@ def create_user(
     email = normalise_email(email)
     if not name.strip():
         raise ServiceError(_l("Enter the person's name."), field="name")
-    _refuse_unusable_credentials(session, email, password)
+    refuse_unusable_credentials(email, password)
+    return add_user(
+        session, actor, email=email, name=name, password_hash=hash_password(password), role=role,
+        organisation=organisation, is_demo=is_demo,
+    )
+
+
+def add_user(
+    session: Session,
+    actor: Actor,
+    *,
+    email: str,
+    name: str,
+    password_hash: str,
+    role: Role,
+    organisation: Organisation | None,
+    is_demo: bool = False,
+) -> User:
+    """The account, once its password is hashed (at registration, the hash waits for the confirmation)."""
+    email = normalise_email(email)
+    _refuse_taken_email(session, email)
     expected_kind = ROLE_ORGANISATION_KIND[role]
     actual_kind = organisation.kind if organisation is not None else None
     if expected_kind != actual_kind:
@@ -77,7 +102,7 @@ def create_user(
     user = User(
         email=email,
         name=name.strip(),
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         role=role,
         organisation_id=organisation.id if organisation else None,
         organisation_kind=organisation.kind if organisation else None,
@@ -95,34 +120,6 @@ def create_user(
         payload={"role": str(role)},
     )
     return user
-
-
-def register_enterprise(
-    session: Session,
-    actor: Actor,
-    *,
-    organisation_name_zh: str,
-    organisation_name_en: str | None,
-    uscc: str,
-    name: str,
-    email: str,
-    password: str,
-) -> User:
-    """An enterprise registers itself and its first applicant account, both or neither."""
-    # Checked before the organisation is created, so a refused account never leaves an orphan behind.
-    _refuse_unusable_credentials(session, normalise_email(email), password)
-    organisation = create_organisation(
-        session,
-        actor,
-        kind=OrganisationKind.ENTERPRISE,
-        name_zh=organisation_name_zh,
-        name_en=organisation_name_en,
-        uscc=uscc,
-        contact_email=email,
-    )
-    return create_user(
-        session, actor, email=email, name=name, password=password, role=Role.APPLICANT, organisation=organisation
-    )
 
 
 class SignInRefused(Exception):
@@ -151,7 +148,11 @@ def authenticate(session: Session, actor: Actor, *, email: str, password: str, d
 
 
 def record_logout(session: Session, actor: Actor) -> None:
+    """Sign the user out on the server too: a copy of the session cookie kept from before opens nothing after."""
     if actor.user is not None:
+        # The cookie is signed but holds no server state, so only a new token makes the old one worthless; this
+        # ends the user's other sessions as well, which is what a person who signs out expects.
+        actor.user.session_token = _new_session_token()
         record_event(session, actor, "user:logout", subject=actor.user)
 
 
@@ -189,8 +190,6 @@ def invite_member(
     email = normalise_email(email)
     if "@" not in email:
         raise ServiceError(_l("Enter a valid e-mail address."), field="email")
-    if find_user_by_email(session, email) is not None:
-        raise ServiceError(_l("This person already has an account."), field="email")
     now = utcnow()
     for pending in session.scalars(
         select(Invitation).where(
@@ -213,6 +212,11 @@ def invite_member(
         session, actor, "invitation:create", subject=invitation, organisation_id=organisation.id,
         payload={"role": str(role)},
     )
+    # An address that has an account is invited like any other, so the form does not tell the inviting
+    # administrator who has an account elsewhere; its owner is told instead, and accepting is refused.
+    owner = find_user_by_email(session, email)
+    if owner is not None:
+        queue_mail(session, invitation_to_existing_account(owner.email, organisation, role))
     return invitation, token
 
 

@@ -6,11 +6,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from registry.accounts import services
+from registry.accounts import devices, registration, services
 from registry.accounts.forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
     InviteForm,
+    LinkCodeForm,
     LoginForm,
     RegisterEnterpriseForm,
 )
@@ -26,7 +27,10 @@ bp = Blueprint("accounts", __name__)
 
 
 def _login_account_key() -> str:
-    return "account:" + services.normalise_email(request.form.get("email", ""))
+    # A known device of the account is counted apart, so a stranger's failures cannot lock its owner out.
+    email = services.normalise_email(request.form.get("email", ""))
+    device = devices.known_device(db.session, email, request.cookies.get(devices.COOKIE_NAME))
+    return f"device:{device}" if device else f"account:{email}"
 
 
 def _failed_sign_in(response: object) -> bool:
@@ -73,7 +77,9 @@ def login():
             commit()
             session.clear()  # a new session at sign-in: nothing from before survives
             login_user(user)
-            return redirect(safe_next(request.args.get("next"), url_for("dashboard.index")))
+            response = redirect(safe_next(request.args.get("next"), url_for("dashboard.index")))
+            devices.remember_device(response, user, request.cookies.get(devices.COOKIE_NAME))
+            return response
     elif request.method == "POST":
         status = 400
     return render_template("accounts/login.html", form=form), status
@@ -97,7 +103,7 @@ def register():
     form = RegisterEnterpriseForm()
     outcome = submit(
         form,
-        lambda: services.register_enterprise(
+        lambda: registration.register_enterprise(
             db.session,
             current_actor(),
             organisation_name_zh=form.organisation_name_zh.data,
@@ -106,14 +112,45 @@ def register():
             name=form.name.data,
             email=form.email.data,
             password=form.password.data,
+            valid_hours=current_app.config["REGISTRATION_VALID_HOURS"],
+            confirm_link=_confirmation_link,
+            sign_in_link=url_for("accounts.login", _external=True),
         ),
     )
+    if outcome.done:
+        # The same answer whether or not the address has an account: the e-mail tells its owner which.
+        return redirect(url_for("accounts.registration_sent"))
+    return render_template("accounts/register.html", form=form), outcome.status
+
+
+def _confirmation_link(token: str) -> str:
+    # In the fragment, which browsers never send: the one-time code stays out of access logs.
+    return url_for("accounts.confirm_registration", _external=True) + "#" + token
+
+
+@bp.route("/register/sent")
+@public
+def registration_sent():
+    return render_template("accounts/registration_sent.html")
+
+
+@bp.route("/register/confirm", methods=["GET", "POST"])
+@public
+@limiter.limit("30 per hour", methods=["POST"])
+def confirm_registration():
+    form = LinkCodeForm()
+    pending = None
+    if form.validate_on_submit():
+        pending = registration.find_open_registration(db.session, form.code.data.strip())
+        if pending is None:
+            return render_template("accounts/registration_invalid.html"), 404
+    outcome = submit(form, lambda: registration.confirm_registration(db.session, current_actor(), pending))
     if outcome.done:
         session.clear()
         login_user(outcome.result)
         flash(_("Your enterprise is registered. Add your products next."), "success")
         return redirect(url_for("dashboard.index"))
-    return render_template("accounts/register.html", form=form), outcome.status
+    return render_template("accounts/confirm_registration.html", form=form), outcome.status
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -159,7 +196,7 @@ def staff():
     invitation_link = None
     if outcome.done:
         _invitation, token = outcome.result
-        invitation_link = url_for("accounts.accept_invitation", token=token, _external=True)
+        invitation_link = invitation_url(token)
         form = _staff_invite_form(formdata=None)  # an empty form for the next invitation
     status = outcome.status
     return (
@@ -192,13 +229,28 @@ def revoke_invitation(invitation_id: int):
     return redirect(url_for("accounts.staff"))
 
 
-@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def invitation_url(token: str) -> str:
+    """The link an invited person opens. The token is in the fragment, which browsers never send, so it stays out
+    of access logs; the page's script posts it."""
+    return url_for("accounts.accept_invitation", _external=True) + "#" + token
+
+
+@bp.route("/invitations", methods=["GET", "POST"])
 @public
 @limiter.limit("30 per hour", methods=["POST"])
-def accept_invitation(token: str):
-    invitation = services.find_open_invitation(db.session, token)
+def accept_invitation():
+    code_form = LinkCodeForm()
+    if not code_form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("accounts/open_invitation.html", form=code_form), status
+    code = code_form.code.data.strip()
+    invitation = services.find_open_invitation(db.session, code)
     if invitation is None:
         return render_template("accounts/invitation_invalid.html"), 404
+    if "name" not in request.form:
+        # The invitation was just opened: show who invites whom, with nothing to correct yet.
+        form = AcceptInvitationForm(formdata=None)
+        return render_template("accounts/accept_invitation.html", form=form, invitation=invitation, code=code)
     form = AcceptInvitationForm()
     outcome = submit(
         form,
@@ -211,4 +263,7 @@ def accept_invitation(token: str):
         login_user(outcome.result)
         flash(_("Welcome. Your account is ready."), "success")
         return redirect(url_for("dashboard.index"))
-    return render_template("accounts/accept_invitation.html", form=form, invitation=invitation), outcome.status
+    return (
+        render_template("accounts/accept_invitation.html", form=form, invitation=invitation, code=code),
+        outcome.status,
+    )

@@ -1,17 +1,21 @@
 """Outgoing e-mail. Messages are queued on the session by the services and leave only after the request's
 commit (``registry.edge.commit``); a rolled-back request sends nothing.
 
-Backends: ``log`` (the default, for development and tests: writes one line per message to the log and sends
-nothing) and ``smtp`` (``MAIL_SERVER``, ``MAIL_PORT``, ``MAIL_USE_TLS``, ``MAIL_USERNAME``, ``MAIL_PASSWORD``,
+Backends: ``log`` (the default, for tests: writes one line per message to the log and sends nothing), ``file``
+(what ``make run`` uses in development: each message becomes an ``.eml`` file in ``MAIL_DIR``, so the links that
+registration sends can be opened) and ``smtp`` (``MAIL_SERVER``, ``MAIL_PORT``, ``MAIL_USE_TLS``, ``MAIL_USERNAME``, ``MAIL_PASSWORD``,
 ``MAIL_FROM``).
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 import smtplib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.message import EmailMessage
+from pathlib import Path
 
 from flask import current_app
 
@@ -37,6 +41,8 @@ def send_all(messages: list[Mail]) -> None:
     backend = current_app.config.get("MAIL_BACKEND", "log")
     if backend == "smtp":
         _send_smtp(messages)
+    elif backend == "file":
+        _write_files(messages)
     else:
         for message in messages:
             # Only the subject (an application reference) and a masked address: no personal data in logs.
@@ -51,13 +57,26 @@ def _send_smtp(messages: list[Mail]) -> None:
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         for message in messages:
-            email = EmailMessage()
-            email["From"] = config["MAIL_FROM"]
-            email["To"] = message.to
-            email["Subject"] = message.subject
-            email.set_content(message.body)
             try:
-                smtp.send_message(email)
+                smtp.send_message(_email(message))
             except smtplib.SMTPException:
                 # The change is committed and the in-app notification exists; a lost e-mail is logged, not fatal.
                 log.exception("mail to %s failed", masked(message.to))
+
+
+def _email(message: Mail) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = current_app.config["MAIL_FROM"]
+    email["To"] = message.to
+    email["Subject"] = message.subject
+    email.set_content(message.body)
+    return email
+
+
+def _write_files(messages: list[Mail]) -> None:
+    folder = Path(current_app.config["MAIL_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    for message in messages:
+        # Sortable by time, unique without a lock between worker processes.
+        name = f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{secrets.token_hex(4)}.eml"
+        (folder / name).write_bytes(bytes(_email(message)))

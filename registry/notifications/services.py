@@ -68,6 +68,11 @@ def _bilingual(event_tag: str, params: dict[str, Any], *, short: bool = False) -
     return "\n\n".join(texts) + "\n"
 
 
+def queue_mail(session: Session, mail: Mail) -> None:
+    """Queue one e-mail (not tied to a notification) to leave after the commit, like ``notify``'s."""
+    session.info.setdefault(OUTBOX, []).append(mail)
+
+
 def take_outbox(session: Session) -> list[Mail]:
     return session.info.pop(OUTBOX, [])
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from registry.accounts import services as accounts
 from registry.accounts.models import ROLE_ORGANISATION_KIND, Role
+from registry.accounts.views import invitation_url
 from registry.database import db
 from registry.edge import current_actor
 from registry.forms import submit
@@ -90,7 +91,7 @@ def detail(organisation_id: int):
     invitation_link = None
     if outcome.done:
         _invitation, token = outcome.result
-        invitation_link = url_for("accounts.accept_invitation", token=token, _external=True)
+        invitation_link = invitation_url(token)
     status = outcome.status
     return (
         render_template(

@@ -117,16 +117,6 @@ def test_post_without_csrf_token_is_refused_and_writes_nothing(client, session):
     assert _count(session, Organisation) == before
 
 
-def test_enterprise_registration_creates_organisation_and_applicant(client, session):
-    response = post_form(client, "/register", _registration())
-    assert response.status_code == 302
-    user = session.scalar(select(User).where(User.email == "new.applicant@example.org"))
-    assert user.role == "applicant"
-    assert user.organisation.uscc == VALID_USCC
-    assert user.organisation.region == ("福建省", "Fujian")
-    assert client.get("/dashboard/").status_code == 200
-
-
 @pytest.mark.parametrize(
     ("uscc", "expected"),
     [
@@ -143,14 +133,6 @@ def test_bad_credit_code_says_which_rule_failed_and_writes_nothing(client, sessi
     page = response.get_data(as_text=True)
     assert expected in page
     assert 'value="测试新能源有限公司"' in page  # what the user typed is kept
-    assert (_count(session, Organisation), _count(session, User)) == before
-
-
-def test_duplicate_account_is_refused_and_writes_nothing(client, session):
-    before = (_count(session, Organisation), _count(session, User))
-    response = post_form(client, "/register", _registration(email="Applicant@Example.com"))
-    assert response.status_code == 400
-    assert "already exists" in response.get_data(as_text=True)
     assert (_count(session, Organisation), _count(session, User)) == before
 
 
@@ -191,15 +173,20 @@ def test_body_admin_invites_a_verifier_who_joins(app, client, session):
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     link = page.split('<code class="copyable">')[1].split("</code>")[0]
-    path = link.split("registry.test", 1)[1]
+    path, code = link.split("registry.test", 1)[1].split("#")
     newcomer = app.test_client()
-    joined = post_form(newcomer, path, {"name": "新核查员", "password": "verifier password 9", "confirm": "verifier password 9"})
+    opened = post_form(newcomer, path, {"code": code})
+    assert opened.status_code == 200
+    assert "new.verifier@example.org" in opened.get_data(as_text=True)
+    joined = post_form(
+        newcomer, path, {"code": code, "name": "新核查员", "password": "verifier password 9", "confirm": "verifier password 9"}
+    )
     assert joined.status_code == 302
     user = session.scalar(select(User).where(User.email == "new.verifier@example.org"))
     assert user.role == "verifier"
     assert user.organisation.body_code == "HTDEMO"
     # The link works once.
-    assert app.test_client().get(path).status_code == 404
+    assert post_form(app.test_client(), path, {"code": code}).status_code == 404
 
 
 def test_body_admin_cannot_invite_to_roles_outside_the_body(client):
