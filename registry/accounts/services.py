@@ -18,6 +18,7 @@ from registry.database import utcnow
 from registry.errors import ServiceError
 from registry.organisations.models import Organisation, OrganisationKind
 from registry.organisations.services import create_organisation
+from registry.text import refuse_bidi_controls
 
 
 def normalise_email(email: str) -> str:
@@ -67,6 +68,7 @@ def create_user(
     is_demo: bool = False,
 ) -> User:
     email = normalise_email(email)
+    refuse_bidi_controls(name=name, email=email)
     if not name.strip():
         raise ServiceError(_l("Enter the person's name."), field="name")
     _refuse_unusable_credentials(session, email, password)
@@ -110,6 +112,7 @@ def register_enterprise(
 ) -> User:
     """An enterprise registers itself and its first applicant account, both or neither."""
     # Checked before the organisation is created, so a refused account never leaves an orphan behind.
+    refuse_bidi_controls(organisation_name_zh=organisation_name_zh, organisation_name_en=organisation_name_en, name=name)
     _refuse_unusable_credentials(session, normalise_email(email), password)
     organisation = create_organisation(
         session,
@@ -187,6 +190,7 @@ def invite_member(
     if inviter is None or not can_invite(inviter, organisation, role):
         raise ServiceError(_l("You may not invite people to this organisation in this role."), field="role", status=403)
     email = normalise_email(email)
+    refuse_bidi_controls(email=email)
     if "@" not in email:
         raise ServiceError(_l("Enter a valid e-mail address."), field="email")
     if find_user_by_email(session, email) is not None:
