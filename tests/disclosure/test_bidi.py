@@ -82,3 +82,54 @@ def test_the_api_leaves_the_controls_out_of_the_names_platforms_show(client, lab
     assert one["product"]["model"] == _shown(STORED_MODEL)
     # The record is what the label's token certifies, hash for hash: it is given as stored, not retouched.
     assert one["record"]["record"]["product"]["model"] == STORED_MODEL
+
+
+# In a real browser: the characters of the certificate number (after the name in the widget) and of the model
+# (after the holder in a catalogue card) must run left to right, whatever the stored name holds. Chromium lays out
+# the HTML the registry rendered; each character's box is measured with a DOM Range.
+_POSITIONS = """(element, wanted) => {
+  const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const at = node.data.indexOf(wanted);
+    if (at < 0) continue;
+    const xs = [];
+    for (let i = at; i < at + wanted.length; i++) {
+      const range = document.createRange();
+      range.setStart(node, i);
+      range.setEnd(node, i + 1);
+      xs.push(range.getBoundingClientRect().left);
+    }
+    return xs;
+  }
+  return null;
+}"""
+
+
+@pytest.fixture(scope="module")
+def chromium():  # type: ignore[no-untyped-def]
+    from tests.disclosure.test_browser import CHROMIUM, _playwright
+
+    with _playwright()() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield browser
+        browser.close()
+
+
+def _left_to_right(chromium, html_page: str, selector: str, wanted: str) -> list[float]:  # type: ignore[no-untyped-def]
+    page = chromium.new_page()
+    try:
+        page.set_content(html_page, wait_until="domcontentloaded")
+        xs = page.locator(selector).first.evaluate(_POSITIONS, wanted)
+    finally:
+        page.close()
+    assert xs is not None, f"{wanted!r} not found in {selector}"
+    return xs
+
+
+def test_in_a_browser_the_stored_override_reverses_neither_the_certificate_number_nor_the_model(client, chromium, label):
+    widget = client.get(f"/embed/{label.public_id}").get_data(as_text=True)
+    xs = _left_to_right(chromium, widget, ".embed-meta:last-child", label.certificate_number)
+    assert xs == sorted(xs) and len(set(xs)) == len(xs), xs
+    card = client.get(f"/catalogue?q={label.certificate_number}").get_data(as_text=True)
+    xs = _left_to_right(chromium, card, ".label-card .muted", "TB-")  # the model's start, after the holder
+    assert xs == sorted(xs) and len(set(xs)) == len(xs), xs
