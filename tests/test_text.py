@@ -4,7 +4,7 @@ languages and by the services behind them (which the CLI and the demo data use t
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from registry.accounts.models import Role, User
 from registry.accounts.services import create_user, register_enterprise
@@ -143,3 +143,15 @@ def test_the_registration_form_refuses_a_company_name_with_an_override(client, s
     assert response.status_code == 400
     assert expected in response.get_data(as_text=True)
     assert session.scalar(select(User.id).where(User.email == "bidi.form@example.org")) is None
+
+
+def test_a_stored_reversed_model_is_isolated_in_the_new_application_forms_product_choice(client, session):
+    # An <option> holds text only, so FSI … PDI does what <bdi> does elsewhere.
+    applicant = session.scalar(select(User).where(User.email == "applicant@example.com"))
+    product = session.scalar(select(Product).where(Product.organisation_id == applicant.organisation_id).order_by(Product.id))
+    session.execute(update(Product).where(Product.id == product.id).values(model=REVERSED_MODEL))
+    session.flush()
+    login_as(client, "applicant")
+    page = client.get("/applications/new").get_data(as_text=True)
+    assert f" · \u2068TB-001\u2069</option>" in page
+    assert RLO not in page
