@@ -78,7 +78,7 @@ def test_registration_and_accounts_refuse_them_in_company_and_person_names(sessi
         assert refused.value.field == field
     assert session.scalar(select(Organisation.id).where(Organisation.uscc == base["uscc"])) is None
     with pytest.raises(ServiceError) as refused:
-        create_user(session, Actor.system(), email="bidi@example.org", name=f"李\u200f四", password="a long enough password",
+        create_user(session, Actor.system(), email="bidi@example.org", name="李\u200f四", password="a long enough password",
                     role=Role.APPLICANT, organisation=_enterprise(session))
     assert refused.value.field == "name" and "U+200F RIGHT-TO-LEFT MARK" in str(refused.value.message)
     assert session.scalar(select(User.id).where(User.email == "bidi@example.org")) is None
@@ -155,3 +155,9 @@ def test_a_stored_reversed_model_is_isolated_in_the_new_application_forms_produc
     page = client.get("/applications/new").get_data(as_text=True)
     assert f" · \u2068TB-001\u2069</option>" in page
     assert RLO not in page
+
+
+def test_the_printable_artwork_leaves_out_the_arabic_letter_mark_too():
+    from registry.labels.artwork import clean
+
+    assert clean(f"TB-\u061c{RLO}001\u200e") == "TB-001"
