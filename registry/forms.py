@@ -8,10 +8,13 @@ from typing import Any, Generic, TypeVar
 
 from flask import request
 from flask_wtf import FlaskForm
+from wtforms import Field
+from wtforms.validators import ValidationError
 
 from registry.database import db
 from registry.edge import commit
 from registry.errors import ServiceError
+from registry.text import bidi_controls_in, bidi_refusal
 
 T = TypeVar("T")
 
@@ -48,3 +51,16 @@ def attach_service_error(form: FlaskForm, error: ServiceError) -> None:
         field.errors = [*field.errors, str(error.message)] if isinstance(field.errors, list) else [str(error.message)]
     else:
         form.form_errors.append(str(error.message))
+
+
+class NoBidiControls:
+    """Refuses text holding characters that change its direction (``registry.text``), on every free-text field
+    whose value is shown again; the services refuse the same, for the paths that bypass forms."""
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        found = bidi_controls_in(field.data) if isinstance(field.data, str) else []
+        if found:
+            raise ValidationError(str(bidi_refusal(found)))
+
+
+no_bidi_controls = NoBidiControls()

@@ -12,6 +12,7 @@ from registry.applications.checks import plain
 from registry.extensions import babel, client_address, csrf, limiter, login_manager
 from registry.i18n import LANGUAGE_NAMES, current_language, locale_for_request
 from registry.permissions import Permission, has_permission
+from registry.text import bdi, isolate
 
 
 def init_app(app: Flask) -> None:
@@ -31,6 +32,8 @@ def init_app(app: Flask) -> None:
     app.context_processor(_template_globals)
     app.add_template_filter(localised)
     app.add_template_filter(plain)
+    app.add_template_filter(bdi)
+    app.add_template_filter(isolate)
     app.before_request(_require_secret_key)
 
 

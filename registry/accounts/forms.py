@@ -6,6 +6,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from registry.accounts.passwords import MIN_LENGTH
+from registry.forms import no_bidi_controls
 
 _required = DataRequired(message=_l("This field is required."))
 _email = Email(message=_l("Enter a valid e-mail address, like name@example.com."), check_deliverability=False)
@@ -17,14 +18,14 @@ class LoginForm(FlaskForm):
 
 
 class RegisterEnterpriseForm(FlaskForm):
-    organisation_name_zh = StringField(_l("Registered name (Chinese)"), validators=[_required, Length(max=200)])
-    organisation_name_en = StringField(_l("Name in English (optional)"), validators=[Optional(), Length(max=200)])
+    organisation_name_zh = StringField(_l("Registered name (Chinese)"), validators=[no_bidi_controls, _required, Length(max=200)])
+    organisation_name_en = StringField(_l("Name in English (optional)"), validators=[no_bidi_controls, Optional(), Length(max=200)])
     uscc = StringField(
         _l("Unified social credit code"),
         validators=[_required, Length(max=40)],
         description=_l("18 characters, as printed on the business licence."),
     )
-    name = StringField(_l("Your name"), validators=[_required, Length(max=120)])
+    name = StringField(_l("Your name"), validators=[no_bidi_controls, _required, Length(max=120)])
     email = EmailField(_l("E-mail"), validators=[_required, _email, Length(max=254)])
     password = PasswordField(
         _l("Password"),
@@ -53,7 +54,7 @@ class InviteForm(FlaskForm):
 
 
 class AcceptInvitationForm(FlaskForm):
-    name = StringField(_l("Your name"), validators=[_required, Length(max=120)])
+    name = StringField(_l("Your name"), validators=[no_bidi_controls, _required, Length(max=120)])
     password = PasswordField(
         _l("Password"),
         validators=[_required, Length(min=MIN_LENGTH, max=256, message=_l("Use between %(min)d and %(max)d characters."))],

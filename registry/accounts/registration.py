@@ -28,6 +28,7 @@ from registry.errors import ServiceError
 from registry.notifications.services import queue_mail
 from registry.organisations.models import OrganisationKind
 from registry.organisations.services import create_organisation, validated_uscc
+from registry.text import refuse_bidi_controls
 
 
 def _token_hash(token: str) -> str:
@@ -50,6 +51,7 @@ def register_enterprise(
 ) -> None:
     """Check the registration and e-mail the address: a confirmation link, or a warning if it has an account."""
     email = normalise_email(email)
+    refuse_bidi_controls(organisation_name_zh=organisation_name_zh, organisation_name_en=organisation_name_en, name=name)
     refuse_unusable_credentials(email, password)
     if not name.strip():
         raise ServiceError(_l("Enter the person's name."), field="name")

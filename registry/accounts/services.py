@@ -19,6 +19,7 @@ from registry.database import utcnow
 from registry.errors import ServiceError
 from registry.notifications.services import queue_mail
 from registry.organisations.models import Organisation
+from registry.text import refuse_bidi_controls
 
 
 def normalise_email(email: str) -> str:
@@ -72,6 +73,7 @@ def create_user(
     is_demo: bool = False,
 ) -> User:
     email = normalise_email(email)
+    refuse_bidi_controls(name=name, email=email)
     if not name.strip():
         raise ServiceError(_l("Enter the person's name."), field="name")
     refuse_unusable_credentials(email, password)
@@ -188,6 +190,7 @@ def invite_member(
     if inviter is None or not can_invite(inviter, organisation, role):
         raise ServiceError(_l("You may not invite people to this organisation in this role."), field="role", status=403)
     email = normalise_email(email)
+    refuse_bidi_controls(email=email)
     if "@" not in email:
         raise ServiceError(_l("Enter a valid e-mail address."), field="email")
     now = utcnow()

@@ -29,6 +29,7 @@ from registry.applications.workflow import Action, Who, may_act, transition
 from registry.audit.services import Actor, record_event
 from registry.database import utcnow
 from registry.errors import ServiceError
+from registry.text import refuse_bidi_controls
 
 IN_EVALUATION = (ApplicationStatus.UNDER_EVALUATION, ApplicationStatus.FINDINGS_OPEN)
 
@@ -68,6 +69,7 @@ def complete_checklist_item(
         raise ServiceError(_l("This activity is not part of the scheme's certification mode."), status=404)
     if item.completed_at is not None:
         raise ServiceError(_l("This item is already complete."), status=409)
+    refuse_bidi_controls(notes=notes, site_place=site_place)
     notes = (notes or "").strip() or None
     if mode == "site_inspection":
         site_place = (site_place or "").strip() or None
@@ -101,6 +103,7 @@ def raise_finding(session: Session, actor: Actor, application: Application, *, s
     user = _require_verifier(session, actor, application, statuses=(ApplicationStatus.UNDER_EVALUATION,))
     if severity not in set(Severity):
         raise ServiceError(_l("Choose the finding's severity."), field="severity")
+    refuse_bidi_controls(description=description)
     if not description.strip():
         raise ServiceError(_l("Describe the finding: the requirement, the evidence and what is wrong."), field="description")
     finding = Finding(
@@ -137,6 +140,7 @@ def close_finding(session: Session, actor: Actor, application: Application, find
         raise ServiceError(_l("This finding is already closed."), status=409)
     if finding.severity is not Severity.OBSERVATION and finding.response is None:
         raise ServiceError(_l("A non-conformity is closed only after the applicant has answered it."), status=409)
+    refuse_bidi_controls(note=note)
     if not note.strip():
         raise ServiceError(_l("Say why the finding can be closed."), field="note")
     finding.closure_note = note.strip()
@@ -165,6 +169,7 @@ def sign_statement(
                percent=plain(scheme_materiality)),
             field="materiality_percent",
         )
+    refuse_bidi_controls(summary=summary)
     if not summary.strip():
         raise ServiceError(_l("Write the summary: it is published with the label."), field="summary")
     statement = session.get(Statement, application.id)

@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from registry.applications.models import Assurance, DataKind, DocumentKind, FactorUnit, Opinion, Outcome, Severity
+from registry.forms import no_bidi_controls
 from registry.schemes.labels import STAGE_LABELS
 
 _required = DataRequired(message=_l("This field is required."))
@@ -24,11 +25,11 @@ class ActionForm(FlaskForm):
 
 
 class ReasonForm(FlaskForm):
-    reason = TextAreaField(_l("Reasons"), validators=[_required, Length(max=4000)])
+    reason = TextAreaField(_l("Reasons"), validators=[no_bidi_controls, _required, Length(max=4000)])
 
 
 class OptionalReasonForm(FlaskForm):
-    reason = TextAreaField(_l("Reason (optional)"), validators=[Optional(), Length(max=4000)])
+    reason = TextAreaField(_l("Reason (optional)"), validators=[no_bidi_controls, Optional(), Length(max=4000)])
 
 
 class NewApplicationForm(FlaskForm):
@@ -59,15 +60,15 @@ def stage_fields(form: FlaskForm, stages: list[str]) -> list[Any]:
 
 class LineForm(FlaskForm):
     stage = SelectField(_l("Stage"), validators=[_required])
-    description = StringField(_l("Activity"), validators=[_required, Length(max=300)])
+    description = StringField(_l("Activity"), validators=[no_bidi_controls, _required, Length(max=300)])
     quantity = StringField(_l("Quantity per declared unit"), validators=[_required, Length(max=30)])
-    quantity_unit = StringField(_l("Unit"), validators=[_required, Length(max=40)])
+    quantity_unit = StringField(_l("Unit"), validators=[no_bidi_controls, _required, Length(max=40)])
     factor_value = StringField(_l("Emission factor"), validators=[_required, Length(max=30)])
     factor_unit = SelectField(
         _l("Factor unit (CO2e per unit of quantity)"),
         choices=[(u.value, f"{u.value} CO2e / …") for u in FactorUnit], default=FactorUnit.KG.value,
     )
-    factor_source = StringField(_l("Factor source"), validators=[_required, Length(max=300)])
+    factor_source = StringField(_l("Factor source"), validators=[no_bidi_controls, _required, Length(max=300)])
     data_kind = SelectField(
         _l("Data"), choices=[(DataKind.PRIMARY.value, _l("Primary")), (DataKind.SECONDARY.value, _l("Secondary"))]
     )
@@ -84,7 +85,7 @@ class DocumentForm(FlaskForm):
 class AcceptForm(FlaskForm):
     complete = BooleanField(_l("The file is complete: footprint, stage split, activity data, study report and inventory."))
     competent = BooleanField(_l("The body is accredited and has competent verifiers for this scheme."))
-    reason = TextAreaField(_l("Review notes (optional)"), validators=[Optional(), Length(max=4000)])
+    reason = TextAreaField(_l("Review notes (optional)"), validators=[no_bidi_controls, Optional(), Length(max=4000)])
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -105,32 +106,32 @@ class DeclarationForm(FlaskForm):
         ],
         validators=[_required],
     )
-    details = TextAreaField(_l("If you have a conflict, describe it"), validators=[Optional(), Length(max=2000)])
+    details = TextAreaField(_l("If you have a conflict, describe it"), validators=[no_bidi_controls, Optional(), Length(max=2000)])
 
 
 class RelationForm(FlaskForm):
     organisation_id = SelectField(_l("Organisation"), coerce=int, validators=[_required])
     relation = SelectField(_l("Relation"), validators=[_required])
-    details = TextAreaField(_l("Details (optional)"), validators=[Optional(), Length(max=2000)])
+    details = TextAreaField(_l("Details (optional)"), validators=[no_bidi_controls, Optional(), Length(max=2000)])
 
 
 class ChecklistForm(FlaskForm):
-    notes = TextAreaField(_l("What was checked and found"), validators=[Optional(), Length(max=4000)])
+    notes = TextAreaField(_l("What was checked and found"), validators=[no_bidi_controls, Optional(), Length(max=4000)])
     site_date = DateField(_l("Inspection date"), validators=[Optional()], format="%Y-%m-%d")
-    site_place = StringField(_l("Place"), validators=[Optional(), Length(max=300)])
+    site_place = StringField(_l("Place"), validators=[no_bidi_controls, Optional(), Length(max=300)])
 
 
 class FindingForm(FlaskForm):
     severity = SelectField(_l("Severity"), choices=[(s.value, s.label) for s in Severity])
-    description = TextAreaField(_l("Finding"), validators=[_required, Length(max=4000)])
+    description = TextAreaField(_l("Finding"), validators=[no_bidi_controls, _required, Length(max=4000)])
 
 
 class ResponseForm(FlaskForm):
-    response = TextAreaField(_l("Your answer"), validators=[_required, Length(max=4000)])
+    response = TextAreaField(_l("Your answer"), validators=[no_bidi_controls, _required, Length(max=4000)])
 
 
 class CloseFindingForm(FlaskForm):
-    note = TextAreaField(_l("Why it can be closed"), validators=[_required, Length(max=4000)])
+    note = TextAreaField(_l("Why it can be closed"), validators=[no_bidi_controls, _required, Length(max=4000)])
 
 
 class StatementForm(FlaskForm):
@@ -145,7 +146,7 @@ class StatementForm(FlaskForm):
     )
     materiality_percent = StringField(_l("Materiality threshold (%)"), validators=[_required, Length(max=12)])
     summary = TextAreaField(
-        _l("Summary"), validators=[_required, Length(max=2000)],
+        _l("Summary"), validators=[no_bidi_controls, _required, Length(max=2000)],
         description=_l("Published with the label: what was verified, how, and the conclusion."),
     )
 
@@ -153,14 +154,14 @@ class StatementForm(FlaskForm):
 class RecommendForm(FlaskForm):
     outcome = RadioField(_l("Recommendation"), choices=[(Outcome.GRANT.value, _l("Grant")), (Outcome.REFUSE.value, _l("Refuse"))],
                          validators=[_required])
-    reason = TextAreaField(_l("Reasons"), validators=[_required, Length(max=4000)])
+    reason = TextAreaField(_l("Reasons"), validators=[no_bidi_controls, _required, Length(max=4000)])
 
 
 class DecisionForm(FlaskForm):
     outcome = RadioField(_l("Decision"), choices=[(Outcome.GRANT.value, _l("Grant")), (Outcome.REFUSE.value, _l("Refuse"))],
                          validators=[_required])
-    reason = TextAreaField(_l("Reasons"), validators=[_required, Length(max=4000)])
+    reason = TextAreaField(_l("Reasons"), validators=[no_bidi_controls, _required, Length(max=4000)])
 
 
 class AppealForm(FlaskForm):
-    reason = TextAreaField(_l("Grounds of appeal"), validators=[_required, Length(max=4000)])
+    reason = TextAreaField(_l("Grounds of appeal"), validators=[no_bidi_controls, _required, Length(max=4000)])

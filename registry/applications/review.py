@@ -26,6 +26,7 @@ from registry.database import utcnow
 from registry.errors import ServiceError
 from registry.notifications.services import notify
 from registry.organisations.models import Organisation
+from registry.text import refuse_bidi_controls
 
 # People of a body who may evaluate: verifiers, and decision makers qualified to verify (who then cannot
 # decide that file).
@@ -132,6 +133,7 @@ def declare_interest(
         raise ServiceError(_l("You are not assigned to this application."), status=404)
     if assignment.declaration is not None:
         raise ServiceError(_l("You already signed your declaration for this application."), status=409)
+    refuse_bidi_controls(details=details)
     details = (details or "").strip() or None
     if conflict and details is None:
         raise ServiceError(_l("Describe the conflict so that the administrator can assign someone else."), field="details")
@@ -177,6 +179,7 @@ def declare_relation(
         raise ServiceError(_l("Only certification-body staff declare relations."), status=403)
     if relation not in set(Relation):
         raise ServiceError(_l("Choose the kind of relation."), field="relation")
+    refuse_bidi_controls(details=details)
     record = _add_relation(session, user, organisation.id, Relation(relation), (details or "").strip() or None)
     record_event(session, actor, "relation:declare", subject=record, payload={"organisation": organisation.id, "relation": relation})
     return record

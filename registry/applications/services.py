@@ -35,6 +35,7 @@ from registry.errors import ServiceError
 from registry.organisations.models import Organisation, OrganisationKind
 from registry.products.models import Product
 from registry.schemes.models import Scheme, SchemeVersion
+from registry.text import refuse_bidi_controls
 
 EDITABLE = (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)
 LIMIT = Decimal("1e12")
@@ -171,6 +172,7 @@ def add_line(session: Session, actor: Actor, application: Application, data: Lin
     if data.data_kind not in set(DataKind):
         raise ServiceError(_l("Say whether the data is primary or secondary."), field="data_kind")
     texts = {"description": data.description, "quantity_unit": data.quantity_unit, "factor_source": data.factor_source}
+    refuse_bidi_controls(**texts)
     for name, value in texts.items():
         if not (value or "").strip():
             raise ServiceError(_l("This field is required."), field=name)
@@ -239,6 +241,7 @@ def respond_to_finding(session: Session, actor: Actor, application: Application,
         raise ServiceError(_l("This finding is not waiting for an answer."), status=409)
     if finding.closed_at is not None:
         raise ServiceError(_l("This finding is already closed."), status=409)
+    refuse_bidi_controls(response=response)
     if not response.strip():
         raise ServiceError(_l("Write your answer: what you corrected, or why the finding does not apply."), field="response")
     finding.response = response.strip()

@@ -29,6 +29,7 @@ from registry.audit.services import Actor, record_event
 from registry.database import utcnow
 from registry.errors import ServiceError
 from registry.notifications.services import notify
+from registry.text import refuse_bidi_controls
 
 
 class Action(enum.StrEnum):
@@ -211,6 +212,7 @@ def transition(
         )
     if not may_act(session, actor.user, application, rule.who):
         raise ServiceError(_l("You cannot take this action on this application."), status=403)
+    refuse_bidi_controls(reason=reason)
     reason = (reason or "").strip() or None
     if rule.needs_reason and reason is None:
         raise ServiceError(_l("Give the reasons: they are recorded with the decision and shown to the applicant."), field="reason")

@@ -125,7 +125,7 @@ _NO_LINE_START = set("，。、；：？！）》」』】〉,.;:?!)]}%…")
 # XML 1.0 forbids most control characters; they cannot be escaped, only removed.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 # Zero-width and direction-changing characters would make the printed text differ from what was measured.
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
 def clean(text: object) -> str:

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from registry.forms import no_bidi_controls
 from registry.organisations.models import OrganisationKind
 
 _required = DataRequired(message=_l("This field is required."))
@@ -14,8 +15,8 @@ class OrganisationForm(FlaskForm):
     kind = SelectField(
         _l("Kind"), choices=[(str(kind), kind.label) for kind in OrganisationKind], validators=[_required]
     )
-    name_zh = StringField(_l("Registered name (Chinese)"), validators=[_required, Length(max=200)])
-    name_en = StringField(_l("Name in English (optional)"), validators=[Optional(), Length(max=200)])
+    name_zh = StringField(_l("Registered name (Chinese)"), validators=[no_bidi_controls, _required, Length(max=200)])
+    name_en = StringField(_l("Name in English (optional)"), validators=[no_bidi_controls, Optional(), Length(max=200)])
     uscc = StringField(
         _l("Unified social credit code"),
         validators=[Optional(), Length(max=40)],
@@ -23,7 +24,7 @@ class OrganisationForm(FlaskForm):
     )
     accreditation_number = StringField(
         _l("Accreditation number"),
-        validators=[Optional(), Length(max=64)],
+        validators=[no_bidi_controls, Optional(), Length(max=64)],
         description=_l("Certification bodies only: the approval number of the certification body."),
     )
     body_code = StringField(
@@ -34,7 +35,7 @@ class OrganisationForm(FlaskForm):
     contact_email = EmailField(
         _l("Contact e-mail"), validators=[Optional(), Email(check_deliverability=False), Length(max=254)]
     )
-    website = StringField(_l("Website"), validators=[Optional(), Length(max=300)])
+    website = StringField(_l("Website"), validators=[no_bidi_controls, Optional(), Length(max=300)])
 
 
 class InviteFirstMemberForm(FlaskForm):

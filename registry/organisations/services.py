@@ -12,6 +12,7 @@ from registry.audit.services import Actor, record_event
 from registry.errors import ServiceError
 from registry.organisations.models import Organisation, OrganisationKind
 from registry.organisations.uscc import UsccError, parse_uscc
+from registry.text import refuse_bidi_controls
 
 BODY_CODE = re.compile(r"^[A-Z0-9]{2,6}$")
 
@@ -46,6 +47,8 @@ def create_organisation(
     website: str | None = None,
     is_demo: bool = False,
 ) -> Organisation:
+    refuse_bidi_controls(name_zh=name_zh, name_en=name_en, accreditation_number=accreditation_number,
+                         contact_email=contact_email, website=website)
     name_zh = name_zh.strip()
     if not name_zh:
         raise ServiceError(_l("Enter the organisation's registered name in Chinese."), field="name_zh")

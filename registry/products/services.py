@@ -14,6 +14,7 @@ from registry.organisations.models import Organisation, OrganisationKind
 from registry.products.gtin import GtinError, normalise_gtin
 from registry.products.models import Product
 from registry.schemes.services import category_codes
+from registry.text import refuse_bidi_controls
 
 
 @dataclass
@@ -30,6 +31,8 @@ class ProductDetails:
 def _clean(session: Session, details: ProductDetails, *, product_id: int | None) -> ProductDetails:
     if details.category_code not in category_codes(session):
         raise ServiceError(_l("Choose one of the product categories that have a certification scheme."), field="category_code")
+    refuse_bidi_controls(name_zh=details.name_zh, name_en=details.name_en, model=details.model,
+                         trademark=details.trademark, factory=details.factory)
     name_zh = details.name_zh.strip()
     model = details.model.strip()
     if not name_zh:

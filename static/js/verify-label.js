@@ -17,6 +17,11 @@
     var text = article.getAttribute("data-msg-" + name) || name;
     return text.replace(/\{(\w+)\}/g, function (_, key) { return values && key in values ? values[key] : "?"; });
   }
+  // A name goes into a sentence as FSI…PDI around it without its own direction controls (registry/text.py):
+  // the body's name cannot reverse the rest of the message.
+  function isolate(name) {
+    return "\u2068" + String(name).replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "") + "\u2069";
+  }
   function show(kind, text, link) {
     out.hidden = false;
     out.className = "token-check " + kind;
@@ -153,7 +158,7 @@
         var list = JSON.parse(new TextDecoder().decode(b64urlDecode(trust.payload)));
         var entry = list.keys.filter(function (k) { return k.kid === kid; })[0];
         if (!entry) { show("warning", message("unknown-key")); return; }
-        var body = document.documentElement.lang === "en" ? (entry.body.name_en || entry.body.name_zh) : entry.body.name_zh;
+        var body = isolate(document.documentElement.lang === "en" ? (entry.body.name_en || entry.body.name_zh) : entry.body.name_zh);
         if (headers.get(1) !== -7) { show("warning", message("bad-signature")); return; }
         return importKey(entry.jwk).then(function (key) {
           return verifySignature(key, parsed[3], sigStructure(parsed[0], parsed[2]));

@@ -32,6 +32,7 @@ from registry.permissions import Permission, requires
 from registry.products.models import Product
 from registry.products.services import list_products
 from registry.schemes.labels import STAGE_LABELS
+from registry.text import isolate
 
 
 @bp.route("/")
@@ -49,7 +50,8 @@ def create():
     form = NewApplicationForm()
     locale = current_language()
     products = list_products(db.session, current_user.organisation_id)
-    form.product_id.choices = [(p.id, f"{p.display_name(locale)} · {p.model}") for p in products]
+    # An option holds text only: name and model are isolated so neither can reorder the other.
+    form.product_id.choices = [(p.id, f"{isolate(p.display_name(locale))} · {isolate(p.model)}") for p in products]
     form.body_id.choices = [(b.id, b.display_name(locale)) for b in services.bodies(db.session)]
     if request.method == "GET" and request.args.get("product", "").isdigit():
         form.product_id.data = int(request.args["product"])

@@ -14,6 +14,7 @@ from registry.edge import public_page
 from registry.labels.models import Label, LabelStatus
 from registry.labels.tokens import footprint_grams
 from registry.schemes.labels import STAGE_LABELS
+from registry.text import strip_bidi_controls
 
 bp = Blueprint("disclosure", __name__)
 
@@ -63,21 +64,23 @@ def not_found(query: str = "") -> Response:
 def json_ld(label: Label, host: str) -> str:
     """schema.org ``Product`` with its certification, for search engines and platforms (embedded in the page)."""
     product = label.product
+    # Search engines show these names as plain text next to their own: no stored direction controls in them.
+    text = strip_bidi_controls
     document = {
         "@context": "https://schema.org",
         "@type": "Product",
-        "name": product.name_zh,
-        **({"alternateName": product.name_en} if product.name_en else {}),
-        "model": product.model,
+        "name": text(product.name_zh),
+        **({"alternateName": text(product.name_en)} if product.name_en else {}),
+        "model": text(product.model),
         **({"gtin14": product.gtin} if product.gtin else {}),
-        "manufacturer": {"@type": "Organization", "name": label.holder.name_zh},
+        "manufacturer": {"@type": "Organization", "name": text(label.holder.name_zh)},
         "hasCertification": {
             "@type": "Certification",
             "name": "产品碳足迹标识 Product carbon footprint label",
             "identifier": label.certificate_number,
             "url": label.page_url(host),
             "certificationStatus": "CertificationActive" if label.status.value == "valid" else "CertificationInactive",
-            "issuedBy": {"@type": "Organization", "name": label.body.name_zh},
+            "issuedBy": {"@type": "Organization", "name": text(label.body.name_zh)},
             "validFrom": label.valid_from.isoformat(),
             "expires": label.valid_until.isoformat(),
             "certificationRating": {"@type": "Rating", "ratingValue": label.grade_code},

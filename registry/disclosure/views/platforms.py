@@ -13,12 +13,16 @@ from registry.disclosure.views.common import PAGE_MAX_AGE, bp, page_response
 from registry.edge import published, published_json
 from registry.labels.models import Label
 from registry.permissions import public
+from registry.text import strip_bidi_controls
 
 # --- the public API --------------------------------------------------------------------------------------------
 
 
 def api_item(label: Label, host: str) -> dict[str, object]:
-    """One label in the public API: identity, status, scheme, value, and where to find the rest."""
+    """One label in the public API: identity, status, scheme, value, and where to find the rest. Platforms show
+    the names beside their own text, so any direction controls stored before input refused them are left out
+    (the signed ``record`` of ``/api/v1/labels/{id}`` keeps the names exactly as certified)."""
+    text = strip_bidi_controls
     return {
         "id": label.public_id,
         "certificate_number": label.certificate_number,
@@ -26,8 +30,9 @@ def api_item(label: Label, host: str) -> dict[str, object]:
         "status": label.status.value,
         "scheme": label.scheme_version.code,
         "scheme_version": label.scheme_version.version,
-        "product": {"name_zh": label.product.name_zh, "name_en": label.product.name_en, "model": label.product.model},
-        "holder": {"name_zh": label.holder.name_zh, "name_en": label.holder.name_en},
+        "product": {"name_zh": text(label.product.name_zh), "name_en": text(label.product.name_en) or None,
+                    "model": text(label.product.model)},
+        "holder": {"name_zh": text(label.holder.name_zh), "name_en": text(label.holder.name_en) or None},
         "footprint_kg_co2e": plain(label.footprint),
         "declared_unit": label.scheme_version.declared_unit,
         "grade": label.grade_code,
