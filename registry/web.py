@@ -16,6 +16,10 @@ from registry.text import bdi, isolate
 
 
 def init_app(app: Flask) -> None:
+    from registry.edge import refuse_unstorable_input
+
+    # First of all the request hooks, so that no other hook (CSRF, limits, sign-in) meets such input either.
+    app.before_request(refuse_unstorable_input)
     if app.config["PROXY_COUNT"]:
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]

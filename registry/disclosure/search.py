@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Integer, Select, and_, column, false, func, literal_column, or_, select, text
 from sqlalchemy.orm import Session, lazyload
 
@@ -57,16 +58,49 @@ def _encode_cursor(label: Label, sort: str) -> str:
     return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
 
 
+# A cursor's values are compared with BIGINT columns (ids, and footprints in millionths): beyond these a database
+# overflows instead of answering.
+_BIGINT = range(-(2**63), 2**63)
+_FOOTPRINTS = (Decimal(_BIGINT[0]).scaleb(-6), Decimal(_BIGINT[-1]).scaleb(-6))  # MicroDecimal: millionths in a BIGINT
+BROKEN_CURSOR = _l("The paging link is broken: after is not a cursor this registry gave out. "
+                   "Start again from the first page, without after.")
+
+
 def _decode_cursor(cursor: str, sort: str) -> list[object]:
+    """The key ``_encode_cursor`` wrote, checked value by value: a cursor comes from the URL, so anyone can write
+    one, and what reaches the query must be what the columns hold."""
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if sort == "newest":
-            assert isinstance(key, list) and len(key) == 1 and isinstance(key[0], int)
-            return key
-        assert isinstance(key, list) and len(key) == 2 and isinstance(key[1], int)
-        return [Decimal(key[0]), key[1]]
-    except (ValueError, AssertionError, InvalidOperation, TypeError):
-        raise SearchError("after is not a cursor this API gave out; start again without it") from None
+    except (ValueError, RecursionError):  # not base64, not UTF-8, not JSON
+        raise SearchError(BROKEN_CURSOR) from None
+    arity = 1 if sort == "newest" else 2
+    if not (isinstance(key, list) and len(key) == arity and _is_bigint(key[-1])):
+        raise SearchError(BROKEN_CURSOR)
+    if sort == "newest":
+        return key
+    footprint = _footprint(key[0])
+    if footprint is None:
+        raise SearchError(BROKEN_CURSOR)
+    return [footprint, key[1]]
+
+
+def _is_bigint(value: object) -> bool:
+    return type(value) is int and value in _BIGINT  # bool is an int too, and a column cannot compare with it
+
+
+def _footprint(value: object) -> Decimal | None:
+    """A footprint as the cursor writes it (a decimal string) that a ``MicroDecimal`` column can hold: finite, at
+    most six decimal places, whole millionths within BIGINT. Else None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        footprint = Decimal(value)
+    except InvalidOperation:
+        return None
+    # Compared, never scaled: scaling 1e-999999999 underflows to 0 and 1e999999999 to a million-digit integer.
+    if not footprint.is_finite() or footprint.as_tuple().exponent < -6 or not _FOOTPRINTS[0] <= footprint <= _FOOTPRINTS[1]:
+        return None
+    return footprint
 
 
 CERTIFICATE = re.compile(r"^CFP-[A-Z0-9]{2,6}-[0-9]{4}-[0-9]{6}$")

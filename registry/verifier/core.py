@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import enum
 import gzip
-import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -136,12 +135,12 @@ class TrustList:
         key). A trust list not signed by it raises FormatError.
         """
         if isinstance(document, (str, bytes)):
-            document = json.loads(document)
+            document = fmt.parse_json(document)
         root = root_key if isinstance(root_key, ec.EllipticCurvePublicKey) else fmt.key_from_jwk(root_key)
         if not isinstance(document, dict) or not all(isinstance(document.get(k), str) for k in ("protected", "payload", "signature")):
             raise FormatError("the trust list is not a flattened JWS")
         _, payload = fmt.jws_verify(f"{document['protected']}.{document['payload']}.{document['signature']}", root)
-        return cls.from_payload(json.loads(payload), root)
+        return cls.from_payload(fmt.parse_json(payload), root)
 
     @classmethod
     def from_payload(cls, body: dict[str, Any], root: ec.EllipticCurvePublicKey) -> TrustList:
@@ -200,7 +199,7 @@ class StatusLists:
         lists = cls()
         for compact in credentials:
             _, payload = fmt.jws_verify(compact, trust.root_key)
-            credential = json.loads(payload)
+            credential = fmt.parse_json(payload)
             subject = credential["credentialSubject"]
             if "BitstringStatusListCredential" not in credential.get("type", []) or subject.get("type") != "BitstringStatusList":
                 raise FormatError("not a BitstringStatusListCredential")

@@ -51,6 +51,40 @@ class FormatError(ValueError):
     """The input is not a well-formed L1 token (or JWS): the verdict is ``malformed``."""
 
 
+class JSONTooDeep(FormatError):
+    """JSON nested deeper than any document of the registry (``MAX_JSON_DEPTH``)."""
+
+
+# The registry's JSON documents (a trust list, a status-list credential, a JWS header, a root key) are a few levels
+# deep and a few hundred kilobytes at most. Python's json module recurses once per level: a document nested a
+# thousand deep ends in a RecursionError instead of an answer, so anything deeper than this is refused first.
+MAX_JSON_DEPTH = 32
+MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
+
+
+def parse_json(data: str | bytes, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> Any:
+    """``json.loads``, refusing documents larger than ``max_bytes`` or nested deeper than ``MAX_JSON_DEPTH``
+    (FormatError, JSONTooDeep) instead of exhausting memory or the stack."""
+    size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
+    if size > max_bytes:
+        raise FormatError(f"the JSON is larger than {max_bytes} bytes")
+    too_deep = JSONTooDeep(f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep")
+    try:
+        document = json.loads(data)
+    except RecursionError:
+        raise too_deep from None
+    # json.loads stops only at the interpreter's recursion limit, which depends on the caller's stack: the
+    # documented limit is checked here, without recursion.
+    pending = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                raise too_deep
+            pending.extend((child, depth + 1) for child in (value.values() if isinstance(value, dict) else value))
+    return document
+
+
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
@@ -276,9 +310,9 @@ def jws_verify(compact: str, public_key: ec.EllipticCurvePublicKey) -> tuple[dic
     if len(parts) != 3:
         raise FormatError("not a compact JWS")
     try:
-        header = json.loads(b64url_decode(parts[0]))
+        header = parse_json(b64url_decode(parts[0]))
     except ValueError as error:
-        raise FormatError("bad JWS header") from error
+        raise FormatError(f"bad JWS header: {error}") from error
     if not isinstance(header, dict) or header.get("alg") != "ES256":
         raise FormatError("JWS not signed with ES256")
     if not verify_es256(public_key, b64url_decode(parts[2]), f"{parts[0]}.{parts[1]}".encode("ascii")):
@@ -288,7 +322,7 @@ def jws_verify(compact: str, public_key: ec.EllipticCurvePublicKey) -> tuple[dic
 
 def jws_header(compact: str) -> dict[str, Any]:
     try:
-        header = json.loads(b64url_decode(compact.strip().split(".")[0]))
+        header = parse_json(b64url_decode(compact.strip().split(".")[0]))
     except (ValueError, IndexError, AttributeError) as error:
         raise FormatError("not a compact JWS") from error
     if not isinstance(header, dict):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 import urllib.request
 from collections.abc import Callable
@@ -83,19 +82,36 @@ def fetch_online(scanned: str, origin: str, root_key: dict[str, Any], fetch: Fet
     return Sources(trust, StatusLists.from_credentials(credentials, trust), documents)
 
 
+def read_saved(path: Path) -> bytes:
+    """A saved document's bytes, refusing a file larger than any the registry publishes before reading it all."""
+    with path.open("rb") as file:
+        data = file.read(fmt.MAX_DOCUMENT_BYTES + 1)
+    if len(data) > fmt.MAX_DOCUMENT_BYTES:
+        raise fmt.FormatError(f"{path.name} is larger than {fmt.MAX_DOCUMENT_BYTES} bytes, which no registry document is")
+    return data
+
+
 def load_offline(trust_list: Path, status_lists: list[Path], root_key: dict[str, Any]) -> Sources:
-    documents = {trust_list.name: trust_list.read_bytes()}
-    trust = TrustList.from_document(documents[trust_list.name], root_key)
+    documents = {trust_list.name: read_saved(trust_list)}
+    try:
+        trust = TrustList.from_document(documents[trust_list.name], root_key)
+    except fmt.FormatError as error:
+        raise fmt.FormatError(f"{trust_list.name}: {error}") from error
     credentials = []
     for path in status_lists:
-        documents[path.name] = path.read_bytes()
+        documents[path.name] = read_saved(path)
         credentials.append(documents[path.name].decode("ascii"))
     return Sources(trust, StatusLists.from_credentials(credentials, trust), documents)
 
 
 def load_root_key(path: Path) -> dict[str, Any]:
     """A pinned root key file: a JWK, or a JWKS whose key is the root (as ``flask keys root`` prints it)."""
-    data = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = fmt.parse_json(read_saved(path))
+    except fmt.FormatError as error:
+        raise fmt.FormatError(f"{path.name}: {error}") from error
     if isinstance(data, dict) and "keys" in data:
         raise fmt.FormatError("give the root key itself (flask keys root), not a whole JWKS")
-    return data  # type: ignore[no-any-return]
+    if not isinstance(data, dict):
+        raise fmt.FormatError(f"{path.name} is not a JWK (a JSON object, as flask keys root prints it)")
+    return data

@@ -72,11 +72,46 @@ def test_status_filter_follows_the_labels(client, session, labels):
 
 @pytest.mark.parametrize(("query", "words"), [
     ("sort=cheapest", "sort must be one of"), ("status=lost", "status must be one of"), ("region=Shandong", "province code"),
-    ("limit=0", "between 1 and 100"), ("limit=ten", "whole number"), ("after=garbage!", "not a cursor"),
+    ("limit=0", "between 1 and 100"), ("limit=ten", "whole number"), ("after=garbage!", "first page"),
 ])
 def test_bad_parameters_get_a_clear_400(client, query, words):
     response = client.get(f"/api/v1/labels?{query}")
     assert response.status_code == 400 and words in response.get_json()["message"]
+
+
+def _cursor(key: object) -> str:
+    import base64
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+# Cursors the API never gives out: not base64 or JSON, the wrong shape, types a column cannot compare with, numbers
+# past the 64-bit range the columns hold, numbers that are not finite, and more decimals than a footprint has.
+CRAFTED_CURSORS = [
+    "garbage!", "W3RydWVd", _cursor([True]), _cursor([10**30]), _cursor([-(10**30)]), _cursor([2**63]), _cursor(1e40),
+    _cursor([1e40]), _cursor(["NaN", 1]), _cursor(["Infinity", 1]), _cursor(["-Infinity", 1]), _cursor(["sNaN", 1]),
+    _cursor(["1e40", 1]), _cursor(["1e-40", 1]), _cursor(["1.0000001", 1]), _cursor([1.5, 1]), _cursor([None, 1]),
+    _cursor(["1", True]), _cursor(["1", 10**30]), _cursor(["1", "2"]), _cursor(["1", 1, 2]), _cursor([]), _cursor({}),
+    _cursor("x"), _cursor(None), _cursor([1, 1]), "%%%", "\u00e9", "W1s", "=" * 9,
+]
+
+
+@pytest.mark.parametrize("sort", ["newest", "footprint", "-footprint"])
+@pytest.mark.parametrize("cursor", CRAFTED_CURSORS)
+def test_a_crafted_cursor_is_a_400_that_says_to_start_again(client, sort, cursor):
+    from urllib.parse import urlencode
+
+    response = client.get("/api/v1/labels?" + urlencode({"sort": sort, "after": cursor}))
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert "paging link is broken" in response.get_json()["message"] and "first page" in response.get_json()["message"]
+
+
+def test_the_broken_cursor_message_reads_in_chinese(app):
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    response = client.get("/api/v1/labels?after=W3RydWVd")
+    assert response.status_code == 400 and "第一页" in response.get_json()["message"]
 
 
 def test_one_label_and_an_unknown_one(client, labels):

@@ -61,6 +61,18 @@ def test_a_bad_filter_is_explained_not_a_500(client):
     assert response.status_code == 400 and "sort must be one of" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("sort", ["newest", "footprint"])
+@pytest.mark.parametrize("cursor", ["W3RydWVd", "WzEwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMF0", "WyJOYU4iLDFd", "MWU0MA"])
+def test_a_crafted_paging_link_says_to_start_again_from_the_first_page(app, client, sort, cursor):
+    response = client.get(f"/catalogue?sort={sort}&after={cursor}")  # [true], [10**30], ["NaN",1], 1e40
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "The paging link is broken" in page and f'href="/catalogue?sort={sort}"' in page  # the first page
+    chinese = app.test_client()
+    chinese.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    assert "第一页" in chinese.get(f"/catalogue?sort={sort}&after={cursor}").get_data(as_text=True)
+
+
 def test_comparing_products_of_one_scheme(client, session, labels):
     first, second = labels[0], labels[1]
     second.scheme_version_id = first.scheme_version_id  # same scheme, as the compare page requires

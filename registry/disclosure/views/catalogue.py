@@ -32,12 +32,12 @@ def catalogue() -> Response:
     from registry.schemes.services import list_schemes
 
     args = request.args.to_dict()
-    error = None
+    filters, error = Filters(), None
     try:
         filters = Filters.from_args(args)
         labels, cursor = search(db.session, filters, limit=PAGE_SIZE, after=args.get("after") or None)
-    except SearchError as problem:
-        filters, labels, cursor, error = Filters(), [], None, str(problem)
+    except SearchError as problem:  # a bad filter shows the defaults; a broken paging link keeps the search
+        labels, cursor, error = [], None, str(problem)
     search_args = {k: v for k, v in args.items() if k != "after" and v}  # the first page of this search
     next_args = {**search_args, "after": cursor} if cursor else None
     return page_response(render_template(
