@@ -68,6 +68,40 @@ def test_audit_events_cannot_be_changed_or_deleted_in_the_database(connection):
         savepoint.rollback()
 
 
+# For each append-only table, a column the statements below try to rewrite and the value they try.
+REWRITES = {"audit_events": ("tag", "'test:rewritten'"), "application_transitions": ("reason", "'rewritten'")}
+
+
+@pytest.mark.parametrize("table", sorted(REWRITES))
+def test_an_append_only_row_cannot_be_overwritten_or_removed_in_the_database(connection, table):
+    """Raw SQL, as a sqlite3 shell or psql user would write it: every way of putting new values into the first row,
+    or removing it, is refused, and the row stays as it was."""
+    first = connection.execute(text(f"SELECT * FROM {table} ORDER BY id LIMIT 1")).one()
+    column, value = REWRITES[table]
+    columns = ", ".join(first._fields)
+    rewritten = f"SELECT {', '.join(f'{value} AS {name}' if name == column else name for name in first._fields)} " \
+        f"FROM {table} WHERE id = :id"
+    statements = [
+        f"INSERT INTO {table} ({columns}) {rewritten} ON CONFLICT (id) DO UPDATE SET {column} = {value}",
+        f"UPDATE {table} SET {column} = {value} WHERE id = :id",
+        f"DELETE FROM {table} WHERE id = :id",
+    ]
+    if connection.dialect.name == "sqlite":
+        # REPLACE deletes the row it conflicts with, and does not fire DELETE triggers while recursive_triggers is
+        # off (it is, in a sqlite3 shell and in the registry).
+        statements += [
+            f"INSERT OR REPLACE INTO {table} ({columns}) {rewritten}",
+            f"REPLACE INTO {table} ({columns}) {rewritten}",
+            f"UPDATE OR REPLACE {table} SET {column} = {value} WHERE id = :id",
+        ]
+    for statement in statements:
+        savepoint = connection.begin_nested()
+        with pytest.raises(DBAPIError, match="append-only"):
+            connection.execute(text(statement), {"id": first.id})
+        savepoint.rollback()
+    assert connection.execute(text(f"SELECT * FROM {table} WHERE id = :id"), {"id": first.id}).one() == first
+
+
 @pytest.mark.parametrize(
     ("role", "organisation_kind"),
     [("applicant", "certification_body"), ("verifier", "enterprise"), ("regulator", "enterprise"), ("site_admin", "regulator")],
