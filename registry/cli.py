@@ -53,6 +53,29 @@ def db_revision(message: str, autogenerate: bool) -> None:
     command.revision(migrate.alembic_config(_url()), message=message, autogenerate=autogenerate)
 
 
+@db_group.command("grant-runtime-role")
+@click.argument("role")
+def db_grant_runtime_role(role: str) -> None:
+    """Let ROLE, which owns nothing, run the application (PostgreSQL; run as the owner after each upgrade)."""
+    from registry.database import make_engine
+    from registry.runtime_role import RuntimeRoleError, grant_runtime_role
+
+    engine = make_engine(_url())
+    try:
+        with engine.begin() as connection:
+            grants = grant_runtime_role(connection, role)
+    except RuntimeRoleError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    finally:
+        engine.dispose()
+    click.echo(
+        f"{grants.role} may read, add, change and delete rows in {len(grants.read_write)} tables, only read and add rows "
+        f"in {', '.join(grants.append_only)} (append-only), and number new rows from {grants.sequences} sequences. "
+        "Run the application as it; keep the owner for `flask db upgrade`, then run this again."
+    )
+
+
 def _ensure_sqlite_directory(url: str) -> None:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
