@@ -4,6 +4,8 @@ enforces what must never happen."""
 from __future__ import annotations
 
 import os
+import sqlite3
+import stat
 from datetime import UTC, datetime
 
 import pytest
@@ -54,6 +56,49 @@ def test_sqlite_runs_with_wal_and_foreign_keys(tmp_path):
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()
+
+
+def private(path) -> bool:
+    """Nobody but the file's owner may read, write or enter it."""
+    return stat.S_IMODE(path.stat().st_mode) & 0o077 == 0
+
+
+def test_a_new_sqlite_database_and_its_wal_files_are_readable_by_the_registry_only(tmp_path):
+    path = tmp_path / "registry.sqlite3"
+    engine = make_engine("sqlite:///" + str(path))
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("CREATE TABLE secrets (value TEXT)")
+            connection.exec_driver_sql("INSERT INTO secrets VALUES ('confidential')")
+            connection.commit()
+            # While a connection is open the write-ahead log and its index exist beside the database.
+            files = [path, tmp_path / "registry.sqlite3-wal", tmp_path / "registry.sqlite3-shm"]
+            assert all(file.exists() for file in files)
+            assert {file.name: oct(stat.S_IMODE(file.stat().st_mode)) for file in files if not private(file)} == {}
+    finally:
+        engine.dispose()
+
+
+def test_an_sqlite_database_left_readable_by_an_older_instance_is_tightened_when_opened(tmp_path):
+    path = tmp_path / "registry.sqlite3"
+    old = sqlite3.connect(path)  # stays open, so that its WAL files are still there
+    try:
+        old.execute("PRAGMA journal_mode = WAL")
+        old.execute("CREATE TABLE secrets (value TEXT)")
+        old.execute("INSERT INTO secrets VALUES ('confidential')")
+        old.commit()
+        files = [path, tmp_path / "registry.sqlite3-wal", tmp_path / "registry.sqlite3-shm"]
+        for file in files:
+            file.chmod(0o644)
+        engine = make_engine("sqlite:///" + str(path))
+        try:
+            with engine.connect() as connection:
+                assert connection.exec_driver_sql("SELECT value FROM secrets").scalar() == "confidential"
+            assert {file.name: oct(stat.S_IMODE(file.stat().st_mode)) for file in files if not private(file)} == {}
+        finally:
+            engine.dispose()
+    finally:
+        old.close()
 
 
 def test_audit_events_cannot_be_changed_or_deleted_in_the_database(connection):
