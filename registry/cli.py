@@ -15,6 +15,7 @@ from flask.cli import AppGroup
 
 from registry import migrate
 from registry.config import KEK_FILE, SECRET_KEY_FILE
+from registry.private_files import PRIVATE_DIRECTORY, PRIVATE_FILE, make_private_directory, restrict, restrict_tree
 
 db_group = AppGroup("db", help="Database migrations (Alembic).")
 
@@ -27,6 +28,7 @@ def _url() -> str:
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: head)."""
+    secure_instance(current_app._get_current_object())
     _ensure_sqlite_directory(_url())
     migrate.upgrade(_url(), revision)
     click.echo(f"Database is at {revision}.")
@@ -53,9 +55,45 @@ def db_revision(message: str, autogenerate: bool) -> None:
     command.revision(migrate.alembic_config(_url()), message=message, autogenerate=autogenerate)
 
 
+@db_group.command("grant-runtime-role")
+@click.argument("role")
+def db_grant_runtime_role(role: str) -> None:
+    """Let ROLE, which owns nothing, run the application (PostgreSQL; run as the owner after each upgrade)."""
+    from registry.database import make_engine
+    from registry.runtime_role import RuntimeRoleError, grant_runtime_role
+
+    engine = make_engine(_url())
+    try:
+        with engine.begin() as connection:
+            grants = grant_runtime_role(connection, role)
+    except RuntimeRoleError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    finally:
+        engine.dispose()
+    click.echo(
+        f"{grants.role} may read, add, change and delete rows in {len(grants.read_write)} tables, only read and add rows "
+        f"in {', '.join(grants.append_only)} (append-only), and number new rows from {grants.sequences} sequences. "
+        "Run the application as it; keep the owner for `flask db upgrade`, then run this again."
+    )
+
+
 def _ensure_sqlite_directory(url: str) -> None:
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(url.removeprefix("sqlite:///")).parent
+        if not folder.exists():
+            make_private_directory(folder)
+
+
+def secure_instance(app: Flask) -> None:
+    """Tighten what an older instance left readable by others: the instance folder 0700, its secrets 0600, the
+    upload folder's folders 0700 and files 0600. (The SQLite database and its WAL files are tightened when the
+    engine opens them.)"""
+    instance = Path(app.instance_path)
+    restrict(instance, PRIVATE_DIRECTORY)
+    for name in (SECRET_KEY_FILE, KEK_FILE, "config.py"):
+        restrict(instance / name, PRIVATE_FILE)
+    restrict_tree(Path(app.config["UPLOAD_DIR"]))
 
 
 def _write_instance_secret(app: Flask, setting: str, filename: str, make: Callable[[], str]) -> bool:
@@ -64,7 +102,7 @@ def _write_instance_secret(app: Flask, setting: str, filename: str, make: Callab
     if app.config.get(setting):
         return False
     path = Path(app.instance_path) / filename
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_directory(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(make() + "\n")
@@ -97,6 +135,7 @@ def setup_command(demo: bool | None) -> None:
     from registry.schemes.services import sync_schemes
 
     app = current_app._get_current_object()
+    secure_instance(app)
     if ensure_secret_key(app):
         click.echo(f"Generated a secret key in {app.instance_path}/secret_key.")
     if ensure_kek(app):

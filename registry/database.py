@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated, Any
 
 import click
@@ -17,6 +18,8 @@ from sqlalchemy import JSON, BigInteger, DateTime, Engine, MetaData, String, cre
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from registry.private_files import PRIVATE_FILE, create_private_file, restrict
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -151,12 +154,24 @@ def begins_as_writer() -> bool:
 
 
 def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
-    """WAL, foreign keys and a busy timeout on every connection; and real transactions.
+    """A database file only the registry's user can read; WAL, foreign keys and a busy timeout on every connection;
+    and real transactions.
 
     pysqlite opens transactions lazily and never around SAVEPOINT, which breaks nested transactions and
     rolled-back test sessions; the documented remedy is to take over BEGIN ourselves, which also lets a writer
     begin as one (``begins_as_writer``).
     """
+    database = engine.url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        path = Path(database)
+
+        @event.listens_for(engine, "do_connect")
+        def _private_file(*_args: Any) -> None:
+            # Before SQLite opens it: the database is made 0600 (or tightened, on an instance made before), and
+            # SQLite creates its -wal and -shm files with the database's mode; ones left wider are tightened too.
+            create_private_file(path)
+            for suffix in ("-wal", "-shm", "-journal"):
+                restrict(path.with_name(path.name + suffix), PRIVATE_FILE)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -4,6 +4,8 @@ enforces what must never happen."""
 from __future__ import annotations
 
 import os
+import sqlite3
+import stat
 from datetime import UTC, datetime
 
 import pytest
@@ -56,6 +58,49 @@ def test_sqlite_runs_with_wal_and_foreign_keys(tmp_path):
     engine.dispose()
 
 
+def private(path) -> bool:
+    """Nobody but the file's owner may read, write or enter it."""
+    return stat.S_IMODE(path.stat().st_mode) & 0o077 == 0
+
+
+def test_a_new_sqlite_database_and_its_wal_files_are_readable_by_the_registry_only(tmp_path):
+    path = tmp_path / "registry.sqlite3"
+    engine = make_engine("sqlite:///" + str(path))
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("CREATE TABLE secrets (value TEXT)")
+            connection.exec_driver_sql("INSERT INTO secrets VALUES ('confidential')")
+            connection.commit()
+            # While a connection is open the write-ahead log and its index exist beside the database.
+            files = [path, tmp_path / "registry.sqlite3-wal", tmp_path / "registry.sqlite3-shm"]
+            assert all(file.exists() for file in files)
+            assert {file.name: oct(stat.S_IMODE(file.stat().st_mode)) for file in files if not private(file)} == {}
+    finally:
+        engine.dispose()
+
+
+def test_an_sqlite_database_left_readable_by_an_older_instance_is_tightened_when_opened(tmp_path):
+    path = tmp_path / "registry.sqlite3"
+    old = sqlite3.connect(path)  # stays open, so that its WAL files are still there
+    try:
+        old.execute("PRAGMA journal_mode = WAL")
+        old.execute("CREATE TABLE secrets (value TEXT)")
+        old.execute("INSERT INTO secrets VALUES ('confidential')")
+        old.commit()
+        files = [path, tmp_path / "registry.sqlite3-wal", tmp_path / "registry.sqlite3-shm"]
+        for file in files:
+            file.chmod(0o644)
+        engine = make_engine("sqlite:///" + str(path))
+        try:
+            with engine.connect() as connection:
+                assert connection.exec_driver_sql("SELECT value FROM secrets").scalar() == "confidential"
+            assert {file.name: oct(stat.S_IMODE(file.stat().st_mode)) for file in files if not private(file)} == {}
+        finally:
+            engine.dispose()
+    finally:
+        old.close()
+
+
 def test_audit_events_cannot_be_changed_or_deleted_in_the_database(connection):
     connection.execute(
         text("INSERT INTO audit_events (occurred_at, tag, payload) VALUES (:at, 'test:append', '{}')"),
@@ -66,6 +111,40 @@ def test_audit_events_cannot_be_changed_or_deleted_in_the_database(connection):
         with pytest.raises(DBAPIError, match="append-only"):
             connection.execute(text(statement))
         savepoint.rollback()
+
+
+# For each append-only table, a column the statements below try to rewrite and the value they try.
+REWRITES = {"audit_events": ("tag", "'test:rewritten'"), "application_transitions": ("reason", "'rewritten'")}
+
+
+@pytest.mark.parametrize("table", sorted(REWRITES))
+def test_an_append_only_row_cannot_be_overwritten_or_removed_in_the_database(connection, table):
+    """Raw SQL, as a sqlite3 shell or psql user would write it: every way of putting new values into the first row,
+    or removing it, is refused, and the row stays as it was."""
+    first = connection.execute(text(f"SELECT * FROM {table} ORDER BY id LIMIT 1")).one()
+    column, value = REWRITES[table]
+    columns = ", ".join(first._fields)
+    rewritten = f"SELECT {', '.join(f'{value} AS {name}' if name == column else name for name in first._fields)} " \
+        f"FROM {table} WHERE id = :id"
+    statements = [
+        f"INSERT INTO {table} ({columns}) {rewritten} ON CONFLICT (id) DO UPDATE SET {column} = {value}",
+        f"UPDATE {table} SET {column} = {value} WHERE id = :id",
+        f"DELETE FROM {table} WHERE id = :id",
+    ]
+    if connection.dialect.name == "sqlite":
+        # REPLACE deletes the row it conflicts with, and does not fire DELETE triggers while recursive_triggers is
+        # off (it is, in a sqlite3 shell and in the registry).
+        statements += [
+            f"INSERT OR REPLACE INTO {table} ({columns}) {rewritten}",
+            f"REPLACE INTO {table} ({columns}) {rewritten}",
+            f"UPDATE OR REPLACE {table} SET {column} = {value} WHERE id = :id",
+        ]
+    for statement in statements:
+        savepoint = connection.begin_nested()
+        with pytest.raises(DBAPIError, match="append-only"):
+            connection.execute(text(statement), {"id": first.id})
+        savepoint.rollback()
+    assert connection.execute(text(f"SELECT * FROM {table} WHERE id = :id"), {"id": first.id}).one() == first
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from registry.applications.models import DocumentKind
 from registry.errors import ServiceError
+from registry.private_files import PRIVATE_FILE, make_private_directory
 
 # Accepted content types per kind of document, and the extension stored files are served with.
 PDF = "application/pdf"
@@ -105,11 +106,14 @@ def store(session: Session, stream: IO[bytes], *, name: str | None, kind: Docume
         )
     storage_name = secrets.token_hex(16)
     target = folder / storage_name[:2] / storage_name
-    target.parent.mkdir(parents=True, exist_ok=True)
+    # Confidential: the folders 0700 and the file 0600 from the moment they exist, not left to the umask; an upload
+    # folder an older instance made wider is tightened here too.
+    make_private_directory(folder)
+    make_private_directory(target.parent)
     digest = hashlib.sha256()
     size = 0
     try:
-        with open(target, "xb") as out:
+        with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE), "wb") as out:
             chunk = head
             while chunk:
                 size += len(chunk)

@@ -36,6 +36,11 @@ class AuditEvent(Base):
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
 
 
+# The tables of the audit trail the database keeps append-only with triggers (migrations 0001 and 0007): the events
+# and the certification workflow's transition records. The PostgreSQL runtime role may only read and add to them.
+APPEND_ONLY_TABLES = ("audit_events", "application_transitions")
+
+
 class AuditEventIsAppendOnly(RuntimeError):
     pass
 

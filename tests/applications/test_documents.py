@@ -7,6 +7,7 @@ import hashlib
 import io
 import random
 import re
+import stat
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -293,6 +294,24 @@ def test_very_long_names_are_shortened(session, team, draft, folder, name):
     assert_stored_safely(folder, document, STUDY_REPORT)
     session.expire(document)
     assert session.get(Document, document.id).original_name == document.original_name
+
+
+def readable_by_others(*paths: Path) -> dict[str, str]:
+    return {str(path): oct(stat.S_IMODE(path.stat().st_mode)) for path in paths if stat.S_IMODE(path.stat().st_mode) & 0o077}
+
+
+def test_an_upload_and_the_folders_made_for_it_are_the_registrys_own(session, team, draft, tmp_path):
+    folder = tmp_path / "instance" / "uploads"  # neither exists yet: the first upload makes them
+    document = upload(session, team, draft, STUDY_REPORT, name="study.pdf", folder=folder)
+    path = assert_stored_safely(folder, document, STUDY_REPORT)
+    assert readable_by_others(tmp_path / "instance", folder, path.parent, path) == {}
+
+
+def test_an_upload_folder_an_older_instance_left_open_is_closed_by_the_next_upload(session, team, draft, folder):
+    folder.chmod(0o755)
+    document = upload(session, team, draft, STUDY_REPORT, name="study.pdf", folder=folder)
+    path = assert_stored_safely(folder, document, STUDY_REPORT)
+    assert readable_by_others(folder, path.parent, path) == {}
 
 
 def test_every_upload_gets_its_own_random_storage_name(session, team, draft, folder):
