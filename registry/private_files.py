@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 PRIVATE_FILE = 0o600
@@ -68,3 +69,20 @@ def restrict_tree(root: Path) -> None:
             restrict(Path(folder, name), PRIVATE_DIRECTORY)
         for name in files:
             restrict(Path(folder, name), PRIVATE_FILE)
+
+
+def write_private_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` as a 0600 file in a 0700 folder, atomically: written to a temporary name and
+    renamed into place, so a reader (another worker process) never sees half a file."""
+    make_private_directory(path.parent)
+    # mkstemp creates the file 0600.
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

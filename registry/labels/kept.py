@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from registry import PROJECT_ROOT
 from registry.labels import artwork
+from registry.private_files import write_private_file
 
 if TYPE_CHECKING:
     from registry.labels.models import Label
@@ -75,23 +74,8 @@ def kept_artwork(folder: Path, label: Label, url: str, size: str, ext: str) -> b
         pass
     data = RENDERERS[ext](label, url, size)
     try:
-        _write_atomically(path, data)
+        write_private_file(path, data)
     except OSError as error:
         # The reader still gets the artwork; the next request renders it again.
         log.warning("could not keep the artwork %s: %s", path.name, error.strerror or error)
     return data
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    # mkstemp creates the file 0600; the rename makes it appear whole.
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

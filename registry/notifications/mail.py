@@ -19,6 +19,8 @@ from pathlib import Path
 
 from flask import current_app
 
+from registry.private_files import write_private_file
+
 log = logging.getLogger("registry.mail")
 
 
@@ -75,8 +77,8 @@ def _email(message: Mail) -> EmailMessage:
 
 def _write_files(messages: list[Mail]) -> None:
     folder = Path(current_app.config["MAIL_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
     for message in messages:
-        # Sortable by time, unique without a lock between worker processes.
+        # Sortable by time, unique without a lock between worker processes; private, since the messages hold
+        # one-time links.
         name = f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{secrets.token_hex(4)}.eml"
-        (folder / name).write_bytes(bytes(_email(message)))
+        write_private_file(folder / name, bytes(_email(message)))

@@ -36,3 +36,21 @@ def test_mail_queued_by_a_change_that_rolls_back_is_never_sent(engine):
         assert own.info.get("registry.mail_outbox")
         own.rollback()
         assert take_outbox(own) == []
+
+
+def test_the_file_backend_keeps_each_message_readable_by_the_registry_only(database_url, tmp_path):
+    """Development's mail folder holds one-time links (registration, invitations): 0600 files in a 0700 folder."""
+    import stat
+
+    from registry.notifications.mail import Mail, send_all
+    from tests.conftest import make_test_app
+
+    mailbox = tmp_path / "instance" / "mail"
+    app = make_test_app(database_url, MAIL_BACKEND="file", MAIL_DIR=str(mailbox))
+    with app.app_context():
+        send_all([Mail(to="someone@example.org", subject="Confirm", body="https://registry.test/register/confirm#code")])
+    (message,) = mailbox.glob("*.eml")
+    assert "register/confirm#code" in message.read_text()
+    assert stat.S_IMODE(message.stat().st_mode) == 0o600
+    assert stat.S_IMODE(mailbox.stat().st_mode) == stat.S_IMODE(mailbox.parent.stat().st_mode) == 0o700
+    assert [path.name for path in mailbox.iterdir()] == [message.name]  # no temporary file left behind
