@@ -45,11 +45,11 @@ class Filters:
             region=(args.get("region") or "").strip()[:2], sort=(args.get("sort") or "newest").strip(),
         )
         if filters.sort not in SORTS:
-            raise SearchError(f"sort must be one of {', '.join(SORTS)}")
+            raise SearchError(_l("sort must be one of %(values)s.", values=", ".join(SORTS)))
         if filters.status and filters.status not in {s.value for s in LabelStatus}:
-            raise SearchError(f"status must be one of {', '.join(s.value for s in LabelStatus)}")
+            raise SearchError(_l("status must be one of %(values)s.", values=", ".join(s.value for s in LabelStatus)))
         if filters.region and not (len(filters.region) == 2 and filters.region.isdigit()):
-            raise SearchError("region is a province code: the first two digits of a division code, e.g. 37")
+            raise SearchError(_l("region is a province code: the first two digits of a division code, e.g. 37."))
         return filters
 
 

@@ -72,10 +72,19 @@ def test_status_filter_follows_the_labels(client, session, labels):
 
 @pytest.mark.parametrize(("query", "words"), [
     ("sort=cheapest", "sort must be one of"), ("status=lost", "status must be one of"), ("region=Shandong", "province code"),
-    ("limit=0", "between 1 and 100"), ("limit=ten", "whole number"), ("after=garbage!", "first page"),
+    ("limit=0", "from 1 to 100"), ("limit=ten", "whole number"), ("after=garbage!", "first page"),
 ])
 def test_bad_parameters_get_a_clear_400(client, query, words):
     response = client.get(f"/api/v1/labels?{query}")
+    assert response.status_code == 400 and words in response.get_json()["message"]
+
+
+@pytest.mark.parametrize(("query", "words"), [
+    ("sort=cheapest", "sort 须为以下之一：newest"), ("status=lost", "status 须为以下之一：valid"),
+    ("region=Shandong", "省级代码"), ("limit=0", "1 至 100"), ("limit=ten", "1 至 100"), ("after=garbage!", "第一页"),
+])
+def test_bad_parameters_are_explained_in_the_readers_language(client, query, words):
+    response = client.get(f"/api/v1/labels?{query}", headers={"Accept-Language": "zh-CN"})
     assert response.status_code == 400 and words in response.get_json()["message"]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Response, abort, current_app, render_template, request
+from flask_babel import gettext as _
 
 from registry.applications.checks import plain
 from registry.database import db
@@ -63,11 +64,12 @@ def api_labels() -> Response:
         filters = Filters.from_args(request.args.to_dict())
         limit = int(request.args.get("limit", "20"))
         if not 1 <= limit <= 100:
-            raise SearchError("limit must be between 1 and 100")
+            raise ValueError(limit)
         labels, cursor = search(db.session, filters, limit=limit, after=request.args.get("after") or None)
-    except ValueError as error:  # SearchError, or a limit that is not a number
-        message = str(error) if isinstance(error, SearchError) else "limit must be a whole number between 1 and 100"
-        return _api_error(message)
+    except SearchError as error:
+        return _api_error(str(error))
+    except ValueError:  # a limit that is not a whole number from 1 to 100
+        return _api_error(_("limit must be a whole number from 1 to 100."))
     host = current_app.config["PUBLIC_HOST"]
     next_url = None
     if cursor:
