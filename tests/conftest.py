@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -85,8 +86,10 @@ def make_test_app(database_url: str, upload_dir: Path | None = None, **overrides
     }
     if upload_dir is not None:
         config["UPLOAD_DIR"] = str(upload_dir)
-        # Kept artwork goes beside the uploads, never into the project's instance folder.
-        config["ARTWORK_DIR"] = str(upload_dir.parent / f"{upload_dir.name}-artwork")
+    # Kept artwork goes beside the uploads, or into a folder of its own, never into the project's instance folder.
+    config["ARTWORK_DIR"] = (
+        f"{upload_dir}-artwork" if upload_dir is not None else tempfile.mkdtemp(prefix="registry-test-artwork-")
+    )
     config.update(overrides)
     return create_app(config)
 
