@@ -1,17 +1,25 @@
-"""The carbon footprint label registry (产品碳足迹标识登记系统)."""
+"""The carbon footprint label registry (产品碳足迹标识登记系统).
+
+Importing the package imports nothing but the standard library: ``registry.verifier`` lives in it and must run
+where only cbor2 and cryptography are installed (tests/verifier/test_standalone.py), so Flask is imported only
+when an app is made.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Wire configuration, extensions, blueprints, error handlers and CLI commands; nothing else."""
+    from flask import Flask
+
     app = Flask(
         __name__,
         instance_path=str(PROJECT_ROOT / "instance"),
