@@ -1,6 +1,6 @@
 """Coarse permissions: which role may do what, and the decorators every view declares.
 
-Two layers (STYLE §7). Here, the coarse one: a role → permission map and ``@requires(...)`` / ``@public`` on
+Two layers (docs/architecture.md, "Where the rules live"). Here, the coarse one: a role → permission map and ``@requires(...)`` / ``@public`` on
 every view (``tests/test_permissions.py`` walks ``app.url_map`` to prove none is missing). The fine layer is
 ``can_<verb>(user, obj)`` in each domain's ``permissions.py``, used by views, services and templates alike.
 """

@@ -1,10 +1,10 @@
 """A label as a PACT ProductFootprint (WBCSD PACT Technical Specifications v3.0, data model 3.0.4).
 
 ``product_footprint(label, host)`` maps a label to the ``ProductFootprint`` schema of
-``/work/shared/specs/pact-openapi-v3.0.yaml``; ``docs/pact.md`` has the field-by-field mapping and the reasons.
+``docs/specs/pact-openapi-v3.0.yaml``; ``docs/pact.md`` has the field-by-field mapping and the reasons.
 In short:
 
-- Only what is public about a label is used (BRIEF §5: the signed public record, the holder's unified social
+- Only what is public about a label is used (``docs/public-data.md``: the signed public record, the holder's unified social
   credit code, the verification statement's assurance level, opinion, materiality and summary). Activity data,
   documents, findings, people and the declared primary-data share never appear.
 - Values are never converted. PACT states every value per ``declaredUnitAmount`` × ``declaredUnitOfMeasurement``;
@@ -98,8 +98,8 @@ def product_footprint(
 
     ``statement`` is the label's verification statement (``services.statement_for``); when not given it is looked
     up through the label's session, so the document does not depend on the caller remembering it.
-    ``disclose_primary_share`` adds ``primaryDataShare``: BRIEF §5 does not list the declared primary-data share
-    as public, so only a caller serving a recipient the holder has authorised (the PACT API) may set it.
+    ``disclose_primary_share`` adds ``primaryDataShare``: ``docs/public-data.md`` does not list the declared primary-data
+    share as public, so only a caller serving a recipient the holder has authorised (the PACT API) may set it.
 
     Raises ``NotRepresentable`` when the scheme's declared unit has no PACT equivalent.
     """

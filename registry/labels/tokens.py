@@ -1,4 +1,4 @@
-"""The signed part of a label: its public record, its status-list entry and its L1 token (BRIEF §6).
+"""The signed part of a label: its public record, its status-list entry and its L1 token (docs/signed-labels.md).
 
 Everything here runs inside the granting transaction, so a label never exists without its token and status
 entry, and a rolled-back grant leaves neither behind.
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from registry.applications.models import Application
     from registry.labels.models import Label
 
-# QR codes must stay at version 13 or lower at error correction M, so they print small (BRIEF §6).
+# QR codes must stay at version 13 or lower at error correction M, so they print small (docs/signed-labels.md).
 MAX_QR_VERSION = 13
 
 

@@ -10,7 +10,7 @@ from registry.applications.models import ActivityLine, Document, Finding
 
 def fill_confidential(session: Session, application_ids: list[int], marker: str) -> None:
     """Write ``marker`` into every confidential text of these files: activity data, document names, findings and
-    the applicant's answers (BRIEF §5); the tests then look for it in everything public."""
+    the applicant's answers (docs/public-data.md); the tests then look for it in everything public."""
     for line in session.scalars(select(ActivityLine).where(ActivityLine.application_id.in_(application_ids))):
         line.description = marker
         line.factor_source = marker

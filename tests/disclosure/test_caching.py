@@ -1,4 +1,4 @@
-"""Issue 5 §7: every public page and document has a strong validator, anything showing a status may be cached
+"""Every public page and document has a strong validator, anything showing a status may be cached
 for at most 60 seconds, and what never changes is immutable."""
 
 from __future__ import annotations

@@ -179,7 +179,7 @@ def test_no_confidential_field_reaches_any_public_output(client, session, labels
     application_ids = [label.application_id for label in labels]
     fill_confidential(session, application_ids, MARKER)
     for statement in session.scalars(select(Statement).where(Statement.application_id.in_(application_ids))):
-        assert statement.summary  # the summary is public by design (BRIEF §5)
+        assert statement.summary  # the summary is public by design (docs/public-data.md)
     labels[1].scheme_version_id = labels[0].scheme_version_id  # two of one scheme, so the comparison is shown
     session.flush()
     session.expire_all()

@@ -1,6 +1,6 @@
 """A label as a PACT v3.0 ProductFootprint, checked by an independent validator against the PACT OpenAPI file.
 
-The schema is not copied: ``ProductFootprint`` is read from /work/shared/specs/pact-openapi-v3.0.yaml (OpenAPI
+The schema is not copied: ``ProductFootprint`` is read from docs/specs/pact-openapi-v3.0.yaml (OpenAPI
 3.1, whose schemas are JSON Schema 2020-12) and its ``$ref: '#/components/schemas/...'`` are resolved through a
 ``referencing`` registry holding the whole OpenAPI document. Format checking is on, including the two formats
 PACT defines itself (``decimal``, ``urn``), which jsonschema does not know and would otherwise let through.
@@ -15,7 +15,6 @@ import tomllib
 import uuid
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -32,7 +31,7 @@ from registry.disclosure.services import statement_for
 from registry.labels.models import Label, LabelStatus
 from tests.disclosure.conftest import fill_confidential
 
-SPEC_FILE = Path("/work/shared/specs/pact-openapi-v3.0.yaml")
+SPEC_FILE = PROJECT_ROOT / "docs" / "specs" / "pact-openapi-v3.0.yaml"
 SPEC_URI = "https://specs.carbon-transparency.org/pact-openapi-v3.0.yaml"
 HOST = "registry.test"
 
@@ -314,7 +313,7 @@ def test_no_confidential_data_reaches_the_document(session, mapped):
     application_ids = [label.application_id for label in mapped]
     fill_confidential(session, application_ids, MARKER)
     for label in mapped:
-        label.application.primary_share_percent = Decimal("61.234567")  # declared, not listed as public (BRIEF §5)
+        label.application.primary_share_percent = Decimal("61.234567")  # declared, not listed as public (docs/public-data.md)
     session.flush()
     people = [value for user in session.scalars(select(User)) for value in (user.email, user.name)]
     text = json.dumps([product_footprint(label, HOST) for label in mapped], ensure_ascii=False)

@@ -1,4 +1,4 @@
-"""Finding labels by words (issue 5 §3): any part of a Chinese name, English words by prefix, the model and the
+"""Finding labels by words (docs/architecture.md, "Public disclosure"): any part of a Chinese name, English words by prefix, the model and the
 holder's names, case- and width-blind, through the full-text index of the engine under test (SQLite FTS5 or
 PostgreSQL GIN); and the index follows issuance and renames."""
 
