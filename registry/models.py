@@ -1,4 +1,5 @@
-"""Every model of every domain, imported in one place for Alembic and the migration test."""
+"""Every model of every domain, imported in one place for Alembic and the migration test (which also checks that
+none is missing here)."""
 
 from registry.accounts.models import Invitation, Registration, User
 from registry.applications.models import (
@@ -19,7 +20,8 @@ from registry.applications.models import (
 )
 from registry.audit.models import AuditEvent
 from registry.database import Base
-from registry.labels.models import CertificateCounter, Label
+from registry.keys.models import SigningKey
+from registry.labels.models import CertificateCounter, Label, StatusListCounter
 from registry.notifications.models import Notification
 from registry.organisations.models import BarredOrganisation, Organisation
 from registry.products.models import Product
@@ -29,5 +31,5 @@ __all__ = [
     "ActivityLine", "Appeal", "Application", "Assignment", "AuditEvent", "BarredOrganisation", "Base",
     "CertificateCounter", "ChecklistItem", "Decision", "DeclaredRelation", "Document", "Finding", "Invitation",
     "Label", "Notification", "Organisation", "Participant", "Product", "Recommendation", "Registration", "Scheme",
-    "SchemeVersion", "StageValue", "Statement", "TransitionRecord", "User",
+    "SchemeVersion", "SigningKey", "StageValue", "Statement", "StatusListCounter", "TransitionRecord", "User",
 ]
