@@ -1,7 +1,7 @@
 """A label as a PACT ProductFootprint (WBCSD PACT Technical Specifications v3.0, data model 3.0.4).
 
-``product_footprint(label, host)`` maps a label to the ``ProductFootprint`` schema of
-``docs/specs/pact-openapi-v3.0.yaml``; ``docs/pact.md`` has the field-by-field mapping and the reasons.
+``product_footprint(label, host)`` maps a label to the ``ProductFootprint`` schema of PACT's published OpenAPI
+file (``pact-openapi-v3.0.yaml``); ``docs/pact.md`` has the field-by-field mapping and the reasons.
 In short:
 
 - Only what is public about a label is used (``docs/public-data.md``: the signed public record, the holder's unified social

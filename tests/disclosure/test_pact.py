@@ -1,6 +1,7 @@
 """A label as a PACT v3.0 ProductFootprint, checked by an independent validator against the PACT OpenAPI file.
 
-The schema is not copied: ``ProductFootprint`` is read from docs/specs/pact-openapi-v3.0.yaml (OpenAPI
+The schema is not copied into the repository (its licence is WBCSD's): ``ProductFootprint`` is read from the shared
+specifications folder beside the checkout, ``../shared/specs/pact-openapi-v3.0.yaml`` (OpenAPI
 3.1, whose schemas are JSON Schema 2020-12) and its ``$ref: '#/components/schemas/...'`` are resolved through a
 ``referencing`` registry holding the whole OpenAPI document. Format checking is on, including the two formats
 PACT defines itself (``decimal``, ``urn``), which jsonschema does not know and would otherwise let through.
@@ -15,6 +16,7 @@ import tomllib
 import uuid
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -31,7 +33,11 @@ from registry.disclosure.services import statement_for
 from registry.labels.models import Label, LabelStatus
 from tests.disclosure.conftest import fill_confidential
 
-SPEC_FILE = PROJECT_ROOT / "docs" / "specs" / "pact-openapi-v3.0.yaml"
+SPEC_FILE = next(
+    (path for path in (PROJECT_ROOT.parent / "shared" / "specs" / "pact-openapi-v3.0.yaml",
+                       Path("/work/shared/specs/pact-openapi-v3.0.yaml")) if path.exists()),
+    PROJECT_ROOT.parent / "shared" / "specs" / "pact-openapi-v3.0.yaml",
+)
 SPEC_URI = "https://specs.carbon-transparency.org/pact-openapi-v3.0.yaml"
 HOST = "registry.test"
 
