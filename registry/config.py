@@ -36,6 +36,10 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "DEMO_MODE": None,
         # The host printed in QR codes and absolute links (no scheme, no path).
         "PUBLIC_HOST": "127.0.0.1:5000",
+        # Other hosts the registry's QR codes carry, e.g. the PUBLIC_HOST before a move, still printed on labels
+        # (a list, or in REGISTRY_PUBLIC_HOST_ALIASES a JSON list). Published in the trust list: verifiers call a
+        # label under any host that is neither PUBLIC_HOST nor one of these "foreign_host".
+        "PUBLIC_HOST_ALIASES": [],
         "SESSION_COOKIE_SECURE": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -156,6 +160,7 @@ def _finish(app: Flask) -> None:
     config.setdefault("MAX_CONTENT_LENGTH", None)
     if config["MAX_CONTENT_LENGTH"] is None:
         config["MAX_CONTENT_LENGTH"] = int(config["UPLOAD_MAX_BYTES"]) + 256 * 1024
+    _check_hosts(config)
     if config["MAIL_BACKEND"] not in ("log", "file", "smtp"):
         raise ConfigurationError(
             f"REGISTRY_MAIL_BACKEND must be 'log', 'file' or 'smtp', not {config['MAIL_BACKEND']!r}."
@@ -166,6 +171,27 @@ def _finish(app: Flask) -> None:
         )
     if config["MAIL_BACKEND"] == "smtp" and not config.get("MAIL_SERVER"):
         raise ConfigurationError("The smtp mail backend needs REGISTRY_MAIL_SERVER (and usually MAIL_USERNAME, MAIL_PASSWORD).")
+
+
+def _check_hosts(config: Any) -> None:
+    # The verifier reads these hosts from the trust list with the same rule, so a bad one is refused here rather
+    # than making every trust list unreadable.
+    from registry.verifier.format import FormatError
+    from registry.verifier.urls import host_key
+
+    aliases = config["PUBLIC_HOST_ALIASES"]
+    if not isinstance(aliases, (list, tuple)) or not all(isinstance(alias, str) for alias in aliases):
+        raise ConfigurationError(
+            'PUBLIC_HOST_ALIASES must be a list of host names, e.g. REGISTRY_PUBLIC_HOST_ALIASES=\'["cfp.example.cn"]\'.'
+        )
+    for host in aliases:
+        try:
+            host_key(host)
+        except FormatError:
+            raise ConfigurationError(
+                f"PUBLIC_HOST_ALIASES: {host!r} is not a host name (give host or host:port: no scheme, no path, no user)."
+            ) from None
+    config["PUBLIC_HOST_ALIASES"] = list(aliases)
 
 
 def public_host() -> str:

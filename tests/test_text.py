@@ -158,7 +158,7 @@ def test_a_stored_reversed_model_is_isolated_in_the_new_application_forms_produc
     session.flush()
     login_as(client, "applicant")
     page = client.get("/applications/new").get_data(as_text=True)
-    assert f" · \u2068TB-001\u2069</option>" in page
+    assert " · \u2068TB-001\u2069</option>" in page
     assert RLO not in page
 
 

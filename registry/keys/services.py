@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -144,7 +145,9 @@ def jwks(session: Session) -> dict[str, Any]:
     return {"keys": [public_jwk(key) for key in list_keys(session)]}
 
 
-def trust_list_payload(session: Session, host: str, now: datetime) -> dict[str, Any]:
+def trust_list_payload(session: Session, host: str, now: datetime, aliases: Sequence[str] = ()) -> dict[str, Any]:
+    """The trust list. ``hosts`` names every host the registry's QR codes may carry (``host`` first, then
+    ``aliases``, e.g. a former host still printed on labels): verifiers call a label on any other ``foreign_host``."""
     keys = []
     for key in list_keys(session):
         if key.role is not KeyRole.BODY or key.body is None:
@@ -163,6 +166,7 @@ def trust_list_payload(session: Session, host: str, now: datetime) -> dict[str, 
     return {
         "type": "CarbonLabelTrustList",
         "issuer": f"https://{host}",
+        "hosts": list(dict.fromkeys([host, *aliases])),
         "issued_at": _iso(now),
         "root_kid": root_key(session).kid,
         "keys": keys,
@@ -176,9 +180,9 @@ def signed_document(session: Session, payload: dict[str, Any], typ: str) -> str:
     return fmt.jws_compact(header, json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), private_key(root))
 
 
-def trust_list_document(session: Session, host: str, now: datetime) -> dict[str, str]:
+def trust_list_document(session: Session, host: str, now: datetime, aliases: Sequence[str] = ()) -> dict[str, str]:
     """The trust list in flattened JWS JSON serialization (RFC 7515 §7.2.2)."""
     protected, payload, signature = signed_document(
-        session, trust_list_payload(session, host, now), "label-trust-list+json"
+        session, trust_list_payload(session, host, now, aliases), "label-trust-list+json"
     ).split(".")
     return {"protected": protected, "payload": payload, "signature": signature}

@@ -30,6 +30,6 @@ def jwks_json() -> Response:
 @public
 def trust_list_json() -> Response:
     now = utcnow().replace(second=0, microsecond=0)
-    document = trust_list_document(db.session, current_app.config["PUBLIC_HOST"], now)
+    document = trust_list_document(db.session, current_app.config["PUBLIC_HOST"], now, current_app.config["PUBLIC_HOST_ALIASES"])
     commit()
     return published_json(document, max_age=KEYS_MAX_AGE)

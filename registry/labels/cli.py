@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
@@ -14,10 +16,30 @@ from flask.cli import AppGroup
 from registry.database import db
 from registry.keys.services import public_jwk, root_key
 from registry.verifier import format as fmt
-from registry.verifier.core import verify
+from registry.verifier.core import Verdict, verify
 from registry.verifier.sources import Sources, fetch_online, load_offline, load_root_key, origin_of
 
 group = AppGroup("labels", help="Signed labels: verify a scanned QR code.")
+
+# Exit status of `flask labels verify`: a script can tell "valid" from "not valid" from "valid when the saved
+# status lists were made, but they are too old to say more" from "could not run".
+EXIT_VALID, EXIT_NOT_VALID, EXIT_COULD_NOT_RUN, EXIT_STALE_STATUS = 0, 1, 2, 3
+
+_UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+
+
+class Duration(click.ParamType):
+    """A duration: ``90s``, ``15m``, ``12h``, ``7d`` (or a bare number of seconds), as seconds."""
+
+    name = "DURATION"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        if isinstance(value, (int, float)):
+            return float(value)
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|min|m|h|d)?\s*", str(value))
+        if match is None:
+            self.fail(f"{value!r} is not a duration: write e.g. 90s, 15m, 12h or 7d.", param, ctx)
+        return float(match.group(1)) * _UNITS[match.group(2) or "s"]
 
 
 def _human_age(seconds: int) -> str:
@@ -41,13 +63,21 @@ def _human_age(seconds: int) -> str:
               help="The pinned registry root key (a JWK from `flask keys root`); default: this instance's root key.")
 @click.option("--save", "save_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Online: also save the trust list and status lists here, for later offline use.")
+@click.option("--max-age", "max_age", type=Duration(), metavar="DURATION",
+              help="Accept status lists up to this old (e.g. 2h, 7d) instead of their own ttl; older ones give stale_status.")
 @click.option("--lang", default="en", type=click.Choice(["en", "zh_CN"]), help="Language of the message.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def verify_command(scanned: str, offline: bool, trust_list: Path | None, status_lists: tuple[Path, ...],
-                   root_key_file: Path | None, save_dir: Path | None, lang: str, as_json: bool) -> None:
+                   root_key_file: Path | None, save_dir: Path | None, max_age: float | None, lang: str, as_json: bool) -> None:
     """Verify SCANNED: the URL a QR code holds (https://host/01/…#L1.…) or a bare token.
 
-    Exit status: 0 valid, 1 any other verdict, 2 when the verifier could not run (bad files, no network).
+    \b
+    Exit status:
+      0  valid
+      1  any verdict that says the label is not valid (malformed, unknown_key, bad_signature, key_revoked,
+         foreign_host, wrong_product, revoked, suspended, expired)
+      2  the verifier could not run (bad files, no network)
+      3  stale_status: valid by the status lists given, but they are older than their ttl (or --max-age)
     """
     try:
         root = load_root_key(root_key_file) if root_key_file else public_jwk(root_key(db.session))
@@ -64,15 +94,15 @@ def verify_command(scanned: str, offline: bool, trust_list: Path | None, status_
         raise
     except (OSError, ValueError, KeyError, fmt.FormatError) as error:
         click.echo(f"Could not load the trust list or status lists: {error}", err=True)
-        sys.exit(2)
+        sys.exit(EXIT_COULD_NOT_RUN)
     finally:
         db.session.rollback()
-    _report(scanned, sources, lang, as_json)
+    _report(scanned, sources, lang, as_json, max_age)
 
 
-def _report(scanned: str, sources: Sources, lang: str, as_json: bool) -> None:
+def _report(scanned: str, sources: Sources, lang: str, as_json: bool, max_age: float | None) -> None:
     now = time.time()
-    result = verify(scanned, sources.trust, sources.status if sources.status.lists else None, now=now)
+    result = verify(scanned, sources.trust, sources.status if sources.status.lists else None, now=now, max_status_age=max_age)
     ages = sources.ages(now)
     if as_json:
         click.echo(json.dumps({**result.as_json(lang, now), "sources_age_seconds": ages}, ensure_ascii=False, indent=2))
@@ -85,6 +115,12 @@ def _report(scanned: str, sources: Sources, lang: str, as_json: bool) -> None:
         click.echo("  trust list: " + _human_age(ages.pop("trust_list")) + " old")
         if not sources.status.lists:
             click.echo("  status lists: not given, revocation and suspension NOT checked")
-        for name, age in ages.items():
-            click.echo(f"  status list {name}: {_human_age(age)} old")
-    sys.exit(0 if result.verdict == "valid" else 1)
+        for (purpose, number), status_list in sources.status.lists.items():
+            limit = status_list.ttl if max_age is None else max_age
+            note = f", older than {'--max-age' if max_age is not None else 'its ttl'} of {_human_age(int(limit))}" if status_list.is_stale(now, max_age) else ""
+            click.echo(f"  status list {purpose}-{number}: {_human_age(ages[f'{purpose}-{number}'])} old{note}")
+        if result.verdict is Verdict.STALE_STATUS:
+            click.echo("  fetch fresh lists (run online, with --save to keep them), or accept older ones with --max-age DURATION")
+    if result.verdict is Verdict.STALE_STATUS:
+        sys.exit(EXIT_STALE_STATUS)
+    sys.exit(EXIT_VALID if result.verdict is Verdict.VALID else EXIT_NOT_VALID)

@@ -17,6 +17,9 @@ from registry.labels.models import Label, LabelStatus
 from registry.verifier import format as fmt
 
 PURPOSES = ("revocation", "suspension")
+# How long a verifier may rely on a list after its validFrom (W3C ``ttl``, milliseconds): the same minute the
+# responses may be cached for (labels.views.STATUS_MAX_AGE). Offline, an older list gives ``stale_status``.
+TTL_MS = 60_000
 # Withdrawn (撤销) and cancelled (注销) are final: revoked. Suspended is reversible. Expiry is carried by the
 # token's exp; a superseded label is still a true statement about its own period and is not revoked.
 STATUSES_SET = {
@@ -55,18 +58,19 @@ def credential(session: Session, purpose: str, number: int, host: str, now: date
         "id": url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": f"https://{host}",
-        "validFrom": iso_utc(now.replace(second=0)),
+        "validFrom": iso_utc(now),
         "credentialSubject": {
             "id": f"{url}#list",
             "type": "BitstringStatusList",
             "statusPurpose": purpose,
             "encodedList": encode_list(bitstring(session, purpose, number)),
-            "ttl": 60_000,
+            "ttl": TTL_MS,
         },
     }
 
 
 def signed_credential(session: Session, purpose: str, number: int, host: str, now: datetime) -> str:
-    """The credential as a compact JWS (``typ: vc+jwt``) signed by the root key. ``validFrom`` is the minute it
-    was made, and signing is deterministic, so within a minute every server returns the same bytes."""
+    """The credential as a compact JWS (``typ: vc+jwt``) signed by the root key. ``validFrom`` is the second it
+    was made (so two lists can be ordered and a verifier can tell when one outlives its ``ttl``), and signing is
+    deterministic, so within a second every server returns the same bytes."""
     return signed_document(session, credential(session, purpose, number, host, now), "vc+jwt")

@@ -166,7 +166,7 @@ def api_verify() -> tuple[Response, int] | Response:
     # The registry holds the trust list and the bits first-hand: the same data the published documents carry,
     # without signing them only to check the signature again.
     root = key_from_jwk(public_jwk(root_key(db.session)))
-    trust = TrustList.from_payload(trust_list_payload(db.session, host, now), root)
+    trust = TrustList.from_payload(trust_list_payload(db.session, host, now, current_app.config["PUBLIC_HOST_ALIASES"]), root)
     entry = status_entry(scanned)
     statuses = StatusLists()
     if entry is not None and entry[0] in list_numbers(db.session):

@@ -1,18 +1,19 @@
 """Verifying a scanned label URL (or a bare token) against a trust list and status lists.
 
-The order of the checks is the order of the verdicts: a token that cannot be parsed is ``malformed``; one whose
-key the trust list does not hold is ``unknown_key``; then the signature (``bad_signature``, which includes any
-``alg`` but ES256 and a signature made outside the key's signing window); then the key's revocation
-(``key_revoked``: every token the key signed, whatever its ``iat``, because a stolen key can backdate); then the
-scanned path against ``sub`` (``wrong_product``); then the status lists (``revoked``, ``suspended``); then
-``exp`` (``expired``). Only a token that passes all of them is ``valid``.
+The order of the checks is the order of the verdicts: a URL or token outside the format (not https, not the
+tagged COSE_Sign1) is ``malformed``; one whose key the trust list does not hold is ``unknown_key``; then the
+signature (``bad_signature``, which includes any ``alg`` but ES256 and a signature made outside the key's signing
+window); then the key's revocation (``key_revoked``: every token the key signed, whatever its ``iat``, because a
+stolen key can backdate); then the scanned host against the hosts the trust list publishes (``foreign_host``);
+then the scanned path against ``sub`` (``wrong_product``); then the status lists (``revoked``, ``suspended``);
+then ``exp`` (``expired``); then the status lists' age against their ``ttl`` (``stale_status``). Only a token
+that passes all of them is ``valid``.
 """
 
 from __future__ import annotations
 
 import enum
 import gzip
-import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,6 +24,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from registry.verifier import format as fmt
 from registry.verifier.format import FormatError, LabelClaims
+from registry.verifier.urls import host_key, path_matches, same_host, split_scanned
+
+# W3C Bitstring Status List: without a ``ttl`` a list may be cached for 300,000 ms.
+DEFAULT_STATUS_TTL = 300.0
 
 
 class Verdict(enum.StrEnum):
@@ -34,6 +39,8 @@ class Verdict(enum.StrEnum):
     KEY_REVOKED = "key_revoked"
     BAD_SIGNATURE = "bad_signature"
     WRONG_PRODUCT = "wrong_product"
+    FOREIGN_HOST = "foreign_host"
+    STALE_STATUS = "stale_status"
     MALFORMED = "malformed"
 
 
@@ -71,10 +78,23 @@ MESSAGES: dict[Verdict, dict[str, str]] = {
         "en": "Wrong product: this signed label belongs to {sub}, not to the product at {path}. It has been moved from another product.",
         "zh_CN": "产品不符：该签名标识属于 {sub}，而不是 {path} 的产品，已被挪用到其他产品上。",
     },
+    Verdict.FOREIGN_HOST: {
+        "en": "Wrong address: the label's signature verifies, but this code leads to {host}, which is not the registry ({registry}). Do not follow it: look the label up on {registry}.",
+        "zh_CN": "网址不符：签名验证通过，但该码指向 {host}，而不是登记系统（{registry}）。请勿访问该网址，请到 {registry} 查询该标识。",
+    },
+    Verdict.STALE_STATUS: {
+        "en": "Status out of date: the label's signature verifies, but the status lists are older than their time to live, so a withdrawal or suspension since then would not show. Fetch fresh status lists and verify again.",
+        "zh_CN": "状态信息过期：签名验证通过，但状态列表已超过其有效时长，此后的撤销或暂停不会显示。请获取最新的状态列表后重新验证。",
+    },
     Verdict.MALFORMED: {
         "en": "Not a label: this is not a carbon footprint label code (expected a URL with #L1. and a token).",
         "zh_CN": "无法识别：这不是碳足迹标识码（应为带 #L1. 和令牌的网址）。",
     },
+}
+# A malformed input whose fault is known says how to fix it.
+HTTPS_REQUIRED = {
+    "en": "Not a label: a label's address begins with https://, and this one begins with {scheme}://. It is not a code the registry issued.",
+    "zh_CN": "无法识别：标识的网址以 https:// 开头，而此网址以 {scheme}:// 开头，不是登记系统签发的标识码。",
 }
 
 
@@ -126,6 +146,9 @@ class TrustList:
     issued_at: float
     issuer: str
     root_key: ec.EllipticCurvePublicKey
+    # The hosts the registry answers at, as ``hosts.host_key`` spells them, the current one first: a scanned URL
+    # on any other host is ``foreign_host``.
+    hosts: tuple[str, ...] = ()
 
     @classmethod
     def from_document(cls, document: dict[str, Any] | str | bytes, root_key: dict[str, Any] | ec.EllipticCurvePublicKey) -> TrustList:
@@ -158,7 +181,22 @@ class TrustList:
                 sign_from=_parse_time(entry["sign_from"]) or 0.0, sign_until=_parse_time(entry["sign_until"]) or 0.0,
                 verify_until=_parse_time(entry["verify_until"]) or 0.0, revoked_at=_parse_time(entry.get("revoked_at")),
             )
-        return cls(keys=keys, issued_at=_parse_time(body["issued_at"]) or 0.0, issuer=body["issuer"], root_key=root)
+        return cls(keys=keys, issued_at=_parse_time(body["issued_at"]) or 0.0, issuer=body["issuer"], root_key=root,
+                   hosts=_published_hosts(body))
+
+
+def _published_hosts(body: dict[str, Any]) -> tuple[str, ...]:
+    """The trust list's ``hosts`` (current first, then former ones), or, in a list that predates them, the host of
+    its ``issuer`` (``https://{PUBLIC_HOST}``)."""
+    hosts = body.get("hosts")
+    if hosts is None:
+        issuer = urlsplit(str(body["issuer"]))
+        if issuer.scheme != "https":
+            raise FormatError("the trust list's issuer is not an https URL")
+        hosts = [issuer.netloc]
+    if not isinstance(hosts, list) or not hosts or not all(isinstance(host, str) for host in hosts):
+        raise FormatError("the trust list's hosts are not a list of host names")
+    return tuple(dict.fromkeys(host_key(host) for host in hosts))
 
 
 # --- status lists -----------------------------------------------------------------------------------------
@@ -170,6 +208,11 @@ class StatusList:
     number: int
     bits: bytes
     valid_from: float
+    ttl: float = DEFAULT_STATUS_TTL  # seconds after valid_from that the list may be relied on
+
+    def is_stale(self, now: float, max_age: float | None = None) -> bool:
+        """Older than its ttl, or than ``max_age`` seconds when the verifier chose a limit of its own."""
+        return now - self.valid_from > (self.ttl if max_age is None else max_age)
 
     def is_set(self, index: int) -> bool:
         """W3C Bitstring Status List: index 0 is the most significant bit of the first byte."""
@@ -195,7 +238,8 @@ class StatusLists:
 
     @classmethod
     def from_credentials(cls, credentials: list[str], trust: TrustList) -> StatusLists:
-        """Parse status-list credentials (compact JWS, ``vc+jwt``), each checked against the root key."""
+        """Parse status-list credentials (compact JWS, ``vc+jwt``), each checked against the root key. Of two
+        credentials for the same list, the one with the later ``validFrom`` counts, whatever the order given."""
         lists = cls()
         for compact in credentials:
             _, payload = fmt.jws_verify(compact, trust.root_key)
@@ -205,10 +249,16 @@ class StatusLists:
                 raise FormatError("not a BitstringStatusListCredential")
             purpose = subject["statusPurpose"]
             number = int(str(credential["id"]).rstrip("/").rsplit("/", 1)[-1])
-            lists.lists[(purpose, number)] = StatusList(
+            ttl = subject.get("ttl", DEFAULT_STATUS_TTL * 1000)  # milliseconds
+            if not isinstance(ttl, (int, float)) or isinstance(ttl, bool) or ttl < 0:
+                raise FormatError("the status list's ttl is not a number of milliseconds")
+            status_list = StatusList(
                 purpose=purpose, number=number, bits=decode_encoded_list(subject["encodedList"]),
-                valid_from=_parse_time(credential["validFrom"]) or 0.0,
+                valid_from=_parse_time(credential["validFrom"]) or 0.0, ttl=ttl / 1000,
             )
+            known = lists.lists.get((purpose, number))
+            if known is None or status_list.valid_from > known.valid_from:
+                lists.lists[(purpose, number)] = status_list
         return lists
 
     def get(self, purpose: str, number: int) -> StatusList | None:
@@ -226,6 +276,14 @@ class Result:
     scanned_path: str | None = None
     detail: str | None = None
     status_checked: dict[str, float | None] = field(default_factory=dict)
+    stale: list[str] = field(default_factory=list)  # the purposes whose list was older than allowed
+    scanned_host: str | None = None  # as scanned (None for a bare token)
+    registry_host: str | None = None  # the registry's current host, from the trust list
+    scheme: str | None = None  # set when the URL was refused for not being https
+
+    @classmethod
+    def refused(cls, error: FormatError) -> Result:
+        return cls(Verdict.MALFORMED, detail=str(error), scheme=getattr(error, "scheme", None))
 
     @property
     def body_name(self) -> dict[str, str]:
@@ -239,7 +297,12 @@ class Result:
             "revoked_at": _iso(self.key.revoked_at) if self.key and self.key.revoked_at else "?",
             "sub": self.claims.sub if self.claims else "?",
             "path": self.scanned_path or "?",
+            "host": self.scanned_host or "?",
+            "registry": self.registry_host or "?",
+            "scheme": self.scheme or "?",
         }
+        if self.verdict is Verdict.MALFORMED and self.scheme is not None:
+            return HTTPS_REQUIRED["en" if en else "zh_CN"].format_map(_Default(values))
         return message_for(self.verdict, language, **{k: v or "?" for k, v in values.items()})
 
     def as_json(self, language: str = "en", now: float | None = None) -> dict[str, Any]:
@@ -251,74 +314,74 @@ class Result:
             "label": self.claims.as_json() if self.claims else None,
             "issuer": {"code": self.key.body_code, "name": self.body_name} if self.key else None,
             "kid": fmt.b64url(self.key.kid) if self.key else None,
+            "registry_host": self.registry_host,
+            "scanned_host": self.scanned_host,
             "status_lists": {
-                purpose: {"valid_from": _iso(stamp), "age_seconds": None if stamp is None else int(now - stamp)}
+                purpose: {
+                    "valid_from": _iso(stamp), "age_seconds": None if stamp is None else int(now - stamp),
+                    "stale": purpose in self.stale,
+                }
                 for purpose, stamp in self.status_checked.items()
             },
         }
 
 
-def split_scanned(scanned: str) -> tuple[str | None, str]:
-    """(scanned path or None for a bare token, token) from what a camera read; FormatError if neither."""
-    text = scanned.strip() if isinstance(scanned, str) else ""
-    if text.startswith(fmt.TOKEN_PREFIX):
-        return None, text[len(fmt.TOKEN_PREFIX):]
-    try:
-        parts = urlsplit(text)
-    except ValueError as error:  # e.g. an unbalanced "[" (an invalid IPv6 host)
-        raise FormatError("not a URL") from error
-    if parts.scheme.lower() not in ("https", "http") or not parts.fragment.startswith(fmt.TOKEN_PREFIX):
-        if text and "." not in text and "/" not in text:
-            return None, text  # a bare token without its prefix
-        raise FormatError("not a label URL")
-    return parts.path, parts.fragment[len(fmt.TOKEN_PREFIX):]
-
-
-_GS1_QUALIFIERS = re.compile(r"^(/10/[^/]{1,20})?(/21/[^/]{1,20})?/?$")
-
-
-def path_matches(scanned_path: str, sub: str) -> bool:
-    """The scanned path is the token's ``sub``, or, for a GS1 Digital Link ``/01/{GTIN}``, that path followed by a
-    batch ``/10/{lot}`` and/or serial ``/21/{serial}`` (GS1 Digital Link 1.2 qualifiers)."""
-    if scanned_path.rstrip("/") == sub:
-        return True
-    return sub.startswith("/01/") and scanned_path.startswith(sub + "/") and bool(_GS1_QUALIFIERS.match(scanned_path[len(sub):]))
-
-
-def verify(scanned: str, trust: TrustList, status: StatusLists | None, now: float | None = None) -> Result:
-    """Verify a scanned label URL (or bare token). ``status=None`` skips the status lists (the result says so)."""
+def verify(scanned: str, trust: TrustList, status: StatusLists | None, now: float | None = None,
+           max_status_age: float | None = None) -> Result:
+    """Verify a scanned label URL (or bare token). ``status=None`` skips the status lists (the result says so).
+    A status list older than its ``ttl`` (or than ``max_status_age`` seconds, when given) makes an otherwise
+    valid label ``stale_status``."""
     now = time.time() if now is None else now
+    result = _verify(scanned, trust, status, now, max_status_age)
+    result.registry_host = trust.hosts[0] if trust.hosts else None
+    return result
+
+
+def _verify(scanned: str, trust: TrustList, status: StatusLists | None, now: float, max_status_age: float | None) -> Result:
     try:
-        path, token = split_scanned(scanned)
-        sign1 = fmt.decode_sign1(token)
+        parsed = split_scanned(scanned)
+        sign1 = fmt.decode_sign1(parsed.token)
         claims = fmt.parse_claims(sign1.payload)
     except FormatError as error:
-        return Result(Verdict.MALFORMED, detail=str(error))
+        return Result.refused(error)
+    path = parsed.path
     key = trust.keys.get(sign1.kid) if sign1.kid else None
     if key is None:
-        return Result(Verdict.UNKNOWN_KEY, claims=claims, scanned_path=path)
+        return Result(Verdict.UNKNOWN_KEY, claims=claims, scanned_path=path, scanned_host=parsed.host)
+    found = Result(Verdict.VALID, claims=claims, key=key, scanned_path=path, scanned_host=parsed.host)
     if sign1.alg != fmt.ALG_ES256:
-        return Result(Verdict.BAD_SIGNATURE, claims=claims, key=key, scanned_path=path, detail="alg is not ES256")
+        return _with(found, Verdict.BAD_SIGNATURE, "alg is not ES256")
     if not fmt.verify_es256(key.key, sign1.signature, sign1.signed_bytes()):
-        return Result(Verdict.BAD_SIGNATURE, claims=claims, key=key, scanned_path=path)
+        return _with(found, Verdict.BAD_SIGNATURE)
     if claims.iss != key.body_code or not key.sign_from <= claims.iat <= key.sign_until:
-        return Result(Verdict.BAD_SIGNATURE, claims=claims, key=key, scanned_path=path,
-                      detail="issuer or issue time outside the key's signing window")
+        return _with(found, Verdict.BAD_SIGNATURE, "issuer or issue time outside the key's signing window")
     if key.revoked_at is not None:
-        return Result(Verdict.KEY_REVOKED, claims=claims, key=key, scanned_path=path)
+        return _with(found, Verdict.KEY_REVOKED)
     if now > key.verify_until:
-        return Result(Verdict.UNKNOWN_KEY, claims=claims, key=key, scanned_path=path, detail="key past its verification window")
+        return _with(found, Verdict.UNKNOWN_KEY, "key past its verification window")
+    # A genuine token copied under another host still leads the reader to that host: not valid, whatever it says.
+    if parsed.host is not None and not same_host(parsed.host, trust.hosts):
+        return _with(found, Verdict.FOREIGN_HOST)
     if path is not None and not path_matches(path, claims.sub):
-        return Result(Verdict.WRONG_PRODUCT, claims=claims, key=key, scanned_path=path)
-    result = Result(Verdict.VALID, claims=claims, key=key, scanned_path=path)
+        return _with(found, Verdict.WRONG_PRODUCT)
     if status is not None:
         for purpose, verdict in (("revocation", Verdict.REVOKED), ("suspension", Verdict.SUSPENDED)):
             status_list = status.get(purpose, claims.status_list)
-            result.status_checked[purpose] = status_list.valid_from if status_list else None
-            if status_list is not None and status_list.is_set(claims.status_index) and result.verdict is Verdict.VALID:
-                result.verdict = verdict
-        if result.verdict is not Verdict.VALID:
-            return result
+            found.status_checked[purpose] = status_list.valid_from if status_list else None
+            if status_list is not None and status_list.is_stale(now, max_status_age):
+                found.stale.append(purpose)
+            if status_list is not None and status_list.is_set(claims.status_index) and found.verdict is Verdict.VALID:
+                found.verdict = verdict
+        # A set bit says "not valid" however old the list; only an unset bit needs the list to be current.
+        if found.verdict is not Verdict.VALID:
+            return found
     if now >= claims.exp:
-        result.verdict = Verdict.EXPIRED
+        return _with(found, Verdict.EXPIRED)
+    if found.stale:
+        return _with(found, Verdict.STALE_STATUS)
+    return found
+
+
+def _with(result: Result, verdict: Verdict, detail: str | None = None) -> Result:
+    result.verdict, result.detail = verdict, detail
     return result

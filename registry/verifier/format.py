@@ -194,10 +194,11 @@ def decode_sign1(token: str) -> Sign1:
         raise FormatError("not CBOR") from error
     if stream.tell() != len(raw):
         raise FormatError("bytes after the COSE_Sign1")  # one label, one encoding
-    if isinstance(item, cbor2.CBORTag):
-        if item.tag != COSE_SIGN1_TAG:
-            raise FormatError("not a COSE_Sign1")
-        item = item.value
+    # The format is the tagged COSE_Sign1 (RFC 9052 §4.2, tag 18), which every issued token carries: an untagged
+    # array is something else, however well it would parse.
+    if not (isinstance(item, cbor2.CBORTag) and item.tag == COSE_SIGN1_TAG):
+        raise FormatError("not a COSE_Sign1 with tag 18")
+    item = item.value
     # cbor2 may give arrays as tuples and maps as frozendicts.
     if not (isinstance(item, (list, tuple)) and len(item) == 4):
         raise FormatError("not a COSE_Sign1")

@@ -50,8 +50,7 @@ class Sources:
 def status_entry(scanned: str) -> tuple[int, int] | None:
     """The status-list entry (list number, index) the (not yet verified) token names, to know what to fetch."""
     try:
-        _, token = split_scanned(scanned)
-        claims = fmt.parse_claims(fmt.decode_sign1(token).payload)
+        claims = fmt.parse_claims(fmt.decode_sign1(split_scanned(scanned).token).payload)
     except fmt.FormatError:
         return None
     return claims.status_list, claims.status_index
@@ -63,9 +62,17 @@ def status_list_number(scanned: str) -> int | None:
 
 
 def origin_of(scanned: str, default_host: str) -> str:
-    parts = urlsplit(scanned.strip())
-    host = parts.netloc if parts.scheme in ("http", "https") and parts.netloc else default_host
-    return f"https://{host}"
+    """Where online mode fetches from: the scanned URL's host (never its user name: ``https://a@b/`` is b), or
+    ``default_host`` for a bare token or anything that is not an https URL."""
+    try:
+        parts = urlsplit(scanned.strip())
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return f"https://{default_host}"
+    if parts.scheme != "https" or not host:
+        return f"https://{default_host}"
+    host = f"[{host}]" if ":" in host else host
+    return f"https://{host}" if port is None else f"https://{host}:{port}"
 
 
 def fetch_online(scanned: str, origin: str, root_key: dict[str, Any], fetch: Fetch = http_fetch) -> Sources:

@@ -131,7 +131,9 @@
     var token = location.hash.slice(4), parsed, headers, claims, label;
     try {
       parsed = cborDecode(b64urlDecode(token));
-      if (parsed && parsed.tag === 18) parsed = parsed.value;
+      // The format is the tagged COSE_Sign1 (tag 18), as registry.verifier.format requires: no bare array.
+      if (!parsed || parsed.tag !== 18) throw new Error("not a tagged COSE_Sign1");
+      parsed = parsed.value;
       if (!Array.isArray(parsed) || parsed.length !== 4) throw new Error("not a COSE_Sign1");
       headers = cborDecode(parsed[0]);
       claims = cborDecode(parsed[2]);

@@ -12,7 +12,7 @@ from registry.accounts.models import Registration, User
 from registry.organisations.models import Organisation
 from tests.accounts.conftest import body, received
 from tests.accounts.test_views import VALID_USCC, _registration
-from tests.conftest import csrf_token, english, post_form
+from tests.conftest import english, post_form
 
 NEW = "new.applicant@example.org"
 TAKEN = "applicant@example.com"

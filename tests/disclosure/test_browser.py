@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import cbor2
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,6 +30,7 @@ from registry.labels.models import Label
 from registry.organisations.models import Organisation
 from registry.products.models import Product
 from registry.schemes.services import sync_schemes
+from registry.verifier import format as fmt
 from tests.conftest import SCHEMES_DIR, make_test_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -173,6 +175,22 @@ def test_a_tampered_token_is_flagged(server, browser):
     page.goto(f"{base}{label.path}#L1.{tampered}")
     page.locator("#token-check.warning").wait_for(timeout=10_000)
     assert "not valid" in page.locator("#token-check").inner_text()
+    page.context.close()
+
+
+def test_an_untagged_token_is_flagged_like_the_python_verifier_does(server, browser):
+    """The same genuine COSE_Sign1 without its tag 18: the format requires the tag, so the page must not say
+    "verified" where ``registry.verifier`` says ``malformed``."""
+    base, labels = server
+    label = next(item for item in labels if item.path.startswith("/01/"))
+    raw = fmt.b64url_decode(label.token)
+    assert raw[0] == 0xD2  # tag 18
+    untagged = fmt.b64url(raw[1:])
+    assert cbor2.loads(raw[1:]) == list(cbor2.loads(raw).value)
+    page = _phone(browser, "en")
+    page.goto(f"{base}{label.path}#L1.{untagged}")
+    page.locator("#token-check.warning").wait_for(timeout=10_000)
+    assert "not a valid carbon footprint label code" in page.locator("#token-check").inner_text()
     page.context.close()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import subprocess
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -57,7 +57,7 @@ def test_rotate_makes_a_new_active_key_and_keeps_the_old_one_verify_only(runner,
     assert {previous.kid, new.kid} <= kids
     trust = TrustList.from_document(client.get("/.well-known/label-trust-list.json").get_json(), root_jwk(client))
     label = session.scalars(select(Label).where(Label.signing_key_id == previous.id)).first()
-    assert verify(label.qr_url("h"), trust, None).verdict is Verdict.VALID
+    assert verify(label.qr_url(client.application.config["PUBLIC_HOST"]), trust, None).verdict is Verdict.VALID
 
 
 def root_jwk(client):  # type: ignore[no-untyped-def]

@@ -147,12 +147,12 @@ def _save(client, tmp_path: Path, label: Label) -> tuple[Path, list[Path], Path]
     return trust, lists, tmp_path
 
 
-def test_the_cli_verifies_a_scanned_url_offline_against_saved_files(client, session, runner, tmp_path):
+def test_the_cli_verifies_a_scanned_url_offline_against_saved_files(app, client, session, runner, tmp_path):
     label = session.scalars(select(Label)).first()
     trust, lists, _ = _save(client, tmp_path, label)
     root = tmp_path / "root.jwk"
     root.write_text(json.dumps(public_jwk(root_key(session))))
-    args = ["labels", "verify", label.qr_url("cfp.example.cn"), "--offline", "--trust-list", str(trust), "--root-key", str(root)]
+    args = ["labels", "verify", label.qr_url(app.config["PUBLIC_HOST"]), "--offline", "--trust-list", str(trust), "--root-key", str(root)]
     result = runner.invoke(args=args + [f"--status-list={p}" for p in lists])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("valid: Valid: the label was issued by")
@@ -195,11 +195,12 @@ def test_the_cli_explains_unusable_inputs(runner, tmp_path, session, client):
     assert hello.output.startswith("malformed:")
 
 
-def test_the_cli_online_mode_fetches_from_the_label_s_host(runner, session, client, monkeypatch, tmp_path):
+def test_the_cli_online_mode_fetches_from_the_label_s_host(app, runner, session, client, monkeypatch, tmp_path):
     """Online mode fetches the trust list and the token's two status lists from the URL's host (here served by
     the test client instead of the network) and can save them for later offline use."""
     from registry.verifier import sources
 
+    app.config["PUBLIC_HOST"] = "cfp.example.cn"
     label = session.scalars(select(Label)).first()
     fetched: list[str] = []
 

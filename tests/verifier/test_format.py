@@ -51,10 +51,16 @@ def test_the_pinned_token_verifies_with_the_vector_key():
     trust = TrustList(
         keys={kid: TrustedKey(kid=kid, key=KEY.public_key(), body_code="HTDEMO", body_name={"en": "Demo", "zh_CN": "示范"},
                               sign_from=0, sign_until=2**32, verify_until=2**32, revoked_at=None)},
-        issued_at=0, issuer="test", root_key=KEY.public_key(),
+        issued_at=0, issuer="https://cfp.example.cn", root_key=KEY.public_key(), hosts=("cfp.example.cn",),
     )
     assert verify(f"https://cfp.example.cn/01/06901234567892#L1.{TOKEN}", trust, None, now=1795392001).verdict is Verdict.VALID
     assert verify(f"https://cfp.example.cn/01/06901234567892#L1.{TOKEN}", trust, None, now=1890086400).verdict is Verdict.EXPIRED
+    # The same genuine bytes without their tag 18, which the format requires, are not a label.
+    untagged = fmt.b64url(cbor2.dumps(cbor2.loads(fmt.b64url_decode(TOKEN)).value))
+    assert fmt.b64url_decode(TOKEN) == b"\xd2" + fmt.b64url_decode(untagged)  # 0xd2: tag 18, then the same array
+    result = verify(f"https://cfp.example.cn/01/06901234567892#L1.{untagged}", trust, None, now=1795392001)
+    assert result.verdict is Verdict.MALFORMED and "tag 18" in (result.detail or "")
+    assert verify(untagged, trust, None, now=1795392001).verdict is Verdict.MALFORMED
 
 
 def test_the_record_hash_is_sha256_of_canonical_json_truncated_to_16_bytes():
