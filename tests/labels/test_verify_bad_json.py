@@ -68,7 +68,7 @@ def saved(client, session, tmp_path):  # type: ignore[no-untyped-def]
 def _verify(runner, saved, **files):  # type: ignore[no-untyped-def]
     paths = {**{k: saved[k] for k in ("trust", "revocation", "root")}, **files}
     return runner.invoke(args=[
-        "labels", "verify", saved["label"].qr_url("h"), "--offline", "--trust-list", str(paths["trust"]),
+        "labels", "verify", saved["label"].qr_url(runner.app.config["PUBLIC_HOST"]), "--offline", "--trust-list", str(paths["trust"]),
         "--status-list", str(paths["revocation"]), "--root-key", str(paths["root"]),
     ])
 

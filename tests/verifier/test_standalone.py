@@ -35,7 +35,7 @@ kid = fmt.kid_for(key)
 trust = TrustList(
     keys={kid: TrustedKey(kid=kid, key=key, body_code="HTDEMO", body_name={"en": "Demo", "zh_CN": "示范"},
                           sign_from=0, sign_until=2**32, verify_until=2**32, revoked_at=None)},
-    issued_at=0, issuer="test", root_key=key,
+    issued_at=0, issuer="https://cfp.example.cn", root_key=key, hosts=("cfp.example.cn",),
 )
 scanned = "https://cfp.example.cn/01/06901234567892#L1." + token
 print(json.dumps({
