@@ -26,7 +26,8 @@ from registry.verifier import format as fmt
 from registry.verifier.format import FormatError, LabelClaims
 from registry.verifier.urls import host_key, path_matches, same_host, split_scanned
 
-# W3C Bitstring Status List: without a ``ttl`` a list may be cached for 300,000 ms.
+# Seconds a status list without a ``ttl`` is relied on (the registry's lists always carry one): five minutes,
+# the default that drafts of the W3C Bitstring Status List gave.
 DEFAULT_STATUS_TTL = 300.0
 
 
@@ -146,7 +147,7 @@ class TrustList:
     issued_at: float
     issuer: str
     root_key: ec.EllipticCurvePublicKey
-    # The hosts the registry answers at, as ``hosts.host_key`` spells them, the current one first: a scanned URL
+    # The hosts the registry answers at, as ``urls.host_key`` spells them, the current one first: a scanned URL
     # on any other host is ``foreign_host``.
     hosts: tuple[str, ...] = ()
 
