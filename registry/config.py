@@ -179,6 +179,13 @@ def _check_hosts(config: Any) -> None:
     from registry.verifier.format import FormatError
     from registry.verifier.urls import host_key
 
+    public = config["PUBLIC_HOST"]
+    try:
+        host_key(public)
+    except FormatError:
+        raise ConfigurationError(
+            f"PUBLIC_HOST: {public!r} is not a host name (give host or host:port: no scheme, no path, no user)."
+        ) from None
     aliases = config["PUBLIC_HOST_ALIASES"]
     if not isinstance(aliases, (list, tuple)) or not all(isinstance(alias, str) for alias in aliases):
         raise ConfigurationError(

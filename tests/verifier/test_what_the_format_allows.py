@@ -161,6 +161,13 @@ def test_an_unusable_host_alias_is_refused_at_startup(database_url: str, aliases
         make_test_app(database_url, PUBLIC_HOST_ALIASES=aliases)
 
 
+@pytest.mark.parametrize("host", ["https://cfp.example.cn", "cfp.example.cn/l", "user@cfp.example.cn", "", "cfp.example.cn:99999"])
+def test_an_unusable_public_host_is_refused_at_startup(database_url: str, host: str) -> None:
+    # Refused before any QR code or trust list names it (the verify API had answered such a host with a 500).
+    with pytest.raises(ConfigurationError, match="PUBLIC_HOST"):
+        make_test_app(database_url, PUBLIC_HOST=host)
+
+
 def test_the_cli_online_fetches_from_the_host_not_the_user_name(app: Flask, runner, session: Session, client: FlaskClient, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from registry.verifier import sources
 
