@@ -7,6 +7,7 @@ service receives a ``Session`` and flushes; the view or command that called it c
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -98,8 +99,12 @@ class MicroDecimal(TypeDecorator[Decimal]):
         return None if value is None else (Decimal(value) / MICRO).normalize() + Decimal(0)
 
 
+def in_check(column: str, values: Iterable[str]) -> str:
+    return f"{column} IN ({', '.join(repr(value) for value in values)})"
+
+
 def enum_check(column: str, enum_class: type[enum.StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(member.value) for member in enum_class)})"
+    return in_check(column, (member.value for member in enum_class))
 
 
 def utcnow() -> datetime:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -11,10 +10,11 @@ from sqlalchemy import CheckConstraint, ForeignKey, ForeignKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.database import Base, StrEnumType, UTCDateTime, created_at, enum_check, intpk
+from registry.enums import LabelledEnum, labels_for
 from registry.organisations.models import Organisation, OrganisationKind
 
 
-class Role(enum.StrEnum):
+class Role(LabelledEnum):
     APPLICANT = "applicant"
     BODY_ADMIN = "body_admin"
     VERIFIER = "verifier"
@@ -23,22 +23,21 @@ class Role(enum.StrEnum):
     SITE_ADMIN = "site_admin"
 
     @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
-
-    @property
     def organisation_kind(self) -> OrganisationKind | None:
         return ROLE_ORGANISATION_KIND[self]
 
 
-ROLE_LABELS = {
-    Role.APPLICANT: _l("Applicant"),
-    Role.BODY_ADMIN: _l("Certification body administrator"),
-    Role.VERIFIER: _l("Verifier"),
-    Role.DECISION_MAKER: _l("Decision maker"),
-    Role.REGULATOR: _l("Regulator"),
-    Role.SITE_ADMIN: _l("Site administrator"),
-}
+ROLE_LABELS = labels_for(
+    Role,
+    {
+        Role.APPLICANT: _l("Applicant"),
+        Role.BODY_ADMIN: _l("Certification body administrator"),
+        Role.VERIFIER: _l("Verifier"),
+        Role.DECISION_MAKER: _l("Decision maker"),
+        Role.REGULATOR: _l("Regulator"),
+        Role.SITE_ADMIN: _l("Site administrator"),
+    },
+)
 
 # The kind of organisation each role belongs to; the site administrator belongs to none.
 ROLE_ORGANISATION_KIND: dict[Role, OrganisationKind | None] = {

@@ -27,12 +27,13 @@ from registry.applications.models import ApplicationStatus as S
 from registry.applications.permissions import is_cleared_verifier, is_holder
 from registry.audit.services import Actor, record_event
 from registry.database import utcnow
+from registry.enums import LabelledEnum, labels_for
 from registry.errors import ServiceError
 from registry.notifications.services import notify
 from registry.text import refuse_bidi_controls
 
 
-class Action(enum.StrEnum):
+class Action(LabelledEnum):
     SUBMIT = "submit"
     RETURN = "return"
     REJECT = "reject"
@@ -49,28 +50,27 @@ class Action(enum.StrEnum):
     REFUSE_ON_APPEAL = "refuse_on_appeal"
     WITHDRAW = "withdraw"
 
-    @property
-    def label(self) -> str:
-        return str(ACTION_LABELS[self])
 
-
-ACTION_LABELS = {
-    Action.SUBMIT: _l("Submit"),
-    Action.RETURN: _l("Return to applicant"),
-    Action.REJECT: _l("Reject"),
-    Action.ACCEPT: _l("Accept"),
-    Action.PLAN: _l("Assign verifiers"),
-    Action.START: _l("Start evaluation"),
-    Action.ISSUE_FINDINGS: _l("Send findings to the applicant"),
-    Action.ANSWER_FINDINGS: _l("Send answers to the verifier"),
-    Action.RECOMMEND: _l("Recommend"),
-    Action.GRANT: _l("Grant"),
-    Action.REFUSE: _l("Refuse"),
-    Action.APPEAL: _l("Appeal"),
-    Action.GRANT_ON_APPEAL: _l("Grant on appeal"),
-    Action.REFUSE_ON_APPEAL: _l("Confirm refusal on appeal"),
-    Action.WITHDRAW: _l("Withdraw"),
-}
+ACTION_LABELS = labels_for(
+    Action,
+    {
+        Action.SUBMIT: _l("Submit"),
+        Action.RETURN: _l("Return to applicant"),
+        Action.REJECT: _l("Reject"),
+        Action.ACCEPT: _l("Accept"),
+        Action.PLAN: _l("Assign verifiers"),
+        Action.START: _l("Start evaluation"),
+        Action.ISSUE_FINDINGS: _l("Send findings to the applicant"),
+        Action.ANSWER_FINDINGS: _l("Send answers to the verifier"),
+        Action.RECOMMEND: _l("Recommend"),
+        Action.GRANT: _l("Grant"),
+        Action.REFUSE: _l("Refuse"),
+        Action.APPEAL: _l("Appeal"),
+        Action.GRANT_ON_APPEAL: _l("Grant on appeal"),
+        Action.REFUSE_ON_APPEAL: _l("Confirm refusal on appeal"),
+        Action.WITHDRAW: _l("Withdraw"),
+    },
+)
 
 
 class Who(enum.StrEnum):

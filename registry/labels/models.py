@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.applications.models import Application, ApplicationStatus
 from registry.database import Base, MicroDecimal, StrEnumType, UTCDateTime, enum_check
+from registry.enums import LabelledEnum, labels_for
 from registry.keys.models import SigningKey
 from registry.organisations.models import Organisation
 from registry.products.models import Product
@@ -20,7 +20,7 @@ from registry.schemes.models import SchemeVersion
 from registry.verifier.format import STATUS_LIST_SIZE, TOKEN_PREFIX
 
 
-class LabelStatus(enum.StrEnum):
+class LabelStatus(LabelledEnum):
     VALID = "valid"
     SUSPENDED = "suspended"
     WITHDRAWN = "withdrawn"
@@ -28,20 +28,19 @@ class LabelStatus(enum.StrEnum):
     EXPIRED = "expired"
     SUPERSEDED = "superseded"
 
-    @property
-    def label(self) -> str:
-        return str(LABEL_STATUS_LABELS[self])
 
-
-LABEL_STATUS_LABELS = {
-    LabelStatus.VALID: _l("Valid"),
-    LabelStatus.SUSPENDED: _l("Suspended"),
-    # 撤销, not the 撤回 of an application withdrawn by its applicant.
-    LabelStatus.WITHDRAWN: lazy_pgettext("label status", "Withdrawn"),
-    LabelStatus.CANCELLED: _l("Cancelled"),
-    LabelStatus.EXPIRED: _l("Expired"),
-    LabelStatus.SUPERSEDED: _l("Superseded"),
-}
+LABEL_STATUS_LABELS = labels_for(
+    LabelStatus,
+    {
+        LabelStatus.VALID: _l("Valid"),
+        LabelStatus.SUSPENDED: _l("Suspended"),
+        # 撤销, not the 撤回 of an application withdrawn by its applicant.
+        LabelStatus.WITHDRAWN: lazy_pgettext("label status", "Withdrawn"),
+        LabelStatus.CANCELLED: _l("Cancelled"),
+        LabelStatus.EXPIRED: _l("Expired"),
+        LabelStatus.SUPERSEDED: _l("Superseded"),
+    },
+)
 
 
 class Label(Base):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -10,25 +9,25 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.database import Base, StrEnumType, UTCDateTime, created_at, enum_check, intpk
+from registry.enums import LabelledEnum, labels_for
 
 
-class OrganisationKind(enum.StrEnum):
+class OrganisationKind(LabelledEnum):
     ENTERPRISE = "enterprise"
     CERTIFICATION_BODY = "certification_body"
     REGULATOR = "regulator"
     PLATFORM = "platform"
 
-    @property
-    def label(self) -> str:
-        return str(KIND_LABELS[self])
 
-
-KIND_LABELS = {
-    OrganisationKind.ENTERPRISE: _l("Enterprise"),
-    OrganisationKind.CERTIFICATION_BODY: _l("Certification body"),
-    OrganisationKind.REGULATOR: _l("Regulator"),
-    OrganisationKind.PLATFORM: _l("E-commerce platform"),
-}
+KIND_LABELS = labels_for(
+    OrganisationKind,
+    {
+        OrganisationKind.ENTERPRISE: _l("Enterprise"),
+        OrganisationKind.CERTIFICATION_BODY: _l("Certification body"),
+        OrganisationKind.REGULATOR: _l("Regulator"),
+        OrganisationKind.PLATFORM: _l("E-commerce platform"),
+    },
+)
 
 
 class Organisation(Base):

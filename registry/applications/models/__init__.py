@@ -1,0 +1,50 @@
+"""Applications for a label and everything the certification of one produces.
+
+An application is bound to one scheme version for life. Its confidential file (stage values, activity data,
+documents, findings) is seen only by the applicant, the certification body's assigned people and regulators.
+
+One module per part of the file, in the order they depend on each other: the application and its footprint
+data (``application``), its documents (``documents``), the record of its status changes (``transitions``),
+who takes part in it (``participants``), the evaluation (``evaluation``), and the recommendation, decisions and
+appeal (``decisions``). Everything is imported from here, ``from registry.applications.models import …``.
+"""
+
+from registry.applications.models.application import (
+    FINAL_STATUSES,
+    STATUS_LABELS,
+    ActivityLine,
+    Application,
+    ApplicationStatus,
+    DataKind,
+    FactorUnit,
+    StageValue,
+)
+from registry.applications.models.documents import DOCUMENT_KIND_LABELS, Document, DocumentKind
+from registry.applications.models.transitions import TransitionRecord
+from registry.applications.models.participants import (
+    RELATION_LABELS,
+    Assignment,
+    Capacity,
+    Declaration,
+    DeclaredRelation,
+    Participant,
+    Relation,
+)
+from registry.applications.models.evaluation import (
+    SEVERITY_LABELS,
+    Assurance,
+    ChecklistItem,
+    Finding,
+    Opinion,
+    Severity,
+    Statement,
+)
+from registry.applications.models.decisions import Appeal, Decision, Outcome, Recommendation
+
+__all__ = [
+    "ActivityLine", "Appeal", "Application", "ApplicationStatus", "Assignment", "Assurance", "Capacity",
+    "ChecklistItem", "DataKind", "Decision", "Declaration", "DeclaredRelation", "DOCUMENT_KIND_LABELS", "Document",
+    "DocumentKind", "FactorUnit", "FINAL_STATUSES", "Finding", "Opinion", "Outcome", "Participant", "Recommendation",
+    "Relation", "RELATION_LABELS", "SEVERITY_LABELS", "Severity", "StageValue", "Statement", "STATUS_LABELS",
+    "TransitionRecord",
+]
