@@ -21,7 +21,7 @@ from registry.demo.services import load_demo_data
 from registry.organisations.models import Organisation
 from registry.schemes.services import sync_schemes
 from tests.conftest import SCHEMES_DIR, make_test_app
-from tests.disclosure.test_browser import CHROMIUM, _playwright
+from tests.disclosure.test_browser import _playwright, launch_chromium
 
 
 class _PathLog:
@@ -62,7 +62,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Sess
 def browser():  # type: ignore[no-untyped-def]
     sync_playwright = _playwright()
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        instance = launch_chromium(playwright)
         yield instance
         instance.close()
 

@@ -107,10 +107,10 @@ _POSITIONS = """(element, wanted) => {
 
 @pytest.fixture(scope="module")
 def chromium():  # type: ignore[no-untyped-def]
-    from tests.disclosure.test_browser import CHROMIUM, _playwright
+    from tests.disclosure.test_browser import _playwright, launch_chromium
 
     with _playwright()() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        browser = launch_chromium(playwright)
         yield browser
         browser.close()
 
