@@ -119,6 +119,10 @@ def _report(scanned: str, sources: Sources, lang: str, as_json: bool, max_age: f
             limit = status_list.ttl if max_age is None else max_age
             note = f", older than {'--max-age' if max_age is not None else 'its ttl'} of {_human_age(int(limit))}" if status_list.is_stale(now, max_age) else ""
             click.echo(f"  status list {purpose}-{number}: {_human_age(ages[f'{purpose}-{number}'])} old{note}")
+        for purpose, checked in result.status_checked.items():
+            if checked is None and result.claims is not None:
+                # Lists were given, but not the one this label is in: saying nothing would read as checked.
+                click.echo(f"  status list {purpose}-{result.claims.status_list}: not given, {purpose} NOT checked")
         if result.verdict is Verdict.STALE_STATUS:
             click.echo("  fetch fresh lists (run online, with --save to keep them), or accept older ones with --max-age DURATION")
     if result.verdict is Verdict.STALE_STATUS:

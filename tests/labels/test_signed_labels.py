@@ -164,6 +164,11 @@ def test_the_cli_verifies_a_scanned_url_offline_against_saved_files(app, client,
     # Without status lists it still verifies the signature, and says plainly what it did not check.
     bare = runner.invoke(args=args)
     assert bare.exit_code == 0 and "revocation and suspension NOT checked" in bare.output
+    # With only the revocation list, it says that suspension was not checked.
+    revocation_only = runner.invoke(args=args + [f"--status-list={lists[0]}"])
+    assert revocation_only.exit_code == 0, revocation_only.output
+    assert f"status list suspension-{label.status_list}: not given, suspension NOT checked" in revocation_only.output
+    assert "revocation NOT checked" not in revocation_only.output
     # A label withdrawn after the lists were saved: the saved lists still say valid; fresh lists say revoked.
     label.status = LabelStatus.WITHDRAWN
     session.flush()
