@@ -856,12 +856,13 @@ def test_the_database_refuses_a_label_for_an_application_not_granted(session, te
     label = label_of(session, fresh)
     other = bring(session, team, new_application(), S.RECOMMENDED)
     savepoint = session.begin_nested()
+    now = utcnow()  # a label like any issued today: only its application's status is wrong
     with pytest.raises(IntegrityError):
         session.add(Label(
-            public_id="x" * 22, certificate_number="CFP-HTDEMO-2000-999999", sequence=999999, application_id=other.id,
+            public_id="x" * 22, certificate_number=f"CFP-HTDEMO-{now.year}-999999", sequence=999999, application_id=other.id,
             application_status=S.GRANTED, product_id=other.product_id, holder_id=other.applicant_id, body_id=other.body_id,
             scheme_version_id=other.scheme_version_id, footprint=Decimal("1"), declared_unit="kWh", grade_code="1",
-            valid_from=date(2000, 1, 1), valid_until=date(2003, 1, 1), issued_at=utcnow(),
+            valid_from=now.date(), valid_until=add_months(now.date(), 36), issued_at=now,
         ))
         session.flush()
     savepoint.rollback()
