@@ -9,7 +9,6 @@ neither the answer nor its timing differs. Services flush, never commit.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
@@ -21,7 +20,13 @@ from sqlalchemy.orm import Session
 from registry.accounts import mails
 from registry.accounts.models import Registration, Role, User
 from registry.accounts.passwords import hash_password
-from registry.accounts.services import add_user, find_user_by_email, normalise_email, refuse_unusable_credentials
+from registry.accounts.services import (
+    add_user,
+    find_user_by_email,
+    normalise_email,
+    refuse_unusable_credentials,
+    token_hash,
+)
 from registry.audit.services import Actor, record_event
 from registry.database import utcnow
 from registry.errors import ServiceError
@@ -29,10 +34,6 @@ from registry.notifications.services import queue_mail
 from registry.organisations.models import OrganisationKind
 from registry.organisations.services import create_organisation, validated_uscc
 from registry.text import refuse_bidi_controls
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
 
 
 def register_enterprise(
@@ -69,7 +70,7 @@ def register_enterprise(
         return
     token = secrets.token_urlsafe(32)
     registration = Registration(
-        token_hash=_token_hash(token),
+        token_hash=token_hash(token),
         email=email,
         name=name.strip(),
         password_hash=password_hash,
@@ -91,7 +92,7 @@ def register_enterprise(
 
 
 def find_open_registration(session: Session, token: str) -> Registration | None:
-    registration = session.scalar(select(Registration).where(Registration.token_hash == _token_hash(token)))
+    registration = session.scalar(select(Registration).where(Registration.token_hash == token_hash(token)))
     if registration is None or registration.confirmed_at is not None or registration.expires_at <= utcnow():
         return None
     return registration

@@ -172,7 +172,8 @@ def change_password(session: Session, actor: Actor, user: User, *, current: str,
     record_event(session, actor, "user:password:change", subject=user)
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
+    """What is stored of a one-time link code (an invitation's, a registration's): never the code itself."""
     return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
 
 
@@ -202,7 +203,7 @@ def invite_member(
         pending.revoked_at = now  # the newest invitation is the only one that works
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
-        token_hash=_token_hash(token),
+        token_hash=token_hash(token),
         email=email,
         role=role,
         organisation_id=organisation.id,
@@ -224,7 +225,7 @@ def invite_member(
 
 
 def find_open_invitation(session: Session, token: str) -> Invitation | None:
-    invitation = session.scalar(select(Invitation).where(Invitation.token_hash == _token_hash(token)))
+    invitation = session.scalar(select(Invitation).where(Invitation.token_hash == token_hash(token)))
     if invitation is None or invitation.accepted_at or invitation.revoked_at or invitation.expires_at <= utcnow():
         return None
     return invitation
