@@ -3,25 +3,18 @@ fragment: the page's script posts the code, and no request the server sees carri
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
-from registry import migrate
 from registry.accounts.models import Role, User
 from registry.accounts.registration import register_enterprise
 from registry.accounts.services import invite_member
 from registry.audit.services import Actor
-from registry.database import make_engine
-from registry.demo.services import load_demo_data
 from registry.organisations.models import Organisation
-from registry.schemes.services import sync_schemes
-from tests.conftest import SCHEMES_DIR, make_test_app
-from tests.disclosure.test_browser import _playwright, launch_chromium
+from tests.disclosure.test_browser import _playwright, launch_chromium, serve_registry
 
 
 class _PathLog:
@@ -38,30 +31,20 @@ class _PathLog:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Session, _PathLog]]:
-    folder = tmp_path_factory.mktemp("accounts-browser")
-    url = f"sqlite:///{folder}/registry.sqlite3"
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        sync_schemes(session, Actor.system(), SCHEMES_DIR)
-        load_demo_data(session, upload_dir=folder / "uploads")
-        session.commit()
-    app = make_test_app(url, folder / "uploads", SESSION_COOKIE_SECURE=False, SERVER_NAME=None)
-    log = _PathLog(app.wsgi_app)
-    app.wsgi_app = log  # type: ignore[method-assign]
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    with Session(engine) as session:
-        yield f"http://127.0.0.1:{http.server_port}", session, log
-    http.shutdown()
-    engine.dispose()
+    logs: list[_PathLog] = []
+
+    def logged(wsgi_app):  # type: ignore[no-untyped-def]
+        logs.append(_PathLog(wsgi_app))
+        return logs[0]
+
+    with serve_registry(tmp_path_factory.mktemp("accounts-browser"), wrap=logged) as (base, engine):
+        with Session(engine) as session:
+            yield base, session, logs[0]
 
 
 @pytest.fixture(scope="module")
 def browser():  # type: ignore[no-untyped-def]
-    sync_playwright = _playwright()
-    with sync_playwright() as playwright:
+    with _playwright()() as playwright:
         instance = launch_chromium(playwright)
         yield instance
         instance.close()

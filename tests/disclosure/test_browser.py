@@ -10,12 +10,14 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import cbor2
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
@@ -60,33 +62,51 @@ def launch_chromium(playwright, *args: str):  # type: ignore[no-untyped-def]
     return playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", *args], env=env)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[Label]]]:
-    """The registry on a database of its own, served over HTTP on 127.0.0.1 (a secure context for WebCrypto)."""
-    folder = tmp_path_factory.mktemp("browser")
+@contextmanager
+def serve_registry(
+    folder: Path, prepare: Callable[[Session, Path], None] | None = None, wrap: Callable[[Any], Any] | None = None,
+) -> Iterator[tuple[str, Engine]]:
+    """The registry with the demo data on a SQLite database of its own in ``folder``, served over HTTP on 127.0.0.1
+    (a secure context for WebCrypto): its base URL and engine. ``prepare(session, upload_folder)`` adds to the data
+    before it is served; ``wrap`` wraps the WSGI app (to log requests, say)."""
     url = f"sqlite:///{folder}/registry.sqlite3"
     migrate.upgrade(url)
     engine = make_engine(url)
     with Session(engine) as session:
         sync_schemes(session, Actor.system(), SCHEMES_DIR)
         load_demo_data(session, upload_dir=folder / "uploads")
-        # A second label under the battery scheme, so two products can be compared.
-        team = Team.demo(session)
-        body = session.scalar(select(Organisation).where(Organisation.body_code == "HTDEMO"))
-        product = session.scalar(select(Product).where(Product.model == "LN-PT-18V4Ah"))
-        application = drive_to(session, team, complete_draft(session, team, product, body, folder=folder / "uploads"),
-                               ApplicationStatus.RECOMMENDED)
-        decide_application(session, team.decider, application, outcome=Outcome.GRANT, reasons="Meets the scheme.")
+        if prepare is not None:
+            prepare(session, folder / "uploads")
         session.commit()
-        labels = list(session.scalars(select(Label).order_by(Label.id)))
-        session.expunge_all()
     app = make_test_app(url, folder / "uploads", SESSION_COOKIE_SECURE=False, SERVER_NAME=None)
+    if wrap is not None:
+        app.wsgi_app = wrap(app.wsgi_app)  # type: ignore[method-assign]
     http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}", labels
-    http.shutdown()
-    engine.dispose()
+    threading.Thread(target=http.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{http.server_port}", engine
+    finally:
+        http.shutdown()
+        engine.dispose()
+
+
+def _second_battery_label(session: Session, folder: Path) -> None:
+    """A second label under the battery scheme, so two products can be compared."""
+    team = Team.demo(session)
+    body = session.scalar(select(Organisation).where(Organisation.body_code == "HTDEMO"))
+    product = session.scalar(select(Product).where(Product.model == "LN-PT-18V4Ah"))
+    application = drive_to(session, team, complete_draft(session, team, product, body, folder=folder),
+                           ApplicationStatus.RECOMMENDED)
+    decide_application(session, team.decider, application, outcome=Outcome.GRANT, reasons="Meets the scheme.")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[Label]]]:
+    with serve_registry(tmp_path_factory.mktemp("browser"), prepare=_second_battery_label) as (base, engine):
+        with Session(engine) as session:
+            labels = list(session.scalars(select(Label).order_by(Label.id)))
+            session.expunge_all()
+        yield base, labels
 
 
 @pytest.fixture(scope="module")
