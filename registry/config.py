@@ -161,6 +161,10 @@ def _finish(app: Flask) -> None:
     if config["MAX_CONTENT_LENGTH"] is None:
         config["MAX_CONTENT_LENGTH"] = int(config["UPLOAD_MAX_BYTES"]) + 256 * 1024
     _check_hosts(config)
+    _check_mail(config, production)
+
+
+def _check_mail(config: Any, production: bool) -> None:
     if config["MAIL_BACKEND"] not in ("log", "file", "smtp"):
         raise ConfigurationError(
             f"REGISTRY_MAIL_BACKEND must be 'log', 'file' or 'smtp', not {config['MAIL_BACKEND']!r}."
