@@ -21,7 +21,7 @@ from registry.applications.models import (
 from registry.audit.models import AuditEvent
 from registry.database import Base
 from registry.keys.models import SigningKey
-from registry.labels.models import CertificateCounter, Label, StatusListCounter
+from registry.labels.models import CertificateCounter, Label, LabelTransition, StatusListCounter
 from registry.notifications.models import Notification
 from registry.organisations.models import BarredOrganisation, Organisation
 from registry.products.models import Product
@@ -30,6 +30,6 @@ from registry.schemes.models import Scheme, SchemeVersion
 __all__ = [
     "ActivityLine", "Appeal", "Application", "Assignment", "AuditEvent", "BarredOrganisation", "Base",
     "CertificateCounter", "ChecklistItem", "Decision", "DeclaredRelation", "Document", "Finding", "Invitation",
-    "Label", "Notification", "Organisation", "Participant", "Product", "Recommendation", "Registration", "Scheme",
+    "Label", "LabelTransition", "Notification", "Organisation", "Participant", "Product", "Recommendation", "Registration", "Scheme",
     "SchemeVersion", "SigningKey", "StageValue", "Statement", "StatusListCounter", "TransitionRecord", "User",
 ]

@@ -30,6 +30,7 @@ from registry.database import utcnow
 from registry.enums import LabelledEnum, labels_for
 from registry.errors import ServiceError
 from registry.notifications.services import notify
+from registry.statemachine import Machine, Rule
 from registry.text import refuse_bidi_controls
 
 
@@ -138,8 +139,21 @@ TRANSITIONS: dict[Action, Transition] = {
     )
 }
 
-# Every (from, to) pair the table allows; the migration's trigger holds the same list.
-ALLOWED_PAIRS = frozenset((source, t.target) for t in TRANSITIONS.values() for source in t.sources)
+# The table as a registry.statemachine.Machine: the database's guard is generated from it (migration 0008).
+WORKFLOW: Machine[S, Action, Who] = Machine(
+    name="applications",
+    table="applications",
+    column="status",
+    initial=S.DRAFT,
+    refusal="application status change not allowed by the workflow",
+    start_refusal="applications start as drafts",
+    rules=tuple(
+        Rule(t.action, t.sources, t.target, frozenset({t.who}), t.needs_reason, t.requires, t.notify)
+        for t in TRANSITIONS.values()
+    ),
+)
+# Every (from, to) pair the table allows; the database's trigger holds the same list.
+ALLOWED_PAIRS = WORKFLOW.allowed_pairs
 
 
 # The capacities each role can hold in a file (a decision maker may also be assigned to verify one).

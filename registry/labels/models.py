@@ -7,11 +7,12 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from sqlalchemy import CheckConstraint, Date, ForeignKey, ForeignKeyConstraint, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, ForeignKeyConstraint, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from registry.accounts.models import User
 from registry.applications.models import Application, ApplicationStatus
-from registry.database import Base, MicroDecimal, StrEnumType, UTCDateTime, enum_check
+from registry.database import Base, MicroDecimal, StrEnumType, UTCDateTime, enum_check, in_check
 from registry.enums import LabelledEnum, labels_for
 from registry.keys.models import SigningKey
 from registry.organisations.models import Organisation
@@ -39,6 +40,91 @@ LABEL_STATUS_LABELS = labels_for(
         LabelStatus.CANCELLED: _l("Cancelled"),
         LabelStatus.EXPIRED: _l("Expired"),
         LabelStatus.SUPERSEDED: _l("Superseded"),
+    },
+)
+
+
+class LabelAction(LabelledEnum):
+    """What moves a label from one status to another (registry.labels.lifecycle holds the table)."""
+
+    SUSPEND = "suspend"
+    RESTORE = "restore"
+    WITHDRAW = "withdraw"
+    CANCEL = "cancel"
+    EXPIRE = "expire"
+    SUPERSEDE = "supersede"
+
+
+LABEL_ACTION_LABELS = labels_for(
+    LabelAction,
+    {
+        LabelAction.SUSPEND: _l("Suspend"),
+        LabelAction.RESTORE: _l("Restore"),
+        LabelAction.WITHDRAW: lazy_pgettext("label action", "Withdraw"),
+        LabelAction.CANCEL: _l("Cancel"),
+        LabelAction.EXPIRE: _l("Expire"),
+        LabelAction.SUPERSEDE: _l("Supersede"),
+    },
+)
+ISSUE_LABEL = _l("Issue")
+
+
+class LabelCapacity(LabelledEnum):
+    """In which quality someone moves a label."""
+
+    BODY = "body"  # an administrator of the certification body that issued it
+    REGULATOR = "regulator"  # a market regulator, by order
+    HOLDER = "holder"  # the enterprise that holds it
+    SYSTEM = "system"  # the registry itself: expiry, supersession by a newer label
+
+
+LABEL_CAPACITY_LABELS = labels_for(
+    LabelCapacity,
+    {
+        LabelCapacity.BODY: _l("Issuing certification body"),
+        LabelCapacity.REGULATOR: _l("Market regulator"),
+        LabelCapacity.HOLDER: _l("Label holder"),
+        LabelCapacity.SYSTEM: _l("The registry"),
+    },
+)
+
+
+class LabelReason(LabelledEnum):
+    """Why a label changed status: the code every change carries, beside the words shown to the public."""
+
+    GRANTED = "granted"
+    NONCONFORMITY = "nonconformity"
+    FALSE_DATA = "false_data"
+    SURVEILLANCE_FAILED = "surveillance_failed"
+    SPOT_CHECK_FAILED = "spot_check_failed"
+    MISUSE = "misuse"
+    DISHONEST_LISTING = "dishonest_listing"
+    KEY_REVOKED = "key_revoked"
+    RESOLVED = "resolved"
+    HOLDER_REQUEST = "holder_request"
+    PRODUCT_DISCONTINUED = "product_discontinued"
+    VALIDITY_ENDED = "validity_ended"
+    SUPERSEDED = "superseded"
+    OTHER = "other"
+
+
+LABEL_REASON_LABELS = labels_for(
+    LabelReason,
+    {
+        LabelReason.GRANTED: _l("Granted by a certification decision"),
+        LabelReason.NONCONFORMITY: _l("No longer meets the certification requirements"),
+        LabelReason.FALSE_DATA: _l("Footprint data found to be false"),
+        LabelReason.SURVEILLANCE_FAILED: _l("Failed a surveillance evaluation"),
+        LabelReason.SPOT_CHECK_FAILED: _l("Failed a spot check"),
+        LabelReason.MISUSE: _l("Label misused (on another product, or altered)"),
+        LabelReason.DISHONEST_LISTING: _l("Holder listed as a seriously dishonest entity"),
+        LabelReason.KEY_REVOKED: _l("The key that signed it was revoked"),
+        LabelReason.RESOLVED: _l("The cause of the suspension was corrected"),
+        LabelReason.HOLDER_REQUEST: _l("At the holder's request"),
+        LabelReason.PRODUCT_DISCONTINUED: _l("Product no longer made"),
+        LabelReason.VALIDITY_ENDED: _l("Its period of validity ended"),
+        LabelReason.SUPERSEDED: _l("Replaced by a newer label for the same product"),
+        LabelReason.OTHER: _l("Other reason"),
     },
 )
 
@@ -101,6 +187,10 @@ class Label(Base):
     # migration 0005: FTS5 on SQLite; on PostgreSQL a generated tsvector column (search_vector, not modelled) with
     # a GIN index.
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # When the status last changed (null while it is the status the label was issued with), and the label that
+    # took this one's place when it was superseded (registry.labels.lifecycle).
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("labels.id"))
 
     application: Mapped[Application] = relationship(
         foreign_keys=[application_id], primaryjoin="Label.application_id == Application.id", viewonly=True, lazy="joined"
@@ -110,6 +200,7 @@ class Label(Base):
     body: Mapped[Organisation] = relationship(foreign_keys=[body_id], lazy="joined")
     scheme_version: Mapped[SchemeVersion] = relationship(lazy="joined")
     signing_key: Mapped[SigningKey] = relationship(lazy="joined")
+    superseded_by: Mapped[Label | None] = relationship(remote_side=[id], foreign_keys=[superseded_by_id])
 
     def page_url(self, host: str) -> str:
         """The label's own public page (whichever address its QR code carries)."""
@@ -144,3 +235,48 @@ class StatusListCounter(Base):
 
     list_number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_index: Mapped[int] = mapped_column(Integer, default=-1)
+
+
+class LabelTransition(Base):
+    """Every step of a label's life, from its issue: who (person, role and the capacity they acted in), when, from,
+    to, the reason (a code and the words shown to the public), a suspension's resolve-by date, the evidence's
+    hashes and, for a supersession, the label that took its place. Append-only, like the audit events."""
+
+    __tablename__ = "label_transitions"
+    __table_args__ = (
+        CheckConstraint(in_check("action", ("issue", *(a.value for a in LabelAction))), name="action_known"),
+        CheckConstraint(f"from_status IS NULL OR {enum_check('from_status', LabelStatus)}", name="from_known"),
+        CheckConstraint(enum_check("to_status", LabelStatus), name="to_known"),
+        CheckConstraint("(action = 'issue') = (from_status IS NULL)", name="only_issue_starts"),
+        CheckConstraint("from_status IS NULL OR from_status <> to_status", name="changes_status"),
+        CheckConstraint(enum_check("capacity", LabelCapacity), name="capacity_known"),
+        CheckConstraint(enum_check("reason_code", LabelReason), name="reason_known"),
+        # People give their reasons in words the public reads; the registry's own steps are their code.
+        CheckConstraint("capacity = 'system' OR length(trim(public_reason)) > 0", name="people_give_reasons"),
+        CheckConstraint("(action = 'suspend') = (resolve_by IS NOT NULL)", name="suspensions_resolve_by"),
+        CheckConstraint("(action = 'supersede') = (successor_id IS NOT NULL)", name="supersession_names_successor"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label_id: Mapped[int] = mapped_column(ForeignKey("labels.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[LabelStatus | None] = mapped_column(StrEnumType(LabelStatus))
+    to_status: Mapped[LabelStatus] = mapped_column(StrEnumType(LabelStatus))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_role: Mapped[str | None] = mapped_column(String(32))
+    capacity: Mapped[LabelCapacity] = mapped_column(StrEnumType(LabelCapacity))
+    reason_code: Mapped[LabelReason] = mapped_column(StrEnumType(LabelReason))
+    public_reason: Mapped[str | None] = mapped_column(Text())
+    resolve_by: Mapped[date | None] = mapped_column(Date())
+    # SHA-256 (hex) of each piece of evidence the decision rests on; the files stay with who holds them.
+    evidence: Mapped[list[str]] = mapped_column(JSON, default=list)
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("labels.id"))
+
+    label: Mapped[Label] = relationship(foreign_keys=[label_id])
+    successor: Mapped[Label | None] = relationship(foreign_keys=[successor_id])
+    actor: Mapped[User | None] = relationship(lazy="joined")
+
+    @property
+    def action_label(self) -> str:
+        return ISSUE_LABEL if self.action == "issue" else LabelAction(self.action).label

@@ -17,6 +17,7 @@ from registry.database import utcnow
 from registry.config import public_host
 from registry.dates import add_months
 from registry.keys.services import signing_key_for
+from registry.labels import lifecycle
 from registry.labels.models import CertificateCounter, Label, LabelStatus
 from registry.labels.searchtext import label_search_text
 from registry.labels.tokens import allocate_status_entry, sign_label
@@ -100,6 +101,9 @@ def issue_label(session: Session, actor: Actor, application: Application, host: 
         session, actor, "label:issue", subject=label, organisation_id=application.body_id,
         payload={"certificate_number": label.certificate_number, "application": application.id, "grade": label.grade_code},
     )
+    lifecycle.record_issue(session, actor, label)
+    # One product, one current label per scheme: a new grant (a renewal, a change, an appeal) supersedes the last.
+    lifecycle.supersede_earlier(session, actor, label)
     return label
 
 

@@ -36,6 +36,12 @@ MESSAGES: dict[str, Any] = {
     "application:grant_on_appeal": _l("On appeal, application %(reference)s was granted; a label was issued."),
     "application:refuse_on_appeal": _l("On appeal, the refusal of application %(reference)s was confirmed. This is final."),
     "application:withdraw": _l("Application %(reference)s was withdrawn by the applicant."),
+    "label:suspend": _l("Label %(reference)s was suspended. It shows as suspended to everyone until it is restored or withdrawn."),
+    "label:restore": _l("Label %(reference)s was restored and is valid again."),
+    "label:withdraw": _l("Label %(reference)s was withdrawn. This is final: it shows as withdrawn to everyone."),
+    "label:cancel": _l("Label %(reference)s was cancelled. This is final."),
+    "label:expire": _l("Label %(reference)s has expired: its period of validity ended."),
+    "label:supersede": _l("Label %(reference)s was superseded by a newer label for the same product."),
 }
 
 

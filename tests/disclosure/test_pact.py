@@ -273,8 +273,10 @@ def test_status_maps_to_active_only_for_a_valid_label_and_nothing_else_changes(s
 
 def test_suspended_and_withdrawn_labels_are_deprecated(session, mapped):
     for status in (LabelStatus.SUSPENDED, LabelStatus.WITHDRAWN, LabelStatus.SUPERSEDED):
+        savepoint = session.begin_nested()  # each from valid: the lifecycle allows no way back from most
         mapped[0].status = status
         assert product_footprint(mapped[0], HOST)["status"] == "Deprecated"
+        savepoint.rollback()
 
 
 # --- what the document says and what it never says ------------------------------------------------------------

