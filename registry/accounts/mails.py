@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from registry.accounts.models import Role
+from registry.i18n import in_language
 from registry.notifications.mail import Mail
 from registry.organisations.models import Organisation
 
@@ -36,7 +36,7 @@ _LOCALES = ("zh_CN", "en")
 def _bilingual(to: str, subject: Any, body: Any, params: Callable[[str], dict[str, Any]]) -> Mail:
     subjects, bodies = [], []
     for locale in _LOCALES:
-        with force_locale(locale):
+        with in_language(locale):
             values = params(locale)
             subjects.append(str(subject))
             bodies.append(str(body) % values)

@@ -6,20 +6,28 @@ import json
 import re
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import func, select
 
+from registry.accounts.models import User
+from registry.audit.services import Actor
 from registry.database import db
+from registry.errors import ServiceError
+from registry.i18n import in_language
+from registry.labels import lifecycle
+from registry.labels.models import Label, LabelAction
 from registry.keys.services import public_jwk, root_key
 from registry.verifier import format as fmt
 from registry.verifier.core import Verdict, verify
 from registry.verifier.sources import Sources, fetch_online, load_offline, load_root_key, origin_of
 
-group = AppGroup("labels", help="Signed labels: verify a scanned QR code.")
+group = AppGroup("labels", help="Signed labels: verify a scanned QR code; suspend, restore, withdraw, cancel and expire labels.")
 
 # Exit status of `flask labels verify`: a script can tell "valid" from "not valid" from "valid when the saved
 # status lists were made, but they are too old to say more" from "could not run".
@@ -128,3 +136,70 @@ def _report(scanned: str, sources: Sources, lang: str, as_json: bool, max_age: f
     if result.verdict is Verdict.STALE_STATUS:
         sys.exit(EXIT_STALE_STATUS)
     sys.exit(EXIT_VALID if result.verdict is Verdict.VALID else EXIT_NOT_VALID)
+
+
+# --- the lifecycle: each person's transition, and the registry's scheduled expiry ------------------------------
+
+def _label_by_number(certificate_number: str) -> Label:
+    label = db.session.scalar(select(Label).where(Label.certificate_number == certificate_number.strip().upper()))
+    if label is None:
+        raise click.ClickException(f"No label has the certificate number {certificate_number!r} (e.g. CFP-HTDEMO-2026-000001).")
+    return label
+
+
+def _actor_by_email(email: str) -> Actor:
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None or not user.is_active_account:
+        raise click.ClickException(f"No active account has the e-mail address {email!r}: --actor names the person who acts.")
+    return Actor(user=user, address="cli")
+
+
+def _lifecycle_command(action: LabelAction) -> None:
+    reasons = ", ".join(code.value for code in lifecycle.REASONS[action])
+
+    @click.argument("certificate_number")
+    @click.option("--reason-code", required=True, help=f"Why, as a code: {reasons}.")
+    @click.option("--reason", "public_reason", required=True, help="Why, in words the public reads with the new status.")
+    @click.option("--actor", "actor_email", required=True, help="The e-mail address of the person who takes the action.")
+    @click.option("--evidence", multiple=True, metavar="SHA256", help="The SHA-256 of a piece of evidence (repeat for each).")
+    @click.option("--lang", default="en", type=click.Choice(["en", "zh_CN"]), help="Language of a refusal's message.")
+    def command(certificate_number: str, reason_code: str, public_reason: str, actor_email: str,
+                evidence: tuple[str, ...], lang: str, resolve_by: datetime | None = None) -> None:
+        label = _label_by_number(certificate_number)
+        actor = _actor_by_email(actor_email)
+        try:
+            lifecycle.change_status(
+                db.session, label, action, actor, reason_code=reason_code, public_reason=public_reason,
+                resolve_by=resolve_by.date() if resolve_by else None, evidence=evidence,
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            with in_language(lang):
+                raise click.ClickException(str(error.message)) from None
+        db.session.commit()
+        click.echo(label.status.value)
+
+    command.__doc__ = {
+        LabelAction.SUSPEND: "Suspend a valid label until its cause is resolved (restore or withdraw it by --resolve-by).",
+        LabelAction.RESTORE: "Restore a suspended label: it is valid again.",
+        LabelAction.WITHDRAW: "Withdraw (撤销) a label: final, it shows as revoked everywhere.",
+        LabelAction.CANCEL: "Cancel (注销) a label at its holder's request: final.",
+    }[action] + "\n\nPrints the label's new status."
+    if action is LabelAction.SUSPEND:
+        command = click.option("--resolve-by", type=click.DateTime(["%Y-%m-%d"]), required=True,
+                               help="The date (YYYY-MM-DD) by which the suspension is to be resolved.")(command)
+    group.command(action.value)(command)
+
+
+for _action in (LabelAction.SUSPEND, LabelAction.RESTORE, LabelAction.WITHDRAW, LabelAction.CANCEL):
+    _lifecycle_command(_action)
+
+
+@group.command("expire")
+def expire_command() -> None:
+    """Expire every label whose last day of validity has passed (the scheduled job); prints each one."""
+    expired = lifecycle.expire_due(db.session, Actor.system())
+    db.session.commit()
+    for label in expired:
+        click.echo(f"{label.certificate_number} expired")
+    click.echo(f"{len(expired)} label(s) expired.", err=True)

@@ -128,6 +128,7 @@ def change_status(
     evidence: Sequence[str] = (),
     successor: Label | None = None,
     as_registry: bool = False,
+    now: datetime | None = None,
 ) -> LabelTransition:
     """Move ``label`` by ``action``, in the caller's transaction. ``as_registry`` is for the registry's own steps
     (expiry, supersession), which no person takes; ``actor`` is still recorded as who set them going.
@@ -170,7 +171,7 @@ def change_status(
     if words is not None and len(words) > 2000:
         raise ServiceError(_l("Keep the reason under 2,000 characters."), field="public_reason")
 
-    now = utcnow()
+    now = now or utcnow()
     today = china_today(now)
     if action is A.SUSPEND:
         if resolve_by is None:
@@ -217,13 +218,14 @@ def change_status(
 
 def expire_due(session: Session, actor: Actor, now: datetime | None = None, *, limit: int | None = None) -> list[Label]:
     """Expire every live label whose last day of validity has passed in China: the scheduled job."""
+    now = now or utcnow()
     today = china_today(now)
     query = select(Label).where(Label.status.in_(_LIVE), Label.valid_until < today).order_by(Label.id)
     if limit is not None:
         query = query.limit(limit)
     labels = list(session.scalars(query))
     for label in labels:
-        change_status(session, label, A.EXPIRE, actor, as_registry=True)
+        change_status(session, label, A.EXPIRE, actor, as_registry=True, now=now)
     return labels
 
 

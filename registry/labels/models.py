@@ -61,7 +61,7 @@ LABEL_ACTION_LABELS = labels_for(
         LabelAction.SUSPEND: _l("Suspend"),
         LabelAction.RESTORE: _l("Restore"),
         LabelAction.WITHDRAW: lazy_pgettext("label action", "Withdraw"),
-        LabelAction.CANCEL: _l("Cancel"),
+        LabelAction.CANCEL: lazy_pgettext("label action", "Cancel"),
         LabelAction.EXPIRE: _l("Expire"),
         LabelAction.SUPERSEDE: _l("Supersede"),
     },

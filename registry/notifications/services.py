@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from registry.accounts.models import User
 from registry.database import utcnow
+from registry.i18n import in_language
 from registry.notifications.mail import Mail
 from registry.notifications.models import Notification
 
@@ -67,7 +67,7 @@ def _bilingual(event_tag: str, params: dict[str, Any], *, short: bool = False) -
     template = MESSAGES[event_tag]
     texts = []
     for locale in ("zh_CN", "en"):
-        with force_locale(locale):
+        with in_language(locale):
             texts.append(str(template) % params)
     if short:
         return f"[{params.get('reference', '')}] " + " / ".join(texts)
