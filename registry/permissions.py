@@ -37,6 +37,7 @@ class Permission(enum.StrEnum):
     DECIDE = "applications:decide"
     DECLARE_RELATIONS = "relations:declare"
     VIEW_LABELS = "labels:view"
+    CHANGE_LABEL_STATUS = "labels:change_status"
 
 
 _EVERY_SIGNED_IN_USER = {Permission.VIEW_DASHBOARD, Permission.CHANGE_OWN_PASSWORD}
@@ -48,10 +49,12 @@ _BODY_STAFF = _CERTIFICATION | {Permission.DECLARE_RELATIONS}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.APPLICANT: frozenset(
         _EVERY_SIGNED_IN_USER | _CERTIFICATION | {Permission.MANAGE_OWN_PRODUCTS, Permission.VIEW_OWN_AUDIT, Permission.APPLY}
+        | {Permission.CHANGE_LABEL_STATUS}  # cancel its own labels (registry.labels.lifecycle says which and when)
     ),
     Role.BODY_ADMIN: frozenset(
         _EVERY_SIGNED_IN_USER | _BODY_STAFF
         | {Permission.MANAGE_BODY_STAFF, Permission.VIEW_OWN_AUDIT, Permission.REVIEW_APPLICATIONS}
+        | {Permission.CHANGE_LABEL_STATUS}
     ),
     Role.VERIFIER: frozenset(_EVERY_SIGNED_IN_USER | _BODY_STAFF | {Permission.EVALUATE}),
     # Decision makers may also be assigned to verify a file (then they cannot decide that one).
@@ -60,6 +63,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _EVERY_SIGNED_IN_USER | _CERTIFICATION
         | {Permission.VIEW_ORGANISATIONS, Permission.VIEW_ALL_PRODUCTS}
         | {Permission.VIEW_OWN_AUDIT, Permission.VIEW_ALL_AUDIT}
+        | {Permission.CHANGE_LABEL_STATUS}
     ),
     Role.SITE_ADMIN: frozenset(
         _EVERY_SIGNED_IN_USER

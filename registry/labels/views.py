@@ -7,18 +7,21 @@ import hashlib
 import json
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from registry.dates import iso_utc
 from registry.database import db, utcnow
-from registry.edge import commit, published, published_json
+from registry.edge import commit, current_actor, published, published_json
 from registry.extensions import csrf, limiter
 from registry.keys.services import public_jwk, root_key, trust_list_payload
-from registry.labels import qr
-from registry.labels.models import Label
+from registry.forms import submit
+from registry.labels import lifecycle, qr
+from registry.labels.forms import LabelStatusForm
+from registry.labels.models import Label, LabelAction
 from registry.labels.permissions import can_view_label
 from registry.labels.services import list_labels
 from registry.labels.status import PURPOSES, STATUSES_SET, bitstring, list_numbers, signed_credential
@@ -42,10 +45,43 @@ def index():
 @bp.route("/labels/<public_id>")
 @requires(Permission.VIEW_LABELS)
 def detail(public_id: str):
+    return _render_detail(_own_label(public_id))
+
+
+@bp.route("/labels/<public_id>/<any(suspend, restore, withdraw, cancel):action>", methods=["POST"])
+@requires(Permission.CHANGE_LABEL_STATUS)
+def change_status(public_id: str, action: str):
+    """Suspend, restore, withdraw or cancel a label, as its holder, its body or a regulator may (the lifecycle's
+    table decides); a refusal shows the label's page again with the form as it was sent and the reason."""
+    label = _own_label(public_id)
+    chosen = LabelAction(action)
+    form = LabelStatusForm.for_action(chosen)
+    outcome = submit(form, lambda: lifecycle.change_status(
+        db.session, label, chosen, current_actor(), reason_code=form.reason_code.data,
+        public_reason=form.public_reason.data, resolve_by=form.resolve_by.data if chosen is LabelAction.SUSPEND else None,
+        evidence=form.evidence_hashes(),
+    ))
+    if outcome.done:
+        flash(_("The label is now “%(status)s”. Every reader sees this within a minute.", status=label.status.label), "success")
+        return redirect(url_for("labels.detail", public_id=label.public_id))
+    return _render_detail(label, outcome.status, failed=chosen, form=form)
+
+
+def _own_label(public_id: str) -> Label:
+    """A label this person may see the record of (its holder, its body, regulators); anyone else gets a 404."""
     label = db.session.scalar(select(Label).where(Label.public_id == public_id))
     if label is None or not can_view_label(current_user, label):
         abort(404)
-    return render_template("labels/detail.html", label=label, qr_url=label.qr_url(current_app.config["PUBLIC_HOST"]))
+    return label
+
+
+def _render_detail(label: Label, status: int = 200, *, failed: LabelAction | None = None, form: LabelStatusForm | None = None):  # type: ignore[no-untyped-def]
+    actions = lifecycle.available_actions(current_user, label)
+    forms = {a: (form if a is failed and form is not None else LabelStatusForm.for_action(a, formdata=None)) for a in actions}
+    return render_template(
+        "labels/detail.html", label=label, qr_url=label.qr_url(current_app.config["PUBLIC_HOST"]),
+        history=lifecycle.history(db.session, label), status_forms=forms, failed=failed,
+    ), status
 
 
 def _public_label(public_id: str) -> Label:

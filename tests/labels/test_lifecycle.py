@@ -26,6 +26,7 @@ from registry.labels.lifecycle import LIFECYCLE, REASONS, change_status, china_t
 from registry.labels.models import Label, LabelAction, LabelCapacity, LabelReason, LabelStatus, LabelTransition
 from registry.notifications.models import Notification
 from registry.verifier import format as fmt
+from tests.conftest import english, post_form, sign_in
 
 A, S = LabelAction, LabelStatus
 WORDS = "Footprint data of the 2025 period found inconsistent with the meter readings."
@@ -391,3 +392,53 @@ def test_the_cli_expires_what_is_due(runner, session, label):
     assert f"{label.certificate_number} expired" in result.output
     session.expire_all()
     assert label.status is S.EXPIRED
+
+
+# --- the pages -----------------------------------------------------------------------------------------------------
+
+def _form_post(client, label, action, data):
+    return post_form(client, f"/labels/{label.public_id}/{action}", {f"{action}-{k}": v for k, v in data.items()},
+                     form_url=f"/labels/{label.public_id}")
+
+
+def test_a_regulator_suspends_from_the_labels_page_and_everyone_sees_the_history(client, session, label):
+    sign_in(client, "regulator@example.com")
+    page = client.get(f"/labels/{label.public_id}").get_data(as_text=True)
+    assert "Change the label's status" in page and 'action="/labels/' in page
+    until = (china_today() + timedelta(days=14)).isoformat()
+    response = _form_post(client, label, "suspend", {"reason_code": "spot_check_failed", "public_reason": WORDS, "resolve_by": until})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    session.expire_all()
+    assert label.status is S.SUSPENDED
+    page = client.get(f"/labels/{label.public_id}").get_data(as_text=True)
+    assert "Failed a spot check" in page and WORDS in page and until in page
+
+
+def test_a_refused_change_keeps_what_was_typed_and_says_why(client, session, label):
+    sign_in(client, "body.admin@example.com")
+    response = _form_post(client, label, "suspend", {"reason_code": "nonconformity", "public_reason": WORDS, "resolve_by": ""})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Give the date by which the suspension is to be resolved." in page and WORDS in page
+    session.expire_all()
+    assert label.status is S.VALID
+
+
+def test_the_holder_is_offered_only_cancellation_and_others_nothing(app, client, session, label):
+    sign_in(client, "applicant@example.com")
+    page = client.get(f"/labels/{label.public_id}").get_data(as_text=True)
+    assert f"/labels/{label.public_id}/cancel" in page and f"/labels/{label.public_id}/suspend" not in page
+    client = english(app.test_client())
+    sign_in(client, "verifier@example.com")
+    page = client.get(f"/labels/{label.public_id}").get_data(as_text=True)
+    assert "/cancel" not in page and "/suspend" not in page
+    # … and a form posted anyway is refused.
+    assert client.post(f"/labels/{label.public_id}/suspend", data={}).status_code in (400, 403)
+    session.expire_all()
+    assert label.status is S.VALID
+
+
+def test_another_enterprise_cannot_even_see_the_labels_record(client, label):
+    sign_in(client, "applicant.pv@example.com")
+    assert client.get(f"/labels/{label.public_id}").status_code == 404
+    assert client.post(f"/labels/{label.public_id}/cancel", data={}).status_code in (400, 404)
