@@ -273,7 +273,7 @@ class LabelTransition(Base):
     evidence: Mapped[list[str]] = mapped_column(JSON, default=list)
     successor_id: Mapped[int | None] = mapped_column(ForeignKey("labels.id"))
 
-    label: Mapped[Label] = relationship(foreign_keys=[label_id])
+    label: Mapped[Label] = relationship(foreign_keys=[label_id], lazy="joined")
     successor: Mapped[Label | None] = relationship(foreign_keys=[successor_id])
     actor: Mapped[User | None] = relationship(lazy="joined")
 

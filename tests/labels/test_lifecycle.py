@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import xml.etree.ElementTree as ET
 import logging
 from datetime import date, timedelta
 
@@ -442,3 +443,22 @@ def test_another_enterprise_cannot_even_see_the_labels_record(client, label):
     sign_in(client, "applicant.pv@example.com")
     assert client.get(f"/labels/{label.public_id}").status_code == 404
     assert client.post(f"/labels/{label.public_id}/cancel", data={}).status_code in (400, 404)
+
+
+def test_notices_list_each_change_newest_first_with_a_feed(client, session, label, regulator, body):
+    assert "No label has been suspended" in client.get("/notices").get_data(as_text=True)
+    move(session, label, A.SUSPEND, body, reason_code="nonconformity")
+    move(session, label, A.WITHDRAW, regulator, reason_code="false_data", public_reason="Data were invented.")
+    with client.application.app_context():
+        session.commit()  # the commit starts a new page-cache generation: the page read before is not served again
+    page = client.get("/notices").get_data(as_text=True)
+    assert page.index("Data were invented.") < page.index(WORDS)  # newest first
+    assert label.certificate_number in page and f"/l/{label.public_id}" in page
+    feed = client.get("/notices.atom")
+    assert feed.content_type.startswith("application/atom+xml") and feed.headers["Access-Control-Allow-Origin"] == "*"
+    root = ET.fromstring(feed.get_data())
+    atom = "{http://www.w3.org/2005/Atom}"
+    entries = root.findall(f"{atom}entry")
+    assert len(entries) == 2 and "Data were invented." in entries[0].find(f"{atom}summary").text
+    host = client.application.config["PUBLIC_HOST"]
+    assert entries[0].find(f"{atom}link").get("href") == f"https://{host}/l/{label.public_id}"
