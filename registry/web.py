@@ -93,10 +93,10 @@ def localised(document: Any, field: str) -> str:
 
 
 def _template_globals() -> dict[str, Any]:
-    from registry.schemes import labels
+    from registry.schemes import names
 
     return {
-        "labels": labels,
+        "labels": names,  # the display names of scheme values, as templates know them (labels.STAGE_LABELS)
         "current_language": current_language(),
         "language_names": LANGUAGE_NAMES,
         "Permission": Permission,

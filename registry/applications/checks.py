@@ -26,7 +26,7 @@ from registry.applications.models import (
 )
 from registry.database import utcnow
 from registry.organisations.models import BarredOrganisation
-from registry.schemes.labels import STAGE_LABELS
+from registry.schemes.names import STAGE_LABELS
 
 # The stage split must add up to the declared total within this (kg CO2e per declared unit), or within
 # 0.1 % of the total if that is larger: the rounding of figures copied from a study report.

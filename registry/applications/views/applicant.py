@@ -31,7 +31,7 @@ from registry.organisations.models import Organisation
 from registry.permissions import Permission, requires
 from registry.products.models import Product
 from registry.products.services import list_products
-from registry.schemes.labels import STAGE_LABELS
+from registry.schemes.names import STAGE_LABELS
 from registry.text import isolate
 
 

@@ -32,7 +32,7 @@ from registry.applications.workflow import (
 from registry.database import db
 from registry.forms import submit
 from registry.labels.services import label_for_application
-from registry.schemes.labels import STAGE_LABELS
+from registry.schemes.names import STAGE_LABELS
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
 

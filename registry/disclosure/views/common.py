@@ -13,7 +13,7 @@ from registry.disclosure.cache import PAGE_MAX_AGE, cached_page  # noqa: F401 - 
 from registry.edge import public_page
 from registry.labels.models import Label, LabelStatus
 from registry.labels.tokens import footprint_grams
-from registry.schemes.labels import STAGE_LABELS
+from registry.schemes.names import STAGE_LABELS
 from registry.text import strip_bidi_controls
 
 bp = Blueprint("disclosure", __name__)
