@@ -21,7 +21,7 @@ from registry.labels import qr
 from registry.labels.models import Label
 from registry.labels.permissions import can_view_label
 from registry.labels.services import list_labels
-from registry.labels.status import PURPOSES, STATUSES_SET, bitstring, list_numbers, signed_credential
+from registry.labels.status_lists import PURPOSES, STATUSES_SET, bitstring, list_numbers, signed_credential
 from registry.permissions import Permission, public, requires
 from registry.verifier.core import StatusList, StatusLists, TrustList, verify
 from registry.verifier.format import key_from_jwk
