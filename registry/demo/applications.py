@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.accounts.models import User
-from registry.applications import decisions, evaluation, review, services
 from registry.applications.models import Application, ApplicationStatus, Outcome
+from registry.applications.services import decisions, evaluation, review
+from registry.applications.services import applicant as services
 from registry.audit.services import Actor
 from registry.database import utcnow
 from registry.labels.services import add_months

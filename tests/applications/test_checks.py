@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from registry.accounts.models import User
-from registry.applications import checks, services
+from registry.applications import checks
 from registry.applications.models import ActivityLine, Application, DataKind, FactorUnit
+from registry.applications.services import applicant as services
 from registry.audit.services import Actor
 from registry.database import utcnow
 from registry.dates import add_months

@@ -27,7 +27,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.accounts.models import Role, User
-from registry.applications import decisions, evaluation, review, services
 from registry.applications.models import (
     Application,
     Assignment,
@@ -41,6 +40,8 @@ from registry.applications.models import (
     TransitionRecord,
 )
 from registry.applications.models import ApplicationStatus as S
+from registry.applications.services import decisions, evaluation, review
+from registry.applications.services import applicant as services
 from registry.applications.workflow import ALLOWED_PAIRS, TRANSITIONS, Action, Who
 from registry.audit.models import AuditEvent
 from registry.audit.services import Actor

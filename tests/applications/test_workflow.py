@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from registry import PROJECT_ROOT
 from registry.accounts.models import User
-from registry.applications import decisions, evaluation, review, services, workflow
+from registry.applications import workflow
 from registry.applications.models import (
     Application,
     ApplicationStatus,
@@ -34,6 +34,8 @@ from registry.applications.models import (
     Participant,
     TransitionRecord,
 )
+from registry.applications.services import decisions, evaluation, review
+from registry.applications.services import applicant as services
 from registry.applications.workflow import ALLOWED_PAIRS, TRANSITIONS, Action, Who, transition
 from registry.audit.models import AuditEvent
 from registry.audit.services import Actor

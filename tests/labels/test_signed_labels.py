@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from registry.applications.decisions import decide_application
+from registry.applications.services.decisions import decide_application
 from registry.applications.models import Outcome
 from registry.applications.models import Application, ApplicationStatus
 from registry.demo.applications import Team, complete_draft, drive_to

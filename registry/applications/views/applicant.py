@@ -8,7 +8,6 @@ from pathlib import Path
 from flask import abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from registry.applications import services
 from registry.applications.forms import (
     ActionForm,
     AppealForm,
@@ -20,8 +19,9 @@ from registry.applications.forms import (
     footprint_form_class,
     stage_fields,
 )
-from registry.applications.documents import path_of
 from registry.applications.models import ApplicationStatus, Document, Finding
+from registry.applications.services import applicant as services
+from registry.applications.services.documents import path_of
 from registry.applications.views.common import act, boundary_stages, bp, load, render_file
 from registry.database import db
 from registry.edge import current_actor

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from registry.applications import checks, evaluation, forms
+from registry.applications import checks, forms
 from registry.applications.models import (
     Application,
     Decision,
@@ -21,7 +21,8 @@ from registry.applications.permissions import (
     can_view_application,
     can_view_confidential,
 )
-from registry.applications.services import EDITABLE
+from registry.applications.services import evaluation
+from registry.applications.services.applicant import EDITABLE
 from registry.applications.workflow import (
     Action,
     Who,

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.accounts.models import Role, User
-from registry.applications import documents
+from registry.applications.services import documents
 from registry.applications.models import (
     ActivityLine,
     Appeal,

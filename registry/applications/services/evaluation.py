@@ -24,7 +24,7 @@ from registry.applications.models import (
     Statement,
 )
 from registry.applications.checks import plain
-from registry.applications.services import parse_amount
+from registry.applications.services.applicant import parse_amount
 from registry.applications.workflow import Action, Who, may_act, transition
 from registry.audit.services import Actor, record_event
 from registry.database import utcnow
