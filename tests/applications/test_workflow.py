@@ -36,7 +36,7 @@ from registry.applications.models import (
 )
 from registry.applications.services import decisions, evaluation, review
 from registry.applications.services import applicant as services
-from registry.applications.workflow import ALLOWED_PAIRS, TRANSITIONS, Action, Who, transition
+from registry.applications.workflow import ALLOWED_PAIRS, TRANSITIONS, Action, transition
 from registry.audit.models import AuditEvent
 from registry.audit.services import Actor
 from registry.database import utcnow
@@ -65,18 +65,18 @@ PEOPLE = (APPLICANT, OTHER_APPLICANT, STEEL_APPLICANT, BODY_ADMIN, VERIFIER, DEC
 
 # Who may take an action in each capacity, on a file driven along the demo path (where decision@ takes the
 # first decision, so only decision2@ may decide an appeal).
-RIGHT: dict[Who, set[str]] = {
-    Who.APPLICANT: {APPLICANT},
-    Who.BODY_ADMIN: {BODY_ADMIN},
-    Who.VERIFIER: {VERIFIER},
-    Who.DECIDER: {DECIDER, DECIDER2},
-    Who.APPEAL_DECIDER: {DECIDER2},
+RIGHT: dict[Capacity, set[str]] = {
+    Capacity.APPLICANT: {APPLICANT},
+    Capacity.BODY_ADMIN: {BODY_ADMIN},
+    Capacity.VERIFIER: {VERIFIER},
+    Capacity.DECIDER: {DECIDER, DECIDER2},
+    Capacity.APPEAL_DECIDER: {DECIDER2},
 }
 
 # Who acts in each capacity in Team.demo.
-ACTING: dict[Who, str] = {
-    Who.APPLICANT: APPLICANT, Who.BODY_ADMIN: BODY_ADMIN, Who.VERIFIER: VERIFIER, Who.DECIDER: DECIDER,
-    Who.APPEAL_DECIDER: DECIDER2,
+ACTING: dict[Capacity, str] = {
+    Capacity.APPLICANT: APPLICANT, Capacity.BODY_ADMIN: BODY_ADMIN, Capacity.VERIFIER: VERIFIER, Capacity.DECIDER: DECIDER,
+    Capacity.APPEAL_DECIDER: DECIDER2,
 }
 
 # What must be done, once the file is in a source status, before the action's requirements are met; and
@@ -180,10 +180,10 @@ def bring(session: Session, team: Team, application: Application, status: S) -> 
     return drive_to(session, team, application, status)
 
 
-def actor_for(team: Team, who: Who) -> Actor:
+def actor_for(team: Team, who: Capacity) -> Actor:
     return {
-        Who.APPLICANT: team.applicant, Who.BODY_ADMIN: team.admin, Who.VERIFIER: team.verifier,
-        Who.DECIDER: team.decider, Who.APPEAL_DECIDER: team.appeal_decider,
+        Capacity.APPLICANT: team.applicant, Capacity.BODY_ADMIN: team.admin, Capacity.VERIFIER: team.verifier,
+        Capacity.DECIDER: team.decider, Capacity.APPEAL_DECIDER: team.appeal_decider,
     }[who]
 
 

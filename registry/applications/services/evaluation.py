@@ -15,6 +15,7 @@ from registry.applications.models import (
     Application,
     ApplicationStatus,
     Assurance,
+    Capacity,
     ChecklistItem,
     Finding,
     Opinion,
@@ -25,7 +26,7 @@ from registry.applications.models import (
 )
 from registry.applications.checks import plain
 from registry.applications.services.applicant import parse_amount
-from registry.applications.workflow import Action, Who, may_act, transition
+from registry.applications.workflow import Action, may_act, transition
 from registry.audit.services import Actor, record_event
 from registry.database import utcnow
 from registry.errors import ServiceError
@@ -35,7 +36,7 @@ IN_EVALUATION = (ApplicationStatus.UNDER_EVALUATION, ApplicationStatus.FINDINGS_
 
 
 def _require_verifier(session: Session, actor: Actor, application: Application, *, statuses: tuple[ApplicationStatus, ...] = IN_EVALUATION) -> User:
-    if not may_act(session, actor.user, application, Who.VERIFIER):
+    if not may_act(session, actor.user, application, Capacity.VERIFIER):
         raise ServiceError(_l("Only a verifier assigned to this file, with a signed declaration, can do this."), status=403)
     if application.status not in statuses:
         raise ServiceError(

@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 from registry.applications import checks, forms
 from registry.applications.models import (
     Application,
+    Capacity,
     Decision,
     Recommendation,
     Statement,
@@ -25,7 +26,6 @@ from registry.applications.services import evaluation
 from registry.applications.services.applicant import EDITABLE
 from registry.applications.workflow import (
     Action,
-    Who,
     assignments_of,
     available_actions,
     may_act,
@@ -99,7 +99,7 @@ def render_file(application: Application, status: int = 200, *, failed: str | No
     session = db.session
     assignments = assignments_of(session, application)
     confidential = can_view_confidential(current_user, application, assignments)
-    is_verifier = may_act(session, current_user, application, Who.VERIFIER)
+    is_verifier = may_act(session, current_user, application, Capacity.VERIFIER)
     findings = evaluation.list_findings(session, application, include_unsent=is_verifier) if confidential else []
     failure_messages: list[str] = []
     if failed is not None:
