@@ -40,8 +40,8 @@ from registry.applications.models import (
     TransitionRecord,
 )
 from registry.applications.models import ApplicationStatus as S
-from registry.applications.services import decisions, evaluation, review
 from registry.applications.services import applicant as services
+from registry.applications.services import decisions, evaluation, review
 from registry.applications.workflow import ALLOWED_PAIRS, TRANSITIONS, Action
 from registry.audit.models import AuditEvent
 from registry.audit.services import Actor

@@ -34,8 +34,8 @@ from registry.applications.models import (
     Participant,
     TransitionRecord,
 )
-from registry.applications.services import decisions, evaluation, review
 from registry.applications.services import applicant as services
+from registry.applications.services import decisions, evaluation, review
 from registry.applications.workflow import ALLOWED_PAIRS, TRANSITIONS, Action, transition
 from registry.audit.models import AuditEvent
 from registry.audit.services import Actor

@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.accounts.models import Role, User
-from registry.applications.services import documents
 from registry.applications.models import (
     ActivityLine,
     Appeal,
@@ -28,6 +27,7 @@ from registry.applications.models import (
     Finding,
     StageValue,
 )
+from registry.applications.services import documents
 from registry.applications.workflow import Action, transition
 from registry.audit.services import Actor, record_event
 from registry.database import utcnow
