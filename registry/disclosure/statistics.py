@@ -26,8 +26,6 @@ from markupsafe import Markup
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
-from registry.applications.checks import plain
-
 # The chart writer's SVG helpers, so that the bar charts follow exactly the conventions of the other charts.
 from registry.disclosure.charts import (
     BAR_MARKED,
@@ -42,6 +40,7 @@ from registry.disclosure.charts import (
 from registry.disclosure.services import counted_distribution
 from registry.labels.artwork import clean, text_width, truncate
 from registry.labels.models import Label, LabelStatus
+from registry.numbers import plain
 from registry.organisations.models import Organisation
 from registry.organisations.uscc import PROVINCES
 from registry.schemes.models import Scheme, SchemeVersion

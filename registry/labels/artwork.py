@@ -31,8 +31,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from PIL import Image
 
 from registry import PROJECT_ROOT
-from registry.applications.checks import plain
 from registry.labels import qr
+from registry.numbers import plain
 
 if TYPE_CHECKING:
     from registry.labels.models import Label
@@ -228,8 +228,8 @@ def short_unit(definition: dict[str, Any]) -> str:
     """The declared unit in symbols, for the small label: ``kWh``, ``t``, ``m³``, ``1000 kg``."""
     unit = definition["declared_unit"]
     symbol = str(unit["unit"]).replace("m3", "m³").replace("m2", "m²")
-    amount = Decimal(str(unit["amount"])).normalize()
-    return symbol if amount == 1 else f"{format(amount, 'f')} {symbol}"
+    amount = Decimal(str(unit["amount"]))
+    return symbol if amount == 1 else f"{plain(amount)} {symbol}"
 
 
 # --- What the template draws ------------------------------------------------------------------------------------

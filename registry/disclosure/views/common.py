@@ -8,11 +8,11 @@ import json
 from flask import Blueprint, Response, render_template
 from flask_babel import lazy_gettext as _l
 
-from registry.applications.checks import plain
 from registry.disclosure.cache import PAGE_MAX_AGE, cached_page  # noqa: F401 - the views' names for them
 from registry.edge import public_page
 from registry.labels.models import Label, LabelStatus
 from registry.labels.tokens import footprint_grams
+from registry.numbers import plain
 from registry.schemes.labels import STAGE_LABELS
 from registry.text import strip_bidi_controls
 

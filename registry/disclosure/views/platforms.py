@@ -7,12 +7,12 @@ import json
 from flask import Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 
-from registry.applications.checks import plain
 from registry.database import db
 from registry.disclosure import services
 from registry.disclosure.views.common import PAGE_MAX_AGE, bp, page_response
 from registry.edge import published, published_json
 from registry.labels.models import Label
+from registry.numbers import plain
 from registry.permissions import public
 from registry.text import strip_bidi_controls
 
