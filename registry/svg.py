@@ -4,6 +4,8 @@
 - **Text**: SVG has no line breaking and the reader's font is not known, so text is measured with a
   conservative estimate of its width (``text_width``) and fitted in Python: wrapped (``wrap``), cut with an
   ellipsis (``truncate``) or set smaller (``fit_size``). ``clean`` makes user text printable first.
+- **Colour**: WCAG 2.x relative luminance and contrast ratio, and ``ink_on``, the more legible of two inks on a
+  background.
 - **Numbers**: ``svg_number``, a coordinate or length as an attribute value.
 """
 
@@ -124,6 +126,42 @@ def fit_size(text: str, preferred: float, max_width: float) -> float:
     cut (the value, the certificate number, the grade code), which is set smaller instead."""
     width = text_width(text, preferred)
     return preferred if width <= max_width else preferred * max_width / width
+
+
+# --- Colour -----------------------------------------------------------------------------------------------------
+
+
+def rgb(colour: str) -> tuple[int, int, int]:
+    """``#RRGGBB`` as its three channels, 0-255."""
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return red, green, blue
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG 2.x relative luminance of an sRGB ``#RRGGBB`` colour, 0 (black) to 1 (white)
+    (https://www.w3.org/TR/WCAG22/#dfn-relative-luminance).
+
+    The linearisation threshold is the sRGB standard's 0.04045, which WCAG 2.2 adopted in place of WCAG 2.0's
+    0.03928; no 8-bit channel value lies between the two, so both give the same luminance here."""
+
+    def linear(channel: int) -> float:
+        value = channel / 255
+        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (linear(channel) for channel in rgb(colour))
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG 2.x contrast ratio (L1 + 0.05) / (L2 + 0.05), L1 the lighter colour's relative luminance: 1 to 21
+    (https://www.w3.org/TR/WCAG22/#dfn-contrast-ratio)."""
+    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def ink_on(background: str, dark: str, light: str = "#FFFFFF") -> str:
+    """``dark`` or ``light``, whichever contrasts more with ``background`` (``dark`` on a tie)."""
+    return dark if contrast_ratio(background, dark) >= contrast_ratio(background, light) else light
 
 
 # --- Numbers ----------------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcon
 
 from markupsafe import Markup, escape
 
-from registry.svg import clean, svg_number, text_width, truncate, wrap
+from registry.svg import clean, ink_on, svg_number, text_width, truncate, wrap
 
 SVG_NS = "http://www.w3.org/2000/svg"
 WIDTH = 320
@@ -503,7 +503,8 @@ def lifecycle_svg(
                                      class_="chart-segment"))
             if width >= text_width(share, _L_SMALL) + 6:
                 segments.append(svg_text(share, left + width / 2, _L_BAR_Y + _L_BAR_HEIGHT / 2 + 3.5, size=_L_SMALL,
-                                      anchor="middle", fill=_text_colour_on(colour), class_="chart-segment-label"))
+                                      anchor="middle", fill=ink_on(colour, "#000000", WHITE),
+                                      class_="chart-segment-label"))
             if left > 0:
                 separators.append(svg_element("line", x1=left, y1=_L_BAR_Y, x2=left, y2=_L_BAR_Y + _L_BAR_HEIGHT,
                                            stroke=WHITE, stroke_width=1))
@@ -572,14 +573,6 @@ def lifecycle_svg(
         desc = "; ".join(listed) + "."
     return svg_root(parts, height=height, title=clean(title), desc=clean(desc), id_prefix=id_prefix,
                 kind="chart-lifecycle")
-
-
-def _text_colour_on(background: str) -> str:
-    """Black or white, whichever contrasts more with ``background`` (WCAG relative luminance)."""
-    channels = [int(background[i:i + 2], 16) / 255 for i in (1, 3, 5)]
-    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-    return "#000000" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else WHITE
 
 
 # --- SVG writing ---------------------------------------------------------------------------------------------------

@@ -31,13 +31,13 @@ from registry import PROJECT_ROOT
 from registry.dates import iso_utc
 from registry.labels import qr
 from registry.numbers import plain
-from registry.svg import clean, fit_size, svg_number, text_width, truncate, wrap
+from registry.svg import clean, fit_size, ink_on, rgb, svg_number, text_width, truncate, wrap
 
 if TYPE_CHECKING:
     from registry.labels.models import Label
 
 # Bump whenever the artwork's look changes: it is part of the artwork's HTTP ETag.
-VERSION = "2"
+VERSION = "3"
 
 DPI = 300
 MM_PER_DOT = 25.4 / DPI
@@ -224,10 +224,8 @@ def grade_colour(label: Label) -> str:
 
 
 def on_colour(background: str) -> str:
-    """Ink or white, whichever reads better on ``background``."""
-    red, green, blue = (int(background[i : i + 2], 16) / 255 for i in (1, 3, 5))
-    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
-    return INK if luminance > 0.55 else WHITE
+    """Ink or white, whichever contrasts more with ``background`` (WCAG contrast ratio)."""
+    return ink_on(background, INK, WHITE)
 
 
 def _grade_names(label: Label) -> tuple[str, str]:
@@ -448,8 +446,7 @@ def _grade_scale(art: Artwork, label: Label, x: float, y: float, width: float, h
 
 def _faded(colour: str) -> str:
     """The colour mixed 55 % with white: the grades the label does not have."""
-    channels = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
-    return "#" + "".join(f"{round(c + (255 - c) * 0.55):02X}" for c in channels)
+    return "#" + "".join(f"{round(c + (255 - c) * 0.55):02X}" for c in rgb(colour))
 
 
 def _snap(mm: float) -> float:
