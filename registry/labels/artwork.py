@@ -240,7 +240,7 @@ def _description(label: Label) -> str:
         f"{clean(label.product.name_zh)} {clean(label.product.model)}: {format_footprint(label.footprint)} kg CO₂e "
         f"/ {clean(unit['description_zh'])} ({clean(unit['description_en'])}); 等级 Grade {clean(label.grade_code)} "
         f"{name_zh} {name_en}; 证书编号 Certificate No. {clean(label.certificate_number)}; 有效期 Valid "
-        f"{label.valid_from.isoformat()} – {label.valid_until.isoformat()}; 发证机构 Issued by {clean(label.body.name_zh)}."
+        f"{_validity(label)}; 发证机构 Issued by {clean(label.body.name_zh)}."
     )
 
 
