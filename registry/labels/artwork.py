@@ -31,7 +31,16 @@ from registry import PROJECT_ROOT
 from registry.dates import iso_utc
 from registry.labels import qr
 from registry.numbers import plain
-from registry.svg import clean, fit_size, ink_on, rgb, svg_number, text_width, truncate, wrap
+from registry.svg import (
+    clean,
+    fit_size,
+    ink_on,
+    rgb,
+    svg_number,
+    text_width,
+    truncate,
+    wrap,
+)
 
 if TYPE_CHECKING:
     from registry.labels.models import Label
