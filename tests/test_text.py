@@ -164,6 +164,6 @@ def test_a_stored_reversed_model_is_isolated_in_the_new_application_forms_produc
 
 
 def test_the_printable_artwork_leaves_out_the_arabic_letter_mark_too():
-    from registry.labels.artwork import clean
+    from registry.svg import clean
 
     assert clean(f"TB-\u061c{RLO}001\u200e") == "TB-001"

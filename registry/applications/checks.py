@@ -25,6 +25,7 @@ from registry.applications.models import (
     Statement,
 )
 from registry.database import utcnow
+from registry.numbers import plain
 from registry.organisations.models import BarredOrganisation
 from registry.schemes.names import STAGE_LABELS
 
@@ -40,11 +41,6 @@ def months_between(start: date, end: date) -> int:
     after = end + timedelta(days=1)
     months = (after.year - start.year) * 12 + after.month - start.month
     return months - (1 if after.day < start.day else 0)
-
-
-def plain(value: Decimal) -> str:
-    """A decimal as people write it: 40, 2.5 (never 4E+1 or 40.0)."""
-    return format(value.normalize(), "f")
 
 
 def is_barred(session: Session, organisation_id: int) -> bool:

@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import object_session
 
 from registry.dates import iso_utc
-from registry.applications.checks import plain
 from registry.dates import add_months
 from registry.disclosure.services import statement_for
 from registry.labels.models import LabelStatus
+from registry.numbers import plain
 
 if TYPE_CHECKING:
     from registry.applications.models import Statement

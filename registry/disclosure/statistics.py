@@ -26,8 +26,6 @@ from markupsafe import Markup
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
-from registry.applications.checks import plain
-
 # The chart writer's SVG helpers, so that the bar charts follow exactly the conventions of the other charts.
 from registry.disclosure.charts import (
     BAR_MARKED,
@@ -40,11 +38,12 @@ from registry.disclosure.charts import (
     svg_text,
 )
 from registry.disclosure.services import counted_distribution
-from registry.labels.artwork import clean, text_width, truncate
 from registry.labels.models import Label, LabelStatus
+from registry.numbers import plain
 from registry.organisations.models import Organisation
 from registry.organisations.uscc import PROVINCES
 from registry.schemes.models import Scheme, SchemeVersion
+from registry.svg import clean, text_width, truncate
 
 # A region whose division code is missing or unknown (never for an enterprise, whose credit code is checked).
 UNKNOWN_REGION = ("未知地区", "Unknown region")

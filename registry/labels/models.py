@@ -29,6 +29,8 @@ class LabelStatus(LabelledEnum):
     SUPERSEDED = "superseded"
 
 
+# The one name of each status, in every language: pages and lists show it as LabelStatus.label, the badge in both
+# languages at once (registry/labels/wording.py).
 LABEL_STATUS_LABELS = labels_for(
     LabelStatus,
     {

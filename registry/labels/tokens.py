@@ -16,12 +16,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from registry.applications.checks import plain
 from registry.dates import iso_utc
 from registry.errors import ServiceError
 from registry.keys.models import SigningKey
 from registry.keys.services import private_key
 from registry.labels.models import StatusListCounter
+from registry.numbers import plain
 from registry.verifier import format as fmt
 
 if TYPE_CHECKING:
@@ -40,8 +40,8 @@ def footprint_grams(footprint_kg: Decimal) -> int:
 def declared_unit_text(definition: dict[str, Any]) -> str:
     """The declared unit as the token carries it: ``kWh`` for one kWh, ``1000 kg`` otherwise."""
     unit = definition["declared_unit"]
-    amount = Decimal(str(unit["amount"])).normalize()
-    return str(unit["unit"]) if amount == 1 else f"{amount:f} {unit['unit']}"
+    amount = Decimal(str(unit["amount"]))
+    return str(unit["unit"]) if amount == 1 else f"{plain(amount)} {unit['unit']}"
 
 
 def public_record(label: Label, application: Application | None = None) -> dict[str, Any]:

@@ -24,12 +24,12 @@ from registry.applications.models import (
     Severity,
     Statement,
 )
-from registry.applications.checks import plain
 from registry.applications.services.applicant import parse_amount
 from registry.applications.workflow import Action, may_act, transition
 from registry.audit.services import Actor, record_event
 from registry.database import utcnow
 from registry.errors import ServiceError
+from registry.numbers import plain
 from registry.text import refuse_bidi_controls
 
 IN_EVALUATION = (ApplicationStatus.UNDER_EVALUATION, ApplicationStatus.FINDINGS_OPEN)
