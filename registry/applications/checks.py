@@ -59,11 +59,11 @@ def split_tolerance(total: Decimal) -> Decimal:
 
 def completeness_problems(application: Application) -> list[Any]:
     """What the file still lacks before it can be submitted, in the order a person would fix it."""
-    definition = application.definition
+    spec = application.spec
     problems: list[Any] = []
     if application.declared_footprint is None:
         problems.append(_l("Enter the declared footprint."))
-    required = definition["boundary"]["required_stages"]
+    required = spec.boundary.required_stages
     values = application.stage_values
     missing = [str(STAGE_LABELS[stage]) for stage in required if stage not in values]
     if missing:
@@ -78,16 +78,16 @@ def completeness_problems(application: Application) -> list[Any]:
     if application.period_start is None or application.period_end is None:
         problems.append(_l("Enter the data period."))
     else:
-        months = definition["data"]["reference_period_months"]
+        months = spec.data.reference_period_months
         if months_between(application.period_start, application.period_end) < months:
             problems.append(_l("The data period must cover at least %(months)d months.", months=months))
-        age = definition["data"]["max_data_age_months"]
+        age = spec.data.max_data_age_months
         if months_between(application.period_end, utcnow().date()) > age:
             problems.append(_l("The data period ended more than %(months)d months ago; use more recent data.", months=age))
     if application.primary_share_percent is None:
         problems.append(_l("Enter the share of primary data."))
     else:
-        minimum = Decimal(str(definition["data"]["min_primary_share"])) * 100
+        minimum = spec.data.min_primary_share * 100
         if application.primary_share_percent < minimum:
             problems.append(_l("The scheme requires at least %(minimum)s %% primary data.", minimum=plain(minimum)))
     if not application.lines:
@@ -196,15 +196,14 @@ def recompute(application: Application) -> Recomputation:
     A stage is flagged when the lines' sum differs from its declared value by more than the scheme's
     verification tolerance; the primary-data share by emissions is compared with the declared share.
     """
-    definition = application.definition
-    tolerance = Decimal(str(definition["certification"]["verification_tolerance_percent"]))
+    spec = application.spec
+    tolerance = spec.certification.verification_tolerance_percent
     values = application.stage_values
     stage_sum = sum(values.values(), Decimal(0))
     total = application.declared_footprint
     split_deviation = (stage_sum - total) if total is not None else Decimal(0)
     stages_in_order = [
-        s for s in definition["boundary"]["required_stages"] + definition["boundary"].get("optional_stages", [])
-        if s in values or any(line.stage == s for line in application.lines)
+        s for s in spec.boundary.stages if s in values or any(line.stage == s for line in application.lines)
     ]
     checks: list[StageCheck] = []
     for stage in stages_in_order:

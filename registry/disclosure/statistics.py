@@ -245,10 +245,10 @@ def _footprints(session: Session, versions: list[SchemeVersion], major: int) -> 
     distribution = counted_distribution(session, in_scope)
     if distribution is None:
         return None
-    unit = versions[-1].definition.get("declared_unit", {})
+    unit = versions[-1].spec.declared_unit
     return Footprints(
-        major=major, unit_zh=str(unit.get("description_zh") or versions[-1].declared_unit),
-        unit_en=str(unit.get("description_en") or versions[-1].declared_unit),
+        major=major, unit_zh=unit.description_zh or versions[-1].declared_unit,
+        unit_en=unit.description_en or versions[-1].declared_unit,
         distribution=distribution, median=_median(session, in_scope, distribution.total),
     )
 
@@ -267,9 +267,8 @@ def _scheme_stats(
     # label holds that no version defines (named by its code).
     names: dict[str, tuple[str, str]] = {}
     for version in reversed(ordered):
-        for grade in version.definition.get("grades", []):
-            names.setdefault(str(grade["code"]), (str(grade.get("name_zh") or grade["code"]),
-                                                  str(grade.get("name_en") or grade["code"])))
+        for grade in version.spec.grades:
+            names.setdefault(grade.code, (grade.name_zh or grade.code, grade.name_en or grade.code))
     codes = list(names)
     codes += sorted(code for (sid, code) in total_by_grade if sid == scheme_id and code not in names)
     grades = tuple(
@@ -283,11 +282,11 @@ def _scheme_stats(
         if (found := _footprints(session, [v for v in ordered if _major(v.version) == major], major)) is not None
     ]
 
-    category = latest.definition.get("category", {})
+    category = latest.spec.category
     return SchemeStats(
         code=latest.code, title_zh=latest.title_zh, title_en=latest.title_en,
-        category_zh=str(category.get("name_zh") or latest.title_zh),
-        category_en=str(category.get("name_en") or latest.title_en),
+        category_zh=category.name_zh or latest.title_zh,
+        category_en=category.name_en or latest.title_en,
         valid=sum(g.valid for g in grades), total=sum(g.total for g in grades),
         grades=grades, footprints=tuple(footprints),
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC
 from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -44,6 +45,7 @@ from registry.svg import (
 
 if TYPE_CHECKING:
     from registry.labels.models import Label
+    from registry.schemes.definition import DeclaredUnit
 
 # Bump whenever the artwork's look changes: it is part of the artwork's HTTP ETag.
 VERSION = "3"
@@ -120,12 +122,10 @@ def minimum_print_size() -> dict[str, float]:
 format_footprint = plain
 
 
-def short_unit(definition: dict[str, Any]) -> str:
+def short_unit(unit: DeclaredUnit) -> str:
     """The declared unit in symbols, for the small label: ``kWh``, ``t``, ``m³``, ``1000 kg``."""
-    unit = definition["declared_unit"]
-    symbol = str(unit["unit"]).replace("m3", "m³").replace("m2", "m²")
-    amount = Decimal(str(unit["amount"]))
-    return symbol if amount == 1 else f"{plain(amount)} {symbol}"
+    symbol = unit.unit.replace("m3", "m³").replace("m2", "m²")
+    return symbol if unit.amount == 1 else f"{plain(unit.amount)} {symbol}"
 
 
 # --- What the template draws ------------------------------------------------------------------------------------
@@ -226,7 +226,7 @@ def _qr_code(url: str, size: Size, x: float, y: float) -> QRCode:
 
 
 def grade_colour(label: Label) -> str:
-    grades = [str(grade["code"]) for grade in label.scheme_version.definition["grades"]]
+    grades = [grade.code for grade in label.scheme_version.spec.grades]
     index = grades.index(label.grade_code) if label.grade_code in grades else len(grades) - 1
     step = 0 if len(grades) < 2 else round(index * (len(GRADE_COLOURS) - 1) / (len(grades) - 1))
     return GRADE_COLOURS[step]
@@ -239,15 +239,15 @@ def on_colour(background: str) -> str:
 
 def _grade_names(label: Label) -> tuple[str, str]:
     grade = label.grade()
-    return clean(grade.get("name_zh") or ""), clean(grade.get("name_en") or f"Grade {label.grade_code}")
+    return clean(grade.name_zh or ""), clean(grade.name_en or f"Grade {label.grade_code}")
 
 
 def _description(label: Label) -> str:
-    unit = label.scheme_version.definition["declared_unit"]
+    unit = label.scheme_version.spec.declared_unit
     name_zh, name_en = _grade_names(label)
     return (
         f"{clean(label.product.name_zh)} {clean(label.product.model)}: {format_footprint(label.footprint)} kg CO₂e "
-        f"/ {clean(unit['description_zh'])} ({clean(unit['description_en'])}); 等级 Grade {clean(label.grade_code)} "
+        f"/ {clean(unit.description_zh)} ({clean(unit.description_en)}); 等级 Grade {clean(label.grade_code)} "
         f"{name_zh} {name_en}; 证书编号 Certificate No. {clean(label.certificate_number)}; 有效期 Valid "
         f"{_validity(label)}; 发证机构 Issued by {clean(label.body.name_zh)}."
     )
@@ -269,8 +269,7 @@ def _standard(label: Label, url: str, size: Size) -> Artwork:
     width, height = size.width_mm, size.height_mm
     margin = 3.0
     inner = width - 2 * margin
-    definition = label.scheme_version.definition
-    unit = definition["declared_unit"]
+    unit = label.scheme_version.spec.declared_unit
 
     # The QR code sits in the bottom-left corner, its dark modules aligned on the margins.
     quiet = qr.QUIET_ZONE * size.module_mm
@@ -314,8 +313,8 @@ def _standard(label: Label, url: str, size: Size) -> Artwork:
     art.text(margin + text_width(value, value_size) + 1.2, 32.5, unit_size, co2e(), weight="bold", fill=BRAND_DARK)
 
     # Per declared unit, in both languages, between the value and the QR code's quiet zone.
-    zh = "每 " + clean(unit["description_zh"])
-    en = "per " + _lower_first(clean(unit["description_en"]))
+    zh = "每 " + clean(unit.description_zh)
+    en = "per " + _lower_first(clean(unit.description_en))
     for line in _unit_lines(zh, en, top=35.8, bottom=qr_y - 0.3, width=inner):
         art.text(margin, line.y, line.size, line.spans, fill=line.fill)
 
@@ -393,7 +392,7 @@ def _complete(text: str, lines: list[str]) -> bool:
 def _small(label: Label, url: str, size: Size) -> Artwork:
     width, height = size.width_mm, size.height_mm
     margin = 1.9
-    definition = label.scheme_version.definition
+    unit = label.scheme_version.spec.declared_unit
 
     # The QR code fills the right-hand side, its quiet zone just inside the border.
     qr_y = _snap((height - size.qr_mm) / 2)
@@ -412,11 +411,11 @@ def _small(label: Label, url: str, size: Size) -> Artwork:
     value = format_footprint(label.footprint)
     value_size = fit_size(value, 7.6, column)
     art.text(margin, 13.2, value_size, value, weight="bold", fill=BRAND_DARK)
-    per = " / " + short_unit(definition)
+    per = " / " + short_unit(unit)
     unit_width = co2e_width(1.9, suffix=per)
     unit_size = 1.9 if unit_width <= column else 1.9 * column / unit_width
     art.text(margin, 16.0, unit_size, co2e(suffix=per), weight="bold", fill=BRAND_DARK)
-    description = "每 " + clean(definition["declared_unit"]["description_zh"])
+    description = "每 " + clean(unit.description_zh)
     art.text(margin, 17.9, 1.3, truncate(description, 1.3, column), fill=MUTED)
 
     # Grade: a coloured badge with the code, and the names beside it.
@@ -441,7 +440,7 @@ def _small(label: Label, url: str, size: Size) -> Artwork:
 
 def _grade_scale(art: Artwork, label: Label, x: float, y: float, width: float, height: float) -> None:
     """All of the scheme's grades as a row of coloured steps; the label's own grade is full height."""
-    grades = [str(grade["code"]) for grade in label.scheme_version.definition["grades"]]
+    grades = [grade.code for grade in label.scheme_version.spec.grades]
     if len(grades) < 2:
         return
     gap = 0.35

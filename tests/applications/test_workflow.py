@@ -47,6 +47,7 @@ from registry.labels.services import add_months, grade_for
 from registry.notifications.models import Notification
 from registry.organisations.models import BarredOrganisation, Organisation
 from registry.products.models import Product
+from registry.schemes.definition import Grade
 
 S = ApplicationStatus
 
@@ -908,9 +909,9 @@ def test_a_rolled_back_grant_gives_its_number_back(session, team, new_applicatio
 
 
 @pytest.fixture
-def grades(session: Session) -> dict[str, Any]:
+def grades(session: Session) -> tuple[Grade, ...]:
     version = services.current_scheme_version(session, "li-battery")
-    return version.definition
+    return version.spec.grades
 
 
 @pytest.mark.parametrize(("footprint", "grade"), [
@@ -923,7 +924,7 @@ def test_grade_follows_the_schemes_bands_with_the_bound_in_its_band(grades, foot
 
 def test_grade_needs_an_unbounded_last_band():
     with pytest.raises(ValueError):
-        grade_for({"grades": [{"code": "1", "max_kg_co2e": 10}]}, Decimal("11"))
+        grade_for([Grade(code="1", name_zh="一级", name_en="Grade 1", max_kg_co2e=Decimal(10))], Decimal("11"))
 
 
 @pytest.mark.parametrize(("start", "months", "expected"), [

@@ -118,8 +118,7 @@ def update_footprint(session: Session, actor: Actor, application: Application, d
     """
     _require_holder(actor, application)
     _require_editable(application)
-    boundary = application.definition["boundary"]
-    allowed = boundary["required_stages"] + boundary.get("optional_stages", [])
+    allowed = application.spec.boundary.stages
     total = parse_amount(data.declared_footprint, "declared_footprint", allow_zero=False)
     values: dict[str, Decimal] = {}
     for stage, raw in data.stage_values.items():
@@ -164,8 +163,7 @@ class LineData:
 def add_line(session: Session, actor: Actor, application: Application, data: LineData) -> ActivityLine:
     _require_holder(actor, application)
     _require_editable(application)
-    boundary = application.definition["boundary"]
-    if data.stage not in boundary["required_stages"] + boundary.get("optional_stages", []):
+    if data.stage not in application.spec.boundary.stages:
         raise ServiceError(_l("Choose one of the scheme's life-cycle stages."), field="stage")
     if data.factor_unit not in set(FactorUnit):
         raise ServiceError(_l("Choose the factor's unit."), field="factor_unit")

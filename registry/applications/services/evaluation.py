@@ -4,7 +4,6 @@ verification statement and the recommendation."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -49,7 +48,7 @@ def _require_verifier(session: Session, actor: Actor, application: Application, 
 def start_evaluation(session: Session, actor: Actor, application: Application) -> None:
     """Evaluation planned → under evaluation, with one checklist item per activity of the scheme's mode."""
     transition(session, application, Action.START, actor)
-    for position, mode in enumerate(application.definition["certification"]["modes"]):
+    for position, mode in enumerate(application.spec.certification.modes):
         session.add(ChecklistItem(application_id=application.id, mode=mode, position=position))
     session.flush()
 
@@ -163,7 +162,7 @@ def sign_statement(
     materiality = parse_amount(materiality_percent, "materiality_percent", allow_zero=False)
     if materiality > 100:
         raise ServiceError(_l("A share is at most 100 %."), field="materiality_percent")
-    scheme_materiality = Decimal(str(application.definition["certification"]["materiality_percent"]))
+    scheme_materiality = application.spec.certification.materiality_percent
     if materiality > scheme_materiality:
         raise ServiceError(
             _l("The scheme sets the materiality threshold at %(percent)s %%; a verifier may not use a looser one.",

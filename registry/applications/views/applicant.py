@@ -99,7 +99,7 @@ def footprint(application_id: int):
     outcome = submit(form, lambda: services.update_footprint(db.session, current_actor(), application, data))
     if outcome.done:
         return redirect(url_for("applications.detail", application_id=application.id) + "#footprint")
-    required = set(application.definition["boundary"]["required_stages"])
+    required = set(application.spec.boundary.required_stages)
     return render_template(
         "applications/footprint.html", application=application, form=form,
         stage_rows=[(stage, getattr(form, f"stage_{stage}"), stage in required) for stage in stages],

@@ -52,8 +52,7 @@ def load(application_id: int, *, confidential: bool = False) -> Application:
 
 
 def boundary_stages(application: Application) -> list[str]:
-    boundary = application.definition["boundary"]
-    return boundary["required_stages"] + boundary.get("optional_stages", [])
+    return list(application.spec.boundary.stages)
 
 
 def default_forms(application: Application) -> dict[str, FlaskForm]:
@@ -62,7 +61,7 @@ def default_forms(application: Application) -> dict[str, FlaskForm]:
     statement = db.session.get(Statement, application.id)
     statement_form = forms.StatementForm(prefix="statement", obj=statement)
     if statement is None:
-        statement_form.materiality_percent.data = str(application.definition["certification"]["materiality_percent"])
+        statement_form.materiality_percent.data = str(application.spec.certification.materiality_percent)
     return {
         "action_form": forms.ActionForm(),
         "reason_form": forms.ReasonForm(),
