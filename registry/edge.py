@@ -23,12 +23,9 @@ def current_actor() -> Actor:
 
 
 def commit() -> None:
-    """The one commit of a request; the mail the services queued leaves only after it succeeded."""
-    from registry.notifications.mail import send_all
-    from registry.notifications.services import take_outbox
-
+    """The one commit of a request. What the services queued for after it (mail, a new page-cache generation) runs
+    once it has succeeded, as after any commit (``registry.after_commit``)."""
     db.session.commit()
-    send_all(take_outbox(db.session))
 
 
 def safe_next(target: str | None, default: str) -> str:
