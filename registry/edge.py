@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from registry.audit.services import Actor
 from registry.database import db
+from registry.errors import ServiceError
 from registry.extensions import client_address
 
 
@@ -56,6 +57,17 @@ def published(response: Response, *, max_age: int, immutable: bool = False) -> R
     if response.get_etag() == (None, None):
         response.add_etag()
     return response.make_conditional(request)
+
+
+def unavailable_document(error: ServiceError) -> Response:
+    """A public document the registry cannot produce now (``keys.services.NoRootKey``: nothing to sign it with):
+    the error's status, usually 503, and its reason as JSON in the reader's language, readable from any origin and
+    never cached, so a verifier tries again rather than keeping the refusal."""
+    body = json.dumps({"error": {"status": error.status, "message": str(error.message)}}, ensure_ascii=False)
+    response = Response(body, status=error.status, content_type="application/json")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.cache_control.no_store = True
+    return response
 
 
 def public_page(html: str, *, status: int = 200, max_age: int = 60) -> Response:
