@@ -12,9 +12,9 @@ Whoever commits (``edge.commit()`` in a request, a CLI command, a script, a test
 registers them for the app (requests and CLI commands), ``tests/conftest.py`` for the sessions tests make without
 an app; registering again changes nothing. A session that commits before they are registered keeps its queue.
 
-Callbacks take no arguments, run in the order they were queued, and run after the commit, when the session
-cannot emit SQL. One that raises is logged and the others still run: the change is committed whatever happens
-after it.
+Callbacks take no arguments. After-commit ones run in the order they were queued, after the commit, when the session
+cannot emit SQL; undo ones run last first. A session closed without committing counts as rolled back. A callback
+that raises is logged and the others still run: the outcome is settled whatever happens after it.
 """
 
 from __future__ import annotations
