@@ -16,7 +16,7 @@ from registry.audit.services import Actor, record_event
 from registry.database import utcnow
 from registry.config import public_host
 from registry.dates import add_months
-from registry.keys.services import signing_key_for
+from registry.keys.services import root_key, signing_key_for
 from registry.labels.models import CertificateCounter, Label, LabelStatus
 from registry.labels.searchtext import label_search_text
 from registry.labels.tokens import allocate_status_entry, sign_label
@@ -94,6 +94,9 @@ def issue_label(session: Session, actor: Actor, application: Application, host: 
     label.scheme_version = application.scheme_version
     label.search_text = label_search_text(application.product, application.applicant)
     sign_label(label, application, signing_key_for(session, actor, application.body, now), host or public_host())
+    # The root key signs the status list holding the label's entry and the trust list naming its key: made (or
+    # renewed) here, in the granting transaction, so that publishing them never writes.
+    root_key(session)
     session.add(label)
     session.flush()
     record_event(
