@@ -41,7 +41,7 @@ from registry.keys.services import public_jwk, root_key, trust_list_document  # 
 from registry.labels import qr  # noqa: E402
 from registry.labels.models import Label  # noqa: E402
 from registry.labels.services import issue_label  # noqa: E402
-from registry.labels.status import signed_credential  # noqa: E402
+from registry.labels.status_lists import signed_credential  # noqa: E402
 from registry.schemes.services import sync_schemes  # noqa: E402
 from registry.verifier.core import StatusLists, TrustList, verify  # noqa: E402
 

@@ -201,7 +201,11 @@ class Database:
     extension_name = "registry.database"
 
     def init_app(self, app: Flask) -> None:
+        from registry.after_commit import register_listeners
+
         engine = make_engine(app.config["DATABASE_URL"], sqlite_busy_timeout=float(app.config["SQLITE_BUSY_TIMEOUT"]))
+        # What waits for a commit (mail, the page cache's generation) or undoes a rollback (uploaded files).
+        register_listeners()
         app.extensions[self.extension_name] = _State(engine, sessionmaker(engine, expire_on_commit=False))
         app.teardown_appcontext(self._close_session)
 
@@ -227,8 +231,8 @@ class Database:
     def _close_session(_exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
         if session is not None:
-            # An explicit rollback (a no-op after the commit) lets listeners undo side effects of a request
-            # that failed before committing, e.g. remove the files of uploads whose rows are gone.
+            # An explicit rollback (a no-op after the commit) undoes the side effects of a request that failed
+            # before committing (registry.after_commit.on_rollback), e.g. removes the files of uploads whose rows are gone.
             session.rollback()
             session.close()
 

@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from registry.audit.services import Actor
 from registry.database import db
+from registry.errors import ServiceError
 from registry.extensions import client_address
 
 
@@ -23,12 +24,9 @@ def current_actor() -> Actor:
 
 
 def commit() -> None:
-    """The one commit of a request; the mail the services queued leaves only after it succeeded."""
-    from registry.notifications.mail import send_all
-    from registry.notifications.services import take_outbox
-
+    """The one commit of a request. What the services queued for after it (mail, a new page-cache generation) runs
+    once it has succeeded, as after any commit (``registry.after_commit``)."""
     db.session.commit()
-    send_all(take_outbox(db.session))
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -59,6 +57,17 @@ def published(response: Response, *, max_age: int, immutable: bool = False) -> R
     if response.get_etag() == (None, None):
         response.add_etag()
     return response.make_conditional(request)
+
+
+def unavailable_document(error: ServiceError) -> Response:
+    """A public document the registry cannot produce now (``keys.services.NoRootKey``: nothing to sign it with):
+    the error's status, usually 503, and its reason as JSON in the reader's language, readable from any origin and
+    never cached, so a verifier tries again rather than keeping the refusal."""
+    body = json.dumps({"error": {"status": error.status, "message": str(error.message)}}, ensure_ascii=False)
+    response = Response(body, status=error.status, content_type="application/json")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.cache_control.no_store = True
+    return response
 
 
 def public_page(html: str, *, status: int = 200, max_age: int = 60) -> Response:

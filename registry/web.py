@@ -8,9 +8,9 @@ from typing import Any
 from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from registry.applications.checks import plain
 from registry.extensions import babel, client_address, csrf, limiter, login_manager
 from registry.i18n import LANGUAGE_NAMES, current_language, locale_for_request
+from registry.numbers import plain
 from registry.permissions import Permission, has_permission
 from registry.text import bdi, isolate
 
@@ -93,10 +93,10 @@ def localised(document: Any, field: str) -> str:
 
 
 def _template_globals() -> dict[str, Any]:
-    from registry.schemes import labels
+    from registry.schemes import names
 
     return {
-        "labels": labels,
+        "labels": names,  # the display names of scheme values, as templates know them (labels.STAGE_LABELS)
         "current_language": current_language(),
         "language_names": LANGUAGE_NAMES,
         "Permission": Permission,

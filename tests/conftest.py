@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from registry import PROJECT_ROOT, create_app, migrate
+from registry import PROJECT_ROOT, after_commit, create_app, migrate
 from registry.audit.services import Actor
 from registry.database import db, make_engine
 from registry.demo.services import DEMO_PASSWORD, load_demo_data
@@ -29,6 +29,9 @@ SCHEMES_DIR = PROJECT_ROOT / "schemes"
 # the database is built, before any app exists).
 TEST_KEK = new_kek()
 install_kek(TEST_KEK)
+# Work after a commit or a rollback (uploaded files, mail) for the sessions tests make without an app too; an app
+# registers the same listeners when it is made (registry.database.Database.init_app).
+after_commit.register_listeners()
 
 
 def _postgres_database(base_url: str) -> Iterator[str]:

@@ -10,8 +10,9 @@ from registry.accounts.models import Role, User
 from registry.accounts.registration import register_enterprise
 from registry.accounts.models import Registration
 from registry.accounts.services import create_user
-from registry.applications import review, services
 from registry.applications.models import Application, ApplicationStatus, TransitionRecord
+from registry.applications.services import applicant as services
+from registry.applications.services import review
 from registry.audit.services import Actor
 from registry.demo.applications import Team
 from registry.errors import ServiceError
@@ -163,6 +164,6 @@ def test_a_stored_reversed_model_is_isolated_in_the_new_application_forms_produc
 
 
 def test_the_printable_artwork_leaves_out_the_arabic_letter_mark_too():
-    from registry.labels.artwork import clean
+    from registry.svg import clean
 
     assert clean(f"TB-\u061c{RLO}001\u200e") == "TB-001"

@@ -25,8 +25,9 @@ from registry.applications.models import (
     Statement,
 )
 from registry.database import utcnow
+from registry.numbers import plain
 from registry.organisations.models import BarredOrganisation
-from registry.schemes.labels import STAGE_LABELS
+from registry.schemes.names import STAGE_LABELS
 
 # The stage split must add up to the declared total within this (kg CO2e per declared unit), or within
 # 0.1 % of the total if that is larger: the rounding of figures copied from a study report.
@@ -40,11 +41,6 @@ def months_between(start: date, end: date) -> int:
     after = end + timedelta(days=1)
     months = (after.year - start.year) * 12 + after.month - start.month
     return months - (1 if after.day < start.day else 0)
-
-
-def plain(value: Decimal) -> str:
-    """A decimal as people write it: 40, 2.5 (never 4E+1 or 40.0)."""
-    return format(value.normalize(), "f")
 
 
 def is_barred(session: Session, organisation_id: int) -> bool:
@@ -63,11 +59,11 @@ def split_tolerance(total: Decimal) -> Decimal:
 
 def completeness_problems(application: Application) -> list[Any]:
     """What the file still lacks before it can be submitted, in the order a person would fix it."""
-    definition = application.definition
+    spec = application.spec
     problems: list[Any] = []
     if application.declared_footprint is None:
         problems.append(_l("Enter the declared footprint."))
-    required = definition["boundary"]["required_stages"]
+    required = spec.boundary.required_stages
     values = application.stage_values
     missing = [str(STAGE_LABELS[stage]) for stage in required if stage not in values]
     if missing:
@@ -82,16 +78,16 @@ def completeness_problems(application: Application) -> list[Any]:
     if application.period_start is None or application.period_end is None:
         problems.append(_l("Enter the data period."))
     else:
-        months = definition["data"]["reference_period_months"]
+        months = spec.data.reference_period_months
         if months_between(application.period_start, application.period_end) < months:
             problems.append(_l("The data period must cover at least %(months)d months.", months=months))
-        age = definition["data"]["max_data_age_months"]
+        age = spec.data.max_data_age_months
         if months_between(application.period_end, utcnow().date()) > age:
             problems.append(_l("The data period ended more than %(months)d months ago; use more recent data.", months=age))
     if application.primary_share_percent is None:
         problems.append(_l("Enter the share of primary data."))
     else:
-        minimum = Decimal(str(definition["data"]["min_primary_share"])) * 100
+        minimum = spec.data.min_primary_share * 100
         if application.primary_share_percent < minimum:
             problems.append(_l("The scheme requires at least %(minimum)s %% primary data.", minimum=plain(minimum)))
     if not application.lines:
@@ -200,15 +196,14 @@ def recompute(application: Application) -> Recomputation:
     A stage is flagged when the lines' sum differs from its declared value by more than the scheme's
     verification tolerance; the primary-data share by emissions is compared with the declared share.
     """
-    definition = application.definition
-    tolerance = Decimal(str(definition["certification"]["verification_tolerance_percent"]))
+    spec = application.spec
+    tolerance = spec.certification.verification_tolerance_percent
     values = application.stage_values
     stage_sum = sum(values.values(), Decimal(0))
     total = application.declared_footprint
     split_deviation = (stage_sum - total) if total is not None else Decimal(0)
     stages_in_order = [
-        s for s in definition["boundary"]["required_stages"] + definition["boundary"].get("optional_stages", [])
-        if s in values or any(line.stage == s for line in application.lines)
+        s for s in spec.boundary.stages if s in values or any(line.stage == s for line in application.lines)
     ]
     checks: list[StageCheck] = []
     for stage in stages_in_order:

@@ -14,7 +14,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from registry.applications.models import Assurance, DataKind, DocumentKind, FactorUnit, Opinion, Outcome, Severity
 from registry.forms import no_bidi_controls
-from registry.schemes.labels import STAGE_LABELS
+from registry.schemes.names import STAGE_LABELS
 
 _required = DataRequired(message=_l("This field is required."))
 _date = _l("Enter a date as YYYY-MM-DD.")

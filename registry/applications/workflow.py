@@ -11,7 +11,6 @@ migration) and with CHECK constraints on what each status must hold.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from registry.accounts.models import Role, User
 from registry.applications import checks
-from registry.applications.models import Application, Assignment, Participant, TransitionRecord
+from registry.applications.models import Application, Assignment, Capacity, Participant, TransitionRecord
 from registry.applications.models import ApplicationStatus as S
 from registry.applications.permissions import is_cleared_verifier, is_holder
 from registry.audit.services import Actor, record_event
@@ -74,16 +73,6 @@ ACTION_LABELS = labels_for(
 )
 
 
-class Who(enum.StrEnum):
-    """The capacity in which someone takes an action."""
-
-    APPLICANT = "applicant"  # a person of the applicant enterprise
-    BODY_ADMIN = "body_admin"  # an administrator of the certification body applied to
-    VERIFIER = "verifier"  # an assigned verifier who declared no conflict
-    DECIDER = "decider"  # a decision maker of the body who took no other part in the file
-    APPEAL_DECIDER = "appeal_decider"  # the same, and not the first decider either
-
-
 # Who is told about each action.
 APPLICANT, BODY_ADMINS, VERIFIERS, DECISION_MAKERS = "applicant", "body_admins", "verifiers", "decision_makers"
 
@@ -93,7 +82,7 @@ class Transition:
     action: Action
     sources: frozenset[S]
     target: S
-    who: Who
+    who: Capacity
     needs_reason: bool = False
     requires: Callable[[Session, Application], list[Any]] | None = None
     notify: tuple[str, ...] = field(default_factory=tuple)
@@ -106,41 +95,41 @@ _BEFORE_DECISION = frozenset(
 TRANSITIONS: dict[Action, Transition] = {
     t.action: t
     for t in (
-        Transition(Action.SUBMIT, frozenset({S.DRAFT, S.RETURNED}), S.SUBMITTED, Who.APPLICANT,
+        Transition(Action.SUBMIT, frozenset({S.DRAFT, S.RETURNED}), S.SUBMITTED, Capacity.APPLICANT,
                    requires=checks.ready_to_submit, notify=(BODY_ADMINS,)),
-        Transition(Action.RETURN, frozenset({S.SUBMITTED}), S.RETURNED, Who.BODY_ADMIN, needs_reason=True,
+        Transition(Action.RETURN, frozenset({S.SUBMITTED}), S.RETURNED, Capacity.BODY_ADMIN, needs_reason=True,
                    notify=(APPLICANT,)),
-        Transition(Action.REJECT, frozenset({S.SUBMITTED}), S.REJECTED, Who.BODY_ADMIN, needs_reason=True,
+        Transition(Action.REJECT, frozenset({S.SUBMITTED}), S.REJECTED, Capacity.BODY_ADMIN, needs_reason=True,
                    notify=(APPLICANT,)),
-        Transition(Action.ACCEPT, frozenset({S.SUBMITTED}), S.ACCEPTED, Who.BODY_ADMIN,
+        Transition(Action.ACCEPT, frozenset({S.SUBMITTED}), S.ACCEPTED, Capacity.BODY_ADMIN,
                    requires=checks.ready_to_accept, notify=(APPLICANT,)),
-        Transition(Action.PLAN, frozenset({S.ACCEPTED}), S.EVALUATION_PLANNED, Who.BODY_ADMIN,
+        Transition(Action.PLAN, frozenset({S.ACCEPTED}), S.EVALUATION_PLANNED, Capacity.BODY_ADMIN,
                    requires=checks.verifiers_assigned, notify=(APPLICANT,)),  # verifiers get "assigned"
-        Transition(Action.START, frozenset({S.EVALUATION_PLANNED}), S.UNDER_EVALUATION, Who.VERIFIER,
+        Transition(Action.START, frozenset({S.EVALUATION_PLANNED}), S.UNDER_EVALUATION, Capacity.VERIFIER,
                    requires=checks.declarations_signed, notify=(APPLICANT,)),
-        Transition(Action.ISSUE_FINDINGS, frozenset({S.UNDER_EVALUATION}), S.FINDINGS_OPEN, Who.VERIFIER,
+        Transition(Action.ISSUE_FINDINGS, frozenset({S.UNDER_EVALUATION}), S.FINDINGS_OPEN, Capacity.VERIFIER,
                    requires=checks.findings_to_issue, notify=(APPLICANT,)),
-        Transition(Action.ANSWER_FINDINGS, frozenset({S.FINDINGS_OPEN}), S.UNDER_EVALUATION, Who.APPLICANT,
+        Transition(Action.ANSWER_FINDINGS, frozenset({S.FINDINGS_OPEN}), S.UNDER_EVALUATION, Capacity.APPLICANT,
                    requires=checks.findings_answered, notify=(VERIFIERS,)),
-        Transition(Action.RECOMMEND, frozenset({S.UNDER_EVALUATION}), S.RECOMMENDED, Who.VERIFIER,
+        Transition(Action.RECOMMEND, frozenset({S.UNDER_EVALUATION}), S.RECOMMENDED, Capacity.VERIFIER,
                    needs_reason=True, requires=checks.ready_to_recommend, notify=(DECISION_MAKERS,)),
-        Transition(Action.GRANT, frozenset({S.RECOMMENDED}), S.GRANTED, Who.DECIDER, needs_reason=True,
+        Transition(Action.GRANT, frozenset({S.RECOMMENDED}), S.GRANTED, Capacity.DECIDER, needs_reason=True,
                    requires=checks.grantable, notify=(APPLICANT, BODY_ADMINS, VERIFIERS)),
-        Transition(Action.REFUSE, frozenset({S.RECOMMENDED}), S.REFUSED, Who.DECIDER, needs_reason=True,
+        Transition(Action.REFUSE, frozenset({S.RECOMMENDED}), S.REFUSED, Capacity.DECIDER, needs_reason=True,
                    notify=(APPLICANT, BODY_ADMINS, VERIFIERS)),
-        Transition(Action.APPEAL, frozenset({S.REFUSED}), S.APPEALED, Who.APPLICANT, needs_reason=True,
+        Transition(Action.APPEAL, frozenset({S.REFUSED}), S.APPEALED, Capacity.APPLICANT, needs_reason=True,
                    notify=(BODY_ADMINS, DECISION_MAKERS)),
-        Transition(Action.GRANT_ON_APPEAL, frozenset({S.APPEALED}), S.GRANTED, Who.APPEAL_DECIDER,
+        Transition(Action.GRANT_ON_APPEAL, frozenset({S.APPEALED}), S.GRANTED, Capacity.APPEAL_DECIDER,
                    needs_reason=True, requires=checks.grantable, notify=(APPLICANT, BODY_ADMINS)),
-        Transition(Action.REFUSE_ON_APPEAL, frozenset({S.APPEALED}), S.REFUSED_FINAL, Who.APPEAL_DECIDER,
+        Transition(Action.REFUSE_ON_APPEAL, frozenset({S.APPEALED}), S.REFUSED_FINAL, Capacity.APPEAL_DECIDER,
                    needs_reason=True, notify=(APPLICANT, BODY_ADMINS)),
-        Transition(Action.WITHDRAW, _BEFORE_DECISION, S.WITHDRAWN, Who.APPLICANT,
+        Transition(Action.WITHDRAW, _BEFORE_DECISION, S.WITHDRAWN, Capacity.APPLICANT,
                    notify=(BODY_ADMINS, VERIFIERS)),
     )
 }
 
 # The table as a registry.statemachine.Machine: the database's guard is generated from it (migration 0008).
-WORKFLOW: Machine[S, Action, Who] = Machine(
+WORKFLOW: Machine[S, Action, Capacity] = Machine(
     name="applications",
     table="applications",
     column="status",
@@ -157,11 +146,11 @@ ALLOWED_PAIRS = WORKFLOW.allowed_pairs
 
 
 # The capacities each role can hold in a file (a decision maker may also be assigned to verify one).
-ROLE_CAPACITIES: dict[Role, frozenset[Who]] = {
-    Role.APPLICANT: frozenset({Who.APPLICANT}),
-    Role.BODY_ADMIN: frozenset({Who.BODY_ADMIN}),
-    Role.VERIFIER: frozenset({Who.VERIFIER}),
-    Role.DECISION_MAKER: frozenset({Who.VERIFIER, Who.DECIDER, Who.APPEAL_DECIDER}),
+ROLE_CAPACITIES: dict[Role, frozenset[Capacity]] = {
+    Role.APPLICANT: frozenset({Capacity.APPLICANT}),
+    Role.BODY_ADMIN: frozenset({Capacity.BODY_ADMIN}),
+    Role.VERIFIER: frozenset({Capacity.VERIFIER}),
+    Role.DECISION_MAKER: frozenset({Capacity.VERIFIER, Capacity.DECIDER, Capacity.APPEAL_DECIDER}),
 }
 
 
@@ -179,17 +168,17 @@ def participant_ids(session: Session, application: Application) -> set[int]:
     return set(session.scalars(select(Participant.user_id).where(Participant.application_id == application.id)))
 
 
-def may_act(session: Session, user: User | None, application: Application, who: Who) -> bool:
+def may_act(session: Session, user: User | None, application: Application, who: Capacity) -> bool:
     """Whether ``user`` can act in the capacity ``who`` on this file (not whether the status allows it)."""
     if user is None or not user.is_active_account:
         return False
-    if who is Who.APPLICANT:
+    if who is Capacity.APPLICANT:
         return is_holder(user, application)
     if user.organisation_id != application.body_id:
         return False
-    if who is Who.BODY_ADMIN:
+    if who is Capacity.BODY_ADMIN:
         return user.role is Role.BODY_ADMIN
-    if who is Who.VERIFIER:
+    if who is Capacity.VERIFIER:
         return is_cleared_verifier(user, application, assignments_of(session, application))
     # Deciders: a decision maker with no part in the file so far (ISO/IEC 17065 7.6.2).
     return user.role is Role.DECISION_MAKER and user.id not in participant_ids(session, application)

@@ -8,7 +8,7 @@ from flask_login import current_user
 from registry.accounts import services as accounts
 from registry.accounts.models import Role, User
 from registry.applications.models import Application
-from registry.applications.services import list_applications
+from registry.applications.services.applicant import list_applications
 from registry.applications.workflow import assignments_of, available_actions, statuses_to_act
 from registry.audit.services import list_events
 from registry.database import db

@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.accounts.models import User
-from registry.applications import decisions, evaluation, review, services
 from registry.applications.models import Application, ApplicationStatus, Outcome
+from registry.applications.services import applicant as services
+from registry.applications.services import decisions, evaluation, review
 from registry.audit.services import Actor
 from registry.database import utcnow
 from registry.labels.services import add_months
@@ -86,10 +87,10 @@ def complete_draft(
     """A draft with everything a submission needs: the total and its split, the period, activity lines, the
     study report and the inventory."""
     application = services.create_application(session, team.applicant, product, body)
-    boundary = application.definition["boundary"]["required_stages"]
+    boundary = application.spec.boundary.required_stages
     first, second = boundary[0], boundary[1]
     start, end = data_period(utcnow().date())
-    minimum = int(application.definition["data"]["min_primary_share"] * 100)
+    minimum = int(application.spec.data.min_primary_share * 100)
     services.update_footprint(
         session, team.applicant, application,
         services.FootprintData(footprint, {first: split[0], second: split[1]}, start, end, str(max(minimum, 60))),
@@ -138,7 +139,7 @@ def step(session: Session, team: Team, application: Application, name: str) -> N
             )
         evaluation.sign_statement(
             session, team.verifier, application, assurance="reasonable", opinion="unmodified",
-            materiality_percent=str(application.definition["certification"]["materiality_percent"]),
+            materiality_percent=str(application.spec.certification.materiality_percent),
             summary="The declared footprint is fairly stated in all material respects.",
         )
     elif name == "recommend":

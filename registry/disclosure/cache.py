@@ -32,13 +32,13 @@ from flask_login import current_user
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from registry.after_commit import after_commit
 from registry.extensions import cache
 from registry.i18n import current_language
 from registry.labels.models import Label
 
 GENERATION_KEY = "disclosure:generation"
 PAGE_MAX_AGE = 60
-_CHANGED = "disclosure_labels_changed"
 _NOT_KEPT = ("Cache-Control", "Content-Length", "Set-Cookie")  # set afresh on each answer, or never shared
 
 
@@ -105,25 +105,22 @@ def _kept_response(body: bytes, etag: str, headers: list[tuple[str, str]], *, ma
 
 
 def _note_label_changes(session: Session, flush_context: object, instances: object) -> None:
-    """After a flush: did it add a label or change a label's status? (Remembered until the commit.)"""
+    """Before a flush: if it adds a label or changes a label's status, a new generation starts once the
+    transaction has committed (registry.after_commit; a rollback forgets it)."""
     for obj in session.new:
         if isinstance(obj, Label):
-            session.info[_CHANGED] = True
+            after_commit(session, _renew_generation, once=True)
             return
     for obj in session.dirty:
         if isinstance(obj, Label) and inspect(obj).attrs.status.history.has_changes():
-            session.info[_CHANGED] = True
+            after_commit(session, _renew_generation, once=True)
             return
 
 
-def _after_commit(session: Session) -> None:
-    if session.info.pop(_CHANGED, False) and has_app_context() and current_app.extensions.get("cache"):
+def _renew_generation() -> None:
+    # A session used outside the application (the tests' data set, a script) has no cache to renew.
+    if has_app_context() and current_app.extensions.get("cache"):
         invalidate()
-
-
-def _after_rollback(session: Session, previous_transaction: object) -> None:
-    if not session.in_transaction():
-        session.info.pop(_CHANGED, None)
 
 
 def init_app(app: Flask) -> None:
@@ -131,5 +128,3 @@ def init_app(app: Flask) -> None:
     if not event.contains(Session, "before_flush", _note_label_changes):
         # before_flush sees what the flush will write (session.new, and dirty objects with their history).
         event.listen(Session, "before_flush", _note_label_changes)
-        event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_soft_rollback", _after_rollback)

@@ -27,7 +27,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcon
 
 from markupsafe import Markup, escape
 
-from registry.labels.artwork import clean, text_width, truncate, wrap
+from registry.svg import clean, ink_on, svg_number, text_width, truncate, wrap
 
 SVG_NS = "http://www.w3.org/2000/svg"
 WIDTH = 320
@@ -44,6 +44,8 @@ BAR_MARKED = "#134d2c"  # the bin holding this product: dark, so it differs from
 # strongly in lightness as well as hue. More than eight stages reuse colours; segments keep a white gap.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#F0E442", "#CC79A7", "#000000")
 
+# Coordinates and sizes are written to 0.01 unit.
+_PLACES = 2
 # A Decimal context wide enough that no footprint or bin edge is ever rounded in the arithmetic here.
 _PRECISION = 100
 # Round bin widths: these times a power of ten.
@@ -501,7 +503,8 @@ def lifecycle_svg(
                                      class_="chart-segment"))
             if width >= text_width(share, _L_SMALL) + 6:
                 segments.append(svg_text(share, left + width / 2, _L_BAR_Y + _L_BAR_HEIGHT / 2 + 3.5, size=_L_SMALL,
-                                      anchor="middle", fill=_text_colour_on(colour), class_="chart-segment-label"))
+                                      anchor="middle", fill=ink_on(colour, "#000000", WHITE),
+                                      class_="chart-segment-label"))
             if left > 0:
                 separators.append(svg_element("line", x1=left, y1=_L_BAR_Y, x2=left, y2=_L_BAR_Y + _L_BAR_HEIGHT,
                                            stroke=WHITE, stroke_width=1))
@@ -572,14 +575,6 @@ def lifecycle_svg(
                 kind="chart-lifecycle")
 
 
-def _text_colour_on(background: str) -> str:
-    """Black or white, whichever contrasts more with ``background`` (WCAG relative luminance)."""
-    channels = [int(background[i:i + 2], 16) / 255 for i in (1, 3, 5)]
-    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-    return "#000000" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else WHITE
-
-
 # --- SVG writing ---------------------------------------------------------------------------------------------------
 
 def check_prefix(id_prefix: str) -> None:
@@ -587,13 +582,8 @@ def check_prefix(id_prefix: str) -> None:
         raise ValueError(f"id_prefix must be a letter followed by letters, digits, '-' or '_', not {id_prefix!r}")
 
 
-def _number(value: float) -> str:
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
-
-
 def _points(*points: tuple[float, float]) -> str:
-    return " ".join(f"{_number(x)},{_number(y)}" for x, y in points)
+    return " ".join(f"{svg_number(x, _PLACES)},{svg_number(y, _PLACES)}" for x, y in points)
 
 
 def svg_element(tag: str, **attributes: object) -> str:
@@ -601,14 +591,18 @@ def svg_element(tag: str, **attributes: object) -> str:
     rendered = []
     for name, value in attributes.items():
         name = name.rstrip("_").replace("_", "-")
-        text = _number(value) if isinstance(value, float | int) and not isinstance(value, bool) else str(value)
+        if isinstance(value, float | int) and not isinstance(value, bool):
+            text = svg_number(value, _PLACES)
+        else:
+            text = str(value)
         rendered.append(f'{name}="{escape(text)}"')
     return f"<{tag} {' '.join(rendered)}/>"
 
 
 def svg_text(content: str, x: float, y: float, *, size: float, anchor: str, fill: str, weight: str | None = None,
           class_: str | None = None) -> str:
-    attributes = {"x": _number(x), "y": _number(y), "font-size": _number(size), "text-anchor": anchor, "fill": fill}
+    attributes = {"x": svg_number(x, _PLACES), "y": svg_number(y, _PLACES), "font-size": svg_number(size, _PLACES),
+                  "text-anchor": anchor, "fill": fill}
     if weight:
         attributes["font-weight"] = weight
     if class_:
@@ -620,7 +614,7 @@ def svg_text(content: str, x: float, y: float, *, size: float, anchor: str, fill
 def svg_root(parts: list[str], *, height: float, title: str, desc: str, id_prefix: str, kind: str) -> Markup:
     title_id, desc_id = f"{id_prefix}-title", f"{id_prefix}-desc"
     return Markup(
-        f'<svg xmlns="{SVG_NS}" viewBox="0 0 {WIDTH} {_number(height)}" width="100%" role="img" '
+        f'<svg xmlns="{SVG_NS}" viewBox="0 0 {WIDTH} {svg_number(height, _PLACES)}" width="100%" role="img" '
         f'aria-labelledby="{title_id} {desc_id}" class="chart {kind}">'
         f'<title id="{title_id}">{escape(title)}</title><desc id="{desc_id}">{escape(desc)}</desc>'
         + "".join(parts)

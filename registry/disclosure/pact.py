@@ -28,14 +28,15 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import object_session
 
 from registry.dates import iso_utc
-from registry.applications.checks import plain
 from registry.dates import add_months
 from registry.disclosure.services import statement_for
 from registry.labels.models import LabelStatus
+from registry.numbers import plain
 
 if TYPE_CHECKING:
     from registry.applications.models import Statement
     from registry.labels.models import Label
+    from registry.schemes.definition import SchemeDefinition
 
 # The data model version the documents follow: `info.version` of the OpenAPI file they are validated against.
 SPEC_VERSION = "3.0.4"
@@ -82,7 +83,7 @@ def pact_unit(unit: str) -> tuple[str, Decimal] | None:
 
 def representable(label: Label) -> bool:
     """Whether ``product_footprint`` can state this label (a route can answer 404 early, a page can hide the link)."""
-    return pact_unit(str(label.scheme_version.definition["declared_unit"]["unit"])) is not None
+    return pact_unit(label.scheme_version.spec.declared_unit.unit) is not None
 
 
 def footprint_id(label: Label, host: str) -> str:
@@ -103,23 +104,23 @@ def product_footprint(
 
     Raises ``NotRepresentable`` when the scheme's declared unit has no PACT equivalent.
     """
-    definition = label.scheme_version.definition
-    declared = definition["declared_unit"]
-    mapped = pact_unit(str(declared["unit"]))
+    spec = label.scheme_version.spec
+    declared = spec.declared_unit
+    mapped = pact_unit(declared.unit)
     if mapped is None:
         raise NotRepresentable(
-            f"PACT has no unit of measurement for the declared unit {declared['unit']!r} of scheme "
+            f"PACT has no unit of measurement for the declared unit {declared.unit!r} of scheme "
             f"{label.scheme_version.code} {label.scheme_version.version}"
         )
     if statement is None:
         statement = _statement_of(label)
     application = label.application
     pact_unit_name, factor = mapped
-    scheme_amount = Decimal(str(declared["amount"]))
+    scheme_amount = declared.amount
     amount = scheme_amount * factor
     domain = _domain(host)
     reference_end = application.period_end + timedelta(days=1)  # the registry's period_end is its last day
-    cut_off = plain(Decimal(str(definition["boundary"]["cut_off_percent"])))
+    cut_off = plain(spec.boundary.cut_off_percent)
 
     pcf: dict[str, Any] = {
         "declaredUnitOfMeasurement": pact_unit_name,
@@ -134,7 +135,7 @@ def product_footprint(
         "fossilGhgEmissions": plain(label.footprint),
         "fossilCarbonContent": "0",
         "ipccCharacterizationFactors": list(IPCC_DEFAULT),
-        "crossSectoralStandards": _cross_sectoral_standards(definition),
+        "crossSectoralStandards": _cross_sectoral_standards(spec),
         "productOrSectorSpecificRules": _product_rules(label, domain),
         "exemptedEmissionsPercent": cut_off,
         "exemptedEmissionsDescription": (
@@ -145,7 +146,7 @@ def product_footprint(
     if disclose_primary_share and application.primary_share_percent is not None:
         pcf["primaryDataShare"] = plain(application.primary_share_percent)
     if statement is not None:
-        pcf["verification"] = _verification(label, definition, statement)
+        pcf["verification"] = _verification(label, spec, statement)
 
     document: dict[str, Any] = {
         "id": footprint_id(label, host),
@@ -161,7 +162,7 @@ def product_footprint(
         "companyIds": [f"urn:pact:{domain}:uscc:{label.holder.uscc}"],
         "productDescription": _product_description(label),
         "productIds": _product_ids(label, domain),
-        "productClassifications": [f"urn:pact:{domain}:category-id:{definition['category']['code']}"],
+        "productClassifications": [f"urn:pact:{domain}:category-id:{spec.category.code}"],
         "productNameCompany": label.product.name_zh,
         "comment": _comment(label, host, amount, pact_unit_name, scheme_amount),
         "pcf": pcf,
@@ -201,8 +202,7 @@ def _stage_name(code: str) -> str:
 
 
 def _boundary_description(label: Label, scheme_amount: Decimal) -> str:
-    definition = label.scheme_version.definition
-    unit = definition["declared_unit"]["unit"]
+    unit = label.scheme_version.spec.declared_unit.unit
     stages = "; ".join(
         f"{_stage_name(stage.stage)} {plain(stage.value)}"
         for stage in sorted(label.application.stages, key=lambda s: s.position)
@@ -220,25 +220,24 @@ def _boundary_description(label: Label, scheme_amount: Decimal) -> str:
     return text
 
 
-def _cross_sectoral_standards(definition: dict[str, Any]) -> list[str]:
+def _cross_sectoral_standards(spec: SchemeDefinition) -> list[str]:
     """The standards the scheme quantifies under (its 'general' standards), by their own codes: PACT lets a
     document name standards outside its list, and 'supporting references' are not claimed as applied."""
-    codes = [str(s["code"]) for s in definition["standards"] if s["role"] == "general"]
+    codes = [s.code for s in spec.standards if s.role == "general"]
     return list(dict.fromkeys(codes))
 
 
 def _product_rules(label: Label, domain: str) -> list[dict[str, Any]]:
     """The scheme itself (its declared unit, boundary and cut-off are sector-specific rules the registry sets),
     and any published product-category rule it names."""
-    definition = label.scheme_version.definition
     rules: list[dict[str, Any]] = [{
         "operator": "Other",
         "ruleNames": [f"{label.scheme_version.code} {label.scheme_version.version}: {label.scheme_version.title_en}"],
         "otherOperatorName": f"Carbon footprint label registry ({domain})",
     }]
-    for standard in definition["standards"]:
-        if standard["role"] == "product_rule":
-            code = str(standard["code"])
+    for standard in label.scheme_version.spec.standards:
+        if standard.role == "product_rule":
+            code = standard.code
             rules.append({"operator": "Other", "ruleNames": [code], "otherOperatorName": _publisher(code)})
     return rules
 
@@ -250,10 +249,10 @@ def _publisher(code: str) -> str:
     return prefix
 
 
-def _verification(label: Label, definition: dict[str, Any], statement: Statement) -> dict[str, Any]:
+def _verification(label: Label, spec: SchemeDefinition, statement: Statement) -> dict[str, Any]:
     """PACT's Verification (renamed from Assurance in 3.0): the certification body verified this product's
     footprint. The statement's signing date and signer are not public, so completedAt is omitted."""
-    general = ", ".join(_cross_sectoral_standards(definition))
+    general = ", ".join(_cross_sectoral_standards(spec))
     comments = (
         f"{statement.assurance.value.capitalize()} assurance, {statement.opinion.value} opinion, materiality "
         f"{plain(statement.materiality_percent)} %, for certificate {label.certificate_number}. "
@@ -269,11 +268,11 @@ def _verification(label: Label, definition: dict[str, Any], statement: Statement
 
 def _product_description(label: Label) -> str:
     product = label.product
-    definition = label.scheme_version.definition
+    spec = label.scheme_version.spec
     name = f"{product.name_en} ({product.name_zh})" if product.name_en else product.name_zh
     return (
-        f"{name}, model {product.model}. Category: {definition['category']['name_en']}. "
-        f"{definition['declared_unit']['kind'].capitalize()} unit: {definition['declared_unit']['description_en'].rstrip('.')}."
+        f"{name}, model {product.model}. Category: {spec.category.name_en}. "
+        f"{spec.declared_unit.kind.capitalize()} unit: {spec.declared_unit.description_en.rstrip('.')}."
     )
 
 
@@ -290,9 +289,9 @@ def _comment(label: Label, host: str, amount: Decimal, pact_unit_name: str, sche
     the registry cannot fill with recorded facts (PACT asks the comment to name where the rules used depart from
     the PACT Methodology). Only facts fixed at issuance, so the comment never changes."""
     version = label.scheme_version
-    declared = version.definition["declared_unit"]
+    declared = version.spec.declared_unit
     body = label.body.name_en or label.body.name_zh
-    standards = ", ".join(_cross_sectoral_standards(version.definition))
+    standards = ", ".join(_cross_sectoral_standards(version.spec))
     issued = label.issued_at.astimezone(CHINA_STANDARD_TIME).date().isoformat()
     sentences = [
         (
@@ -306,14 +305,14 @@ def _comment(label: Label, host: str, amount: Decimal, pact_unit_name: str, sche
             "(China Standard Time); PACT's validity period ends no later than three years after the reference period."
         ),
         (
-            f"The scheme's {declared['kind']} unit is {plain(scheme_amount)} {declared['unit']}: "
-            f"{declared['description_en'].rstrip('.')}."
+            f"The scheme's {declared.kind} unit is {plain(scheme_amount)} {declared.unit}: "
+            f"{declared.description_en.rstrip('.')}."
         ),
     ]
     if amount != scheme_amount:
         sentences.append(
             f"It is stated here as {plain(amount)} {pact_unit_name}: every value is per {plain(amount)} "
-            f"{pact_unit_name}, exactly as certified per {plain(scheme_amount)} {declared['unit']}."
+            f"{pact_unit_name}, exactly as certified per {plain(scheme_amount)} {declared.unit}."
         )
     sentences.append(
         "The values follow the scheme and its standards, not the PACT Methodology. The registry certifies one total "

@@ -3,7 +3,6 @@ in the results costs the same as the first."""
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from registry.labels.searchtext import fts5_query, query_phrases, tsquery
 from registry.organisations.models import Organisation
 from registry.products.models import Product
 from registry.schemes.models import Scheme, SchemeVersion
+from registry.verifier.format import b64url, b64url_decode
 
 SORTS = ("newest", "footprint", "-footprint")
 MAX_PAGE = 100
@@ -55,7 +55,7 @@ class Filters:
 
 def _encode_cursor(label: Label, sort: str) -> str:
     key = [str(label.footprint), label.id] if sort != "newest" else [label.id]
-    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+    return b64url(json.dumps(key).encode())
 
 
 # A cursor's values are compared with BIGINT columns (ids, and footprints in millionths): beyond these a database
@@ -70,8 +70,8 @@ def _decode_cursor(cursor: str, sort: str) -> list[object]:
     """The key ``_encode_cursor`` wrote, checked value by value: a cursor comes from the URL, so anyone can write
     one, and what reaches the query must be what the columns hold."""
     try:
-        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, RecursionError):  # not base64, not UTF-8, not JSON
+        key = json.loads(b64url_decode(cursor))
+    except (ValueError, RecursionError):  # not base64url (a FormatError), not UTF-8, not JSON
         raise SearchError(BROKEN_CURSOR) from None
     arity = 1 if sort == "newest" else 2
     if not (isinstance(key, list) and len(key) == arity and _is_bigint(key[-1])):

@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, func, select, type_coerce
 from sqlalchemy.orm import Session, lazyload
 
-from registry.applications.checks import plain
 from registry.applications.models import Statement
 from registry.database import MICRO
 from registry.disclosure.charts import Distribution
 from registry.labels.models import Label, LabelStatus
 from registry.labels.tokens import public_record
+from registry.numbers import plain
 from registry.products.models import Product
 from registry.schemes.models import SchemeVersion
 from registry.verifier.format import record_hash

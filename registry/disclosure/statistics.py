@@ -26,8 +26,6 @@ from markupsafe import Markup
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
-from registry.applications.checks import plain
-
 # The chart writer's SVG helpers, so that the bar charts follow exactly the conventions of the other charts.
 from registry.disclosure.charts import (
     BAR_MARKED,
@@ -40,11 +38,12 @@ from registry.disclosure.charts import (
     svg_text,
 )
 from registry.disclosure.services import counted_distribution
-from registry.labels.artwork import clean, text_width, truncate
 from registry.labels.models import Label, LabelStatus
+from registry.numbers import plain
 from registry.organisations.models import Organisation
 from registry.organisations.uscc import PROVINCES
 from registry.schemes.models import Scheme, SchemeVersion
+from registry.svg import clean, text_width, truncate
 
 # A region whose division code is missing or unknown (never for an enterprise, whose credit code is checked).
 UNKNOWN_REGION = ("未知地区", "Unknown region")
@@ -246,10 +245,10 @@ def _footprints(session: Session, versions: list[SchemeVersion], major: int) -> 
     distribution = counted_distribution(session, in_scope)
     if distribution is None:
         return None
-    unit = versions[-1].definition.get("declared_unit", {})
+    unit = versions[-1].spec.declared_unit
     return Footprints(
-        major=major, unit_zh=str(unit.get("description_zh") or versions[-1].declared_unit),
-        unit_en=str(unit.get("description_en") or versions[-1].declared_unit),
+        major=major, unit_zh=unit.description_zh or versions[-1].declared_unit,
+        unit_en=unit.description_en or versions[-1].declared_unit,
         distribution=distribution, median=_median(session, in_scope, distribution.total),
     )
 
@@ -268,9 +267,8 @@ def _scheme_stats(
     # label holds that no version defines (named by its code).
     names: dict[str, tuple[str, str]] = {}
     for version in reversed(ordered):
-        for grade in version.definition.get("grades", []):
-            names.setdefault(str(grade["code"]), (str(grade.get("name_zh") or grade["code"]),
-                                                  str(grade.get("name_en") or grade["code"])))
+        for grade in version.spec.grades:
+            names.setdefault(grade.code, (grade.name_zh or grade.code, grade.name_en or grade.code))
     codes = list(names)
     codes += sorted(code for (sid, code) in total_by_grade if sid == scheme_id and code not in names)
     grades = tuple(
@@ -284,11 +282,11 @@ def _scheme_stats(
         if (found := _footprints(session, [v for v in ordered if _major(v.version) == major], major)) is not None
     ]
 
-    category = latest.definition.get("category", {})
+    category = latest.spec.category
     return SchemeStats(
         code=latest.code, title_zh=latest.title_zh, title_en=latest.title_en,
-        category_zh=str(category.get("name_zh") or latest.title_zh),
-        category_en=str(category.get("name_en") or latest.title_en),
+        category_zh=category.name_zh or latest.title_zh,
+        category_en=category.name_en or latest.title_en,
         valid=sum(g.valid for g in grades), total=sum(g.total for g in grades),
         grades=grades, footprints=tuple(footprints),
     )

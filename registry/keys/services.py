@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -58,8 +59,20 @@ def _retire(key: SigningKey, now: datetime) -> None:
     key.sign_until = max(min(key.sign_until, now), key.sign_from + timedelta(seconds=1))
 
 
+class NoRootKey(ServiceError):
+    """The registry has no root key that may sign now, so it cannot publish its signed documents (a 503)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _l("The registry has no root key that may sign now, so it cannot publish this document. Its operator "
+               "makes one with `flask setup` or `flask keys root` (issuing a label makes one too)."),
+            status=503,
+        )
+
+
 def root_key(session: Session) -> SigningKey:
-    """The registry's active root key, made on first use (``flask setup`` makes it; so does the first issuance)."""
+    """The registry's active root key, made if there is none or its signing window has closed: by ``flask setup``,
+    ``flask keys root`` and each issuance, never by a request that only reads (``published_root_key``)."""
     key = _active(session, KeyRole.ROOT, None)
     now = utcnow()
     if key is not None and key.sign_until > now:
@@ -69,6 +82,15 @@ def root_key(session: Session) -> SigningKey:
         session.flush()
     key = _generate(session, KeyRole.ROOT, None, now)
     record_event(session, Actor.system(), "key:create", subject=key, payload={"kid": key.kid, "role": "root"})
+    return key
+
+
+def published_root_key(session: Session) -> SigningKey:
+    """The root key that signs what the registry publishes (the trust list, the status lists), read only: raises
+    ``NoRootKey`` if there is none that may sign now."""
+    key = _active(session, KeyRole.ROOT, None)
+    if key is None or key.sign_until <= utcnow():
+        raise NoRootKey()
     return key
 
 
@@ -168,14 +190,15 @@ def trust_list_payload(session: Session, host: str, now: datetime, aliases: Sequ
         "issuer": f"https://{host}",
         "hosts": list(dict.fromkeys([host, *aliases])),
         "issued_at": _iso(now),
-        "root_kid": root_key(session).kid,
+        "root_kid": published_root_key(session).kid,
         "keys": keys,
     }
 
 
 def signed_document(session: Session, payload: dict[str, Any], typ: str) -> str:
-    """A compact JWS of ``payload`` signed by the root key (deterministic: same payload, same bytes)."""
-    root = root_key(session)
+    """A compact JWS of ``payload`` signed by the root key (deterministic: same payload, same bytes); ``NoRootKey``
+    if there is none."""
+    root = published_root_key(session)
     header = {"alg": "ES256", "kid": root.kid, "typ": typ}
     return fmt.jws_compact(header, json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), private_key(root))
 

@@ -8,15 +8,13 @@ Sizes are counted in *dots* of 1/300 inch, so the 300 dpi PNG has whole pixels a
 whole number of pixels (no blurred module edges); millimetres are derived from the dots.
 
 SVG has no line breaking and the printer may not have our exact font, so text is fitted in Python with a
-conservative estimate of its width (``text_width``): long names are wrapped or cut with an ellipsis, long
-numbers are set smaller, and nothing is ever drawn outside the label.
+conservative estimate of its width (``registry.svg.text_width``): long names are wrapped or cut with an ellipsis,
+long numbers are set smaller, and nothing is ever drawn outside the label.
 """
 
 from __future__ import annotations
 
 import io
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -31,14 +29,26 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from PIL import Image
 
 from registry import PROJECT_ROOT
-from registry.applications.checks import plain
+from registry.dates import iso_utc
 from registry.labels import qr
+from registry.numbers import plain
+from registry.svg import (
+    clean,
+    fit_size,
+    ink_on,
+    rgb,
+    svg_number,
+    text_width,
+    truncate,
+    wrap,
+)
 
 if TYPE_CHECKING:
     from registry.labels.models import Label
+    from registry.schemes.definition import DeclaredUnit
 
 # Bump whenever the artwork's look changes: it is part of the artwork's HTTP ETag.
-VERSION = "2"
+VERSION = "3"
 
 DPI = 300
 MM_PER_DOT = 25.4 / DPI
@@ -106,130 +116,16 @@ def minimum_print_size() -> dict[str, float]:
     }
 
 
-# --- Text measurement and fitting -------------------------------------------------------------------------------
-
-# Advance widths of printable ASCII (32-126) in Noto Sans CJK SC Bold (the same design as Source Han Sans), in
-# thousandths of an em. Bold is wider than regular, so the same table is a safe estimate for both weights.
-_ASCII_WIDTHS = (
-    227, 370, 574, 590, 590, 963, 740, 325, 378, 378, 507, 590, 325, 370, 325, 387, 590, 590, 590, 590, 590, 590,
-    590, 590, 590, 590, 325, 325, 590, 590, 590, 514, 1007, 641, 681, 656, 714, 615, 585, 717, 757, 330, 568, 686,
-    578, 853, 749, 770, 667, 770, 682, 624, 625, 748, 619, 915, 627, 580, 613, 378, 387, 378, 590, 567, 626, 591,
-    644, 527, 644, 581, 372, 597, 640, 304, 306, 604, 315, 964, 641, 626, 644, 644, 436, 495, 421, 637, 576, 863,
-    562, 574, 511, 378, 296, 378, 590,
-)
-# Headroom for a printer or viewer that substitutes a wider Latin font.
-_SAFETY = 1.06
-ELLIPSIS = "…"
-# Characters a line should not start with (closing punctuation), per Chinese line-breaking custom.
-_NO_LINE_START = set("，。、；：？！）》」』】〉,.;:?!)]}%…")
-# XML 1.0 forbids most control characters; they cannot be escaped, only removed.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
-# Zero-width and direction-changing characters would make the printed text differ from what was measured.
-_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
-
-
-def clean(text: object) -> str:
-    """User text as printable text: XML-safe, invisible characters removed, whitespace collapsed."""
-    value = unicodedata.normalize("NFC", str(text or ""))
-    value = _INVISIBLE.sub("", _NOT_XML.sub("", value))
-    return " ".join(value.split())
-
-
-def char_width(char: str) -> float:
-    """Estimated advance of one character, in em."""
-    code = ord(char)
-    if 32 <= code <= 126:
-        return _ASCII_WIDTHS[code - 32] / 1000 * _SAFETY
-    if unicodedata.combining(char):
-        return 0.0
-    # Wide, fullwidth and ambiguous characters (CJK, fullwidth punctuation, the ellipsis) take a full em in
-    # CJK fonts; other letters (accented Latin, Greek) are estimated generously.
-    return 1.0 if unicodedata.east_asian_width(char) in ("W", "F", "A") else 0.78
-
-
-def text_width(text: str, font_size: float) -> float:
-    """Estimated width of ``text`` set at ``font_size`` (same unit as the result), never less than the real one
-    in Noto Sans CJK / Source Han Sans."""
-    return sum(char_width(char) for char in text) * font_size
-
-
-def truncate(text: str, font_size: float, max_width: float) -> str:
-    """``text`` if it fits on one line, otherwise as much of it as fits followed by an ellipsis."""
-    if text_width(text, font_size) <= max_width:
-        return text
-    budget = max_width - text_width(ELLIPSIS, font_size)
-    kept = ""
-    for char in text:
-        if text_width(kept + char, font_size) > budget:
-            break
-        kept += char
-    # In Latin text, cut at the last space rather than inside a word, unless that loses most of the line.
-    if kept and kept[-1].isascii() and kept[-1].isalnum() and text[len(kept)].isalnum():
-        space = kept.rfind(" ")
-        if space > len(kept) * 0.6:
-            kept = kept[:space]
-    return kept.rstrip(" -–·,，、") + ELLIPSIS
-
-
-def _tokens(text: str) -> list[str]:
-    """Break opportunities: a Latin word (with its trailing space) stays whole, each CJK character stands alone."""
-    tokens: list[str] = []
-    for match in re.finditer(r"[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+\s*|\s+|.", text):
-        token = match.group(0)
-        if tokens and token[0] in _NO_LINE_START:
-            tokens[-1] += token  # keep closing punctuation on the line before
-        else:
-            tokens.append(token)
-    return tokens
-
-
-def wrap(text: str, font_size: float, max_width: float, max_lines: int) -> list[str]:
-    """``text`` broken into at most ``max_lines`` lines of ``max_width``; what does not fit ends in an ellipsis."""
-    lines: list[str] = []
-    current = ""
-    tokens = _tokens(text)
-    index = 0
-    while index < len(tokens):
-        token = tokens[index]
-        candidate = current + token
-        if text_width(candidate.rstrip(), font_size) <= max_width:
-            current = candidate
-            index += 1
-            continue
-        if not current:
-            # One word longer than a whole line: break it between characters.
-            head = truncate(token, font_size, max_width)[:-1] or token[0]
-            lines.append(head)
-            tokens[index] = token[len(head):]
-        else:
-            lines.append(current.rstrip())
-            current = ""
-        if len(lines) == max_lines:
-            rest = "".join(tokens[index:])
-            lines[-1] = truncate(lines[-1] + (" " if lines[-1][-1:].isascii() else "") + rest, font_size, max_width)
-            return lines
-    if current.strip():
-        lines.append(current.rstrip())
-    return lines[:max_lines] or [""]
-
-
-def fit_size(text: str, preferred: float, max_width: float) -> float:
-    """The largest font size up to ``preferred`` at which ``text`` fits in ``max_width``: for what must never be
-    cut (the value, the certificate number, the grade code), which is set smaller instead."""
-    width = text_width(text, preferred)
-    return preferred if width <= max_width else preferred * max_width / width
-
+# --- The value and its unit as printed ---------------------------------------------------------------------------
 
 # The certified value as printed: every significant digit, no trailing zeros, no exponent ("62.4", "1850").
 format_footprint = plain
 
 
-def short_unit(definition: dict[str, Any]) -> str:
+def short_unit(unit: DeclaredUnit) -> str:
     """The declared unit in symbols, for the small label: ``kWh``, ``t``, ``m³``, ``1000 kg``."""
-    unit = definition["declared_unit"]
-    symbol = str(unit["unit"]).replace("m3", "m³").replace("m2", "m²")
-    amount = Decimal(str(unit["amount"])).normalize()
-    return symbol if amount == 1 else f"{format(amount, 'f')} {symbol}"
+    symbol = unit.unit.replace("m3", "m³").replace("m2", "m²")
+    return symbol if unit.amount == 1 else f"{plain(unit.amount)} {symbol}"
 
 
 # --- What the template draws ------------------------------------------------------------------------------------
@@ -330,32 +226,30 @@ def _qr_code(url: str, size: Size, x: float, y: float) -> QRCode:
 
 
 def grade_colour(label: Label) -> str:
-    grades = [str(grade["code"]) for grade in label.scheme_version.definition["grades"]]
+    grades = [grade.code for grade in label.scheme_version.spec.grades]
     index = grades.index(label.grade_code) if label.grade_code in grades else len(grades) - 1
     step = 0 if len(grades) < 2 else round(index * (len(GRADE_COLOURS) - 1) / (len(grades) - 1))
     return GRADE_COLOURS[step]
 
 
 def on_colour(background: str) -> str:
-    """Ink or white, whichever reads better on ``background``."""
-    red, green, blue = (int(background[i : i + 2], 16) / 255 for i in (1, 3, 5))
-    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
-    return INK if luminance > 0.55 else WHITE
+    """Ink or white, whichever contrasts more with ``background`` (WCAG contrast ratio)."""
+    return ink_on(background, INK, WHITE)
 
 
 def _grade_names(label: Label) -> tuple[str, str]:
     grade = label.grade()
-    return clean(grade.get("name_zh") or ""), clean(grade.get("name_en") or f"Grade {label.grade_code}")
+    return clean(grade.name_zh or ""), clean(grade.name_en or f"Grade {label.grade_code}")
 
 
 def _description(label: Label) -> str:
-    unit = label.scheme_version.definition["declared_unit"]
+    unit = label.scheme_version.spec.declared_unit
     name_zh, name_en = _grade_names(label)
     return (
         f"{clean(label.product.name_zh)} {clean(label.product.model)}: {format_footprint(label.footprint)} kg CO₂e "
-        f"/ {clean(unit['description_zh'])} ({clean(unit['description_en'])}); 等级 Grade {clean(label.grade_code)} "
+        f"/ {clean(unit.description_zh)} ({clean(unit.description_en)}); 等级 Grade {clean(label.grade_code)} "
         f"{name_zh} {name_en}; 证书编号 Certificate No. {clean(label.certificate_number)}; 有效期 Valid "
-        f"{label.valid_from.isoformat()} – {label.valid_until.isoformat()}; 发证机构 Issued by {clean(label.body.name_zh)}."
+        f"{_validity(label)}; 发证机构 Issued by {clean(label.body.name_zh)}."
     )
 
 
@@ -375,8 +269,7 @@ def _standard(label: Label, url: str, size: Size) -> Artwork:
     width, height = size.width_mm, size.height_mm
     margin = 3.0
     inner = width - 2 * margin
-    definition = label.scheme_version.definition
-    unit = definition["declared_unit"]
+    unit = label.scheme_version.spec.declared_unit
 
     # The QR code sits in the bottom-left corner, its dark modules aligned on the margins.
     quiet = qr.QUIET_ZONE * size.module_mm
@@ -420,8 +313,8 @@ def _standard(label: Label, url: str, size: Size) -> Artwork:
     art.text(margin + text_width(value, value_size) + 1.2, 32.5, unit_size, co2e(), weight="bold", fill=BRAND_DARK)
 
     # Per declared unit, in both languages, between the value and the QR code's quiet zone.
-    zh = "每 " + clean(unit["description_zh"])
-    en = "per " + _lower_first(clean(unit["description_en"]))
+    zh = "每 " + clean(unit.description_zh)
+    en = "per " + _lower_first(clean(unit.description_en))
     for line in _unit_lines(zh, en, top=35.8, bottom=qr_y - 0.3, width=inner):
         art.text(margin, line.y, line.size, line.spans, fill=line.fill)
 
@@ -499,7 +392,7 @@ def _complete(text: str, lines: list[str]) -> bool:
 def _small(label: Label, url: str, size: Size) -> Artwork:
     width, height = size.width_mm, size.height_mm
     margin = 1.9
-    definition = label.scheme_version.definition
+    unit = label.scheme_version.spec.declared_unit
 
     # The QR code fills the right-hand side, its quiet zone just inside the border.
     qr_y = _snap((height - size.qr_mm) / 2)
@@ -518,11 +411,11 @@ def _small(label: Label, url: str, size: Size) -> Artwork:
     value = format_footprint(label.footprint)
     value_size = fit_size(value, 7.6, column)
     art.text(margin, 13.2, value_size, value, weight="bold", fill=BRAND_DARK)
-    per = " / " + short_unit(definition)
+    per = " / " + short_unit(unit)
     unit_width = co2e_width(1.9, suffix=per)
     unit_size = 1.9 if unit_width <= column else 1.9 * column / unit_width
     art.text(margin, 16.0, unit_size, co2e(suffix=per), weight="bold", fill=BRAND_DARK)
-    description = "每 " + clean(definition["declared_unit"]["description_zh"])
+    description = "每 " + clean(unit.description_zh)
     art.text(margin, 17.9, 1.3, truncate(description, 1.3, column), fill=MUTED)
 
     # Grade: a coloured badge with the code, and the names beside it.
@@ -547,7 +440,7 @@ def _small(label: Label, url: str, size: Size) -> Artwork:
 
 def _grade_scale(art: Artwork, label: Label, x: float, y: float, width: float, height: float) -> None:
     """All of the scheme's grades as a row of coloured steps; the label's own grade is full height."""
-    grades = [str(grade["code"]) for grade in label.scheme_version.definition["grades"]]
+    grades = [grade.code for grade in label.scheme_version.spec.grades]
     if len(grades) < 2:
         return
     gap = 0.35
@@ -561,8 +454,7 @@ def _grade_scale(art: Artwork, label: Label, x: float, y: float, width: float, h
 
 def _faded(colour: str) -> str:
     """The colour mixed 55 % with white: the grades the label does not have."""
-    channels = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
-    return "#" + "".join(f"{round(c + (255 - c) * 0.55):02X}" for c in channels)
+    return "#" + "".join(f"{round(c + (255 - c) * 0.55):02X}" for c in rgb(colour))
 
 
 def _snap(mm: float) -> float:
@@ -581,14 +473,9 @@ def _environment() -> Environment:
         loader=FileSystemLoader(PROJECT_ROOT / "templates"), autoescape=True, undefined=StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
-    environment.filters["n"] = _number
+    # Lengths in millimetres to six decimals (1 nm), so module sizes stay exact.
+    environment.filters["n"] = lambda value: svg_number(value, 6)
     return environment
-
-
-def _number(value: float) -> str:
-    """A length for the SVG: at most six decimals (1 nm, so module sizes stay exact), no trailing zeros."""
-    text = f"{value:.6f}".rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
 
 
 def layout(label: Label, url: str, size: str) -> Artwork:
@@ -613,7 +500,7 @@ def render_pdf(label: Label, url: str, size: str) -> bytes:
     """A one-page vector PDF of the artwork at its printed size, fonts embedded. Dated with the label's issuance
     rather than the clock (cairo's default), so the same label renders to the same bytes on every server."""
     svg = render_svg(label, url, size)
-    issued = label.issued_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    issued = iso_utc(label.issued_at)
 
     def dated_surface(output: Any, width: float, height: float) -> cairocffi.PDFSurface:
         surface = cairocffi.PDFSurface(output, width, height)

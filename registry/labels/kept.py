@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from registry import PROJECT_ROOT
+from registry import PROJECT_ROOT, svg
 from registry.labels import artwork
 from registry.private_files import write_private_file
 
@@ -43,10 +43,11 @@ RENDERERS: dict[str, Callable[[Label, str, str], bytes]] = {
 
 @lru_cache(maxsize=1)
 def version() -> str:
-    """The artwork's version: ``artwork.VERSION`` and a digest of the layout code and the template, so a change
-    to either renders every label anew even if nobody bumped ``VERSION``."""
+    """The artwork's version: ``artwork.VERSION`` and a digest of the layout code, the text fitting it draws with
+    (``registry/svg.py``) and the template, so a change to any of them renders every label anew even if nobody
+    bumped ``VERSION``."""
     digest = hashlib.sha256(artwork.VERSION.encode())
-    for source in (Path(artwork.__file__), PROJECT_ROOT / "templates" / "labels" / "artwork.svg"):
+    for source in (Path(artwork.__file__), Path(svg.__file__), PROJECT_ROOT / "templates" / "labels" / "artwork.svg"):
         digest.update(source.read_bytes())
     return digest.hexdigest()[:16]
 

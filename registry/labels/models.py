@@ -17,6 +17,7 @@ from registry.enums import LabelledEnum, labels_for
 from registry.keys.models import SigningKey
 from registry.organisations.models import Organisation
 from registry.products.models import Product
+from registry.schemes.definition import Grade
 from registry.schemes.models import SchemeVersion
 from registry.verifier.format import STATUS_LIST_SIZE, TOKEN_PREFIX
 
@@ -30,6 +31,8 @@ class LabelStatus(LabelledEnum):
     SUPERSEDED = "superseded"
 
 
+# The one name of each status, in every language: pages and lists show it as LabelStatus.label, the badge in both
+# languages at once (registry/labels/wording.py).
 LABEL_STATUS_LABELS = labels_for(
     LabelStatus,
     {
@@ -210,8 +213,8 @@ class Label(Base):
         """What the QR code encodes: the public URL with the token in its fragment (never sent to a server)."""
         return f"https://{host}{self.path}#{TOKEN_PREFIX}{self.token}"
 
-    def grade(self) -> dict[str, object]:
-        return next(g for g in self.scheme_version.definition["grades"] if g["code"] == self.grade_code)
+    def grade(self) -> Grade:
+        return self.scheme_version.spec.grade(self.grade_code)
 
 
 class CertificateCounter(Base):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -16,21 +16,21 @@ from registry.audit.services import Actor, record_event
 from registry.database import utcnow
 from registry.config import public_host
 from registry.dates import add_months
-from registry.keys.services import signing_key_for
+from registry.keys.services import root_key, signing_key_for
 from registry.labels import lifecycle
 from registry.labels.models import CertificateCounter, Label, LabelStatus
 from registry.labels.searchtext import label_search_text
 from registry.labels.tokens import allocate_status_entry, sign_label
+from registry.schemes.definition import Grade
 from registry.verifier.format import LABEL_ID_BYTES, b64url
 
 
 
-def grade_for(definition: dict[str, Any], footprint: Decimal) -> str:
+def grade_for(grades: Sequence[Grade], footprint: Decimal) -> str:
     """The first band whose upper bound the footprint does not exceed; the last band is unbounded."""
-    for grade in definition["grades"]:
-        bound = grade.get("max_kg_co2e")
-        if bound is None or footprint <= Decimal(str(bound)):
-            return str(grade["code"])
+    for grade in grades:
+        if grade.max_kg_co2e is None or footprint <= grade.max_kg_co2e:
+            return grade.code
     raise ValueError("the scheme's last grade must be unbounded")
 
 
@@ -65,7 +65,7 @@ def issue_label(session: Session, actor: Actor, application: Application, host: 
     assert application.declared_footprint is not None
     now = utcnow()
     today = now.date()
-    definition = application.definition
+    spec = application.spec
     sequence = next_certificate_sequence(session, application.body_id, today.year)
     status_list, status_index = allocate_status_entry(session)
     public_id = b64url(secrets.token_bytes(LABEL_ID_BYTES))
@@ -85,16 +85,19 @@ def issue_label(session: Session, actor: Actor, application: Application, host: 
         scheme_version_id=application.scheme_version_id,
         footprint=application.declared_footprint,
         declared_unit=application.scheme_version.declared_unit,
-        grade_code=grade_for(definition, application.declared_footprint),
+        grade_code=grade_for(spec.grades, application.declared_footprint),
         status=LabelStatus.VALID,
         valid_from=today,
-        valid_until=add_months(today, int(definition["certification"]["validity_months"])),
+        valid_until=add_months(today, spec.certification.validity_months),
         issued_at=now.replace(microsecond=0),
     )
     label.product, label.holder, label.body = application.product, application.applicant, application.body
     label.scheme_version = application.scheme_version
     label.search_text = label_search_text(application.product, application.applicant)
     sign_label(label, application, signing_key_for(session, actor, application.body, now), host or public_host())
+    # The root key signs the status list holding the label's entry and the trust list naming its key: made (or
+    # renewed) here, in the granting transaction, so that publishing them never writes.
+    root_key(session)
     session.add(label)
     session.flush()
     record_event(

@@ -16,12 +16,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from registry.applications.checks import plain
 from registry.dates import iso_utc
 from registry.errors import ServiceError
 from registry.keys.models import SigningKey
 from registry.keys.services import private_key
 from registry.labels.models import StatusListCounter
+from registry.numbers import plain
+from registry.schemes.definition import DeclaredUnit, SchemeDefinition
 from registry.verifier import format as fmt
 
 if TYPE_CHECKING:
@@ -37,19 +38,16 @@ def footprint_grams(footprint_kg: Decimal) -> int:
     return int((footprint_kg * 1000).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 
-def declared_unit_text(definition: dict[str, Any]) -> str:
+def declared_unit_text(unit: DeclaredUnit) -> str:
     """The declared unit as the token carries it: ``kWh`` for one kWh, ``1000 kg`` otherwise."""
-    unit = definition["declared_unit"]
-    amount = Decimal(str(unit["amount"])).normalize()
-    return str(unit["unit"]) if amount == 1 else f"{amount:f} {unit['unit']}"
+    return unit.unit if unit.amount == 1 else f"{plain(unit.amount)} {unit.unit}"
 
 
 def public_record(label: Label, application: Application | None = None) -> dict[str, Any]:
     """The label's canonical public record: every fact the label page shows that never changes after issuance
     (status does change, and is carried by the status lists). Its hash is signed in the token."""
     application = application or label.application
-    definition = label.scheme_version.definition
-    unit = definition["declared_unit"]
+    unit = label.scheme_version.spec.declared_unit
     return {
         "label_id": label.public_id,
         "certificate_number": label.certificate_number,
@@ -65,8 +63,8 @@ def public_record(label: Label, application: Application | None = None) -> dict[
         },
         "scheme": {"id": label.scheme_version.code, "version": label.scheme_version.version},
         "declared_unit": {
-            "kind": unit["kind"], "amount": plain(Decimal(str(unit["amount"]))), "unit": unit["unit"],
-            "description_zh": unit["description_zh"], "description_en": unit["description_en"],
+            "kind": unit.kind, "amount": plain(unit.amount), "unit": unit.unit,
+            "description_zh": unit.description_zh, "description_en": unit.description_en,
         },
         "boundary": label.scheme_version.boundary,
         "footprint_kg_co2e": plain(label.footprint),
@@ -111,11 +109,11 @@ def exp_timestamp(label: Label) -> int:
 
 
 def claims_for(label: Label, application: Application | None = None) -> fmt.LabelClaims:
-    definition = label.scheme_version.definition
+    unit = label.scheme_version.spec.declared_unit
     return fmt.LabelClaims(
         iss=label.body.body_code or "", sub=label.path, iat=int(label.issued_at.timestamp()), exp=exp_timestamp(label),
         cti=fmt.b64url_decode(label.public_id), footprint_g=footprint_grams(label.footprint),
-        declared_unit=declared_unit_text(definition), boundary=label.scheme_version.boundary,
+        declared_unit=declared_unit_text(unit), boundary=label.scheme_version.boundary,
         scheme_id=label.scheme_version.code, scheme_version=label.scheme_version.version, grade=label.grade_code,
         status_list=label.status_list, status_index=label.status_index,
         record_hash=fmt.record_hash(public_record(label, application)),
@@ -158,7 +156,7 @@ def _data_bits(chunk: qr_util.QRData) -> int:
     return 8 * length
 
 
-def worst_case_url(definition: dict[str, Any], host: str) -> str:
+def worst_case_url(spec: SchemeDefinition, host: str) -> str:
     """The longest QR URL a label under this scheme can have: the longer path form, the longest body code
     allowed (6 characters), the scheme's longest grade code, a footprint of 4,294,967 kg or more (the largest
     CBOR integer size a real value takes), and the largest times, indexes and list numbers (up to 255) in use
@@ -168,9 +166,9 @@ def worst_case_url(definition: dict[str, Any], host: str) -> str:
     key = ec.generate_private_key(ec.SECP256R1())
     claims = fmt.LabelClaims(
         iss="W" * 6, sub="/l/" + "W" * len(fmt.b64url(bytes(fmt.LABEL_ID_BYTES))), iat=2**32 - 1, exp=2**32 - 1,
-        cti=b"\xff" * fmt.LABEL_ID_BYTES, footprint_g=2**32 - 1, declared_unit=declared_unit_text(definition),
-        boundary=definition["boundary"]["type"], scheme_id=definition["id"], scheme_version=definition["version"],
-        grade=max((str(grade["code"]) for grade in definition["grades"]), key=len), status_list=255,
+        cti=b"\xff" * fmt.LABEL_ID_BYTES, footprint_g=2**32 - 1, declared_unit=declared_unit_text(spec.declared_unit),
+        boundary=spec.boundary.type, scheme_id=spec.id, scheme_version=spec.version,
+        grade=max((grade.code for grade in spec.grades), key=len), status_list=255,
         status_index=fmt.STATUS_LIST_SIZE - 1, record_hash=b"\xff" * fmt.RECORD_HASH_BYTES,
     )
     token = fmt.encode_token(fmt.label_claims_map(claims), fmt.kid_for(key.public_key()), key)

@@ -15,16 +15,16 @@ from sqlalchemy import select
 
 from registry.dates import iso_utc
 from registry.database import db, utcnow
-from registry.edge import commit, current_actor, published, published_json
+from registry.edge import current_actor, published, published_json, unavailable_document
 from registry.extensions import csrf, limiter
-from registry.keys.services import public_jwk, root_key, trust_list_payload
 from registry.forms import submit
+from registry.keys.services import NoRootKey, public_jwk, published_root_key, trust_list_payload
 from registry.labels import lifecycle, qr
 from registry.labels.forms import LabelStatusForm
 from registry.labels.models import Label, LabelAction
 from registry.labels.permissions import can_view_label
 from registry.labels.services import list_labels
-from registry.labels.status import PURPOSES, STATUSES_SET, bitstring, list_numbers, signed_credential
+from registry.labels.status_lists import PURPOSES, STATUSES_SET, bitstring, list_numbers, signed_credential
 from registry.permissions import Permission, public, requires
 from registry.verifier.core import StatusList, StatusLists, TrustList, verify
 from registry.verifier.format import key_from_jwk
@@ -167,8 +167,10 @@ def label_status(public_id: str) -> Response:
 def status_list(purpose: str, number: int) -> Response:
     if purpose not in PURPOSES or number not in list_numbers(db.session):
         abort(404)
-    document = signed_credential(db.session, purpose, number, current_app.config["PUBLIC_HOST"], utcnow())
-    commit()
+    try:
+        document = signed_credential(db.session, purpose, number, current_app.config["PUBLIC_HOST"], utcnow())
+    except NoRootKey as error:  # a label's list is signed by the root key its issuance made; only a new registry has none
+        return unavailable_document(error)
     return published_json(document, max_age=STATUS_MAX_AGE, content_type="application/vc+jwt")
 
 
@@ -200,9 +202,12 @@ def api_verify() -> tuple[Response, int] | Response:
     host = current_app.config["PUBLIC_HOST"]
     now = utcnow()
     # The registry holds the trust list and the bits first-hand: the same data the published documents carry,
-    # without signing them only to check the signature again.
-    root = key_from_jwk(public_jwk(root_key(db.session)))
-    trust = TrustList.from_payload(trust_list_payload(db.session, host, now, current_app.config["PUBLIC_HOST_ALIASES"]), root)
+    # without signing them only to check the signature again. It only reads: nothing is committed.
+    try:
+        root = key_from_jwk(public_jwk(published_root_key(db.session)))
+        trust = TrustList.from_payload(trust_list_payload(db.session, host, now, current_app.config["PUBLIC_HOST_ALIASES"]), root)
+    except NoRootKey as error:
+        return unavailable_document(error)
     entry = status_entry(scanned)
     statuses = StatusLists()
     if entry is not None and entry[0] in list_numbers(db.session):
@@ -210,7 +215,6 @@ def api_verify() -> tuple[Response, int] | Response:
         for purpose in PURPOSES:
             bits = bitstring(db.session, purpose, number, only=index)
             statuses.lists[(purpose, number)] = StatusList(purpose, number, bits, now.timestamp())
-    commit()
     result = verify(scanned, trust, statuses, now=now.timestamp())
     document = result.as_json(language, now.timestamp())
     if result.claims is not None:

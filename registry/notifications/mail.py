@@ -1,5 +1,6 @@
-"""Outgoing e-mail. Messages are queued on the session by the services and leave only after the request's
-commit (``registry.edge.commit``); a rolled-back request sends nothing.
+"""Outgoing e-mail. Messages are queued on the session by the services (``notifications.services``) and leave only
+after the transaction's commit (``registry.after_commit``: a request's, a CLI command's); a rolled-back one sends
+nothing.
 
 Backends: ``log`` (the default, for tests: writes one line per message to the log and sends nothing), ``file``
 (what ``make run`` uses in development: each message becomes an ``.eml`` file in ``MAIL_DIR``, so the links that

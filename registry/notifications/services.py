@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from flask import has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from registry.accounts.models import User
+from registry.after_commit import after_commit, discard, pending
 from registry.database import utcnow
 from registry.i18n import in_language
-from registry.notifications.mail import Mail
+from registry.notifications.mail import Mail, log, send_all
 from registry.notifications.models import Notification
 
-OUTBOX = "registry.mail_outbox"
+# The tag of e-mail among the work waiting for the commit (registry.after_commit).
+MAIL = "mail"
 
 # What each event says, with %(reference)s for the application's reference.
 MESSAGES: dict[str, Any] = {
@@ -52,7 +56,7 @@ def message_for(notification: Notification) -> str:
 
 def notify(session: Session, users: Iterable[User], event_tag: str, *, application_id: int | None, params: dict[str, Any]) -> int:
     """Write a notification for each person (once each) and queue their e-mail for after the commit."""
-    outbox: list[Mail] = session.info.setdefault(OUTBOX, [])
+    outbox: list[Mail] = []
     seen: set[int] = set()
     for user in users:
         if user.id in seen or not user.is_active_account:
@@ -60,6 +64,8 @@ def notify(session: Session, users: Iterable[User], event_tag: str, *, applicati
         seen.add(user.id)
         session.add(Notification(user_id=user.id, event=event_tag, application_id=application_id, params=params))
         outbox.append(Mail(to=user.email, subject=_bilingual(event_tag, params, short=True), body=_bilingual(event_tag, params)))
+    if outbox:
+        after_commit(session, SendMail(tuple(outbox)), tag=MAIL)
     return len(seen)
 
 
@@ -76,17 +82,31 @@ def _bilingual(event_tag: str, params: dict[str, Any], *, short: bool = False) -
 
 def queue_mail(session: Session, mail: Mail) -> None:
     """Queue one e-mail (not tied to a notification) to leave after the commit, like ``notify``'s."""
-    session.info.setdefault(OUTBOX, []).append(mail)
+    after_commit(session, SendMail((mail,)), tag=MAIL)
 
 
-def take_outbox(session: Session) -> list[Mail]:
-    return session.info.pop(OUTBOX, [])
+@dataclass(frozen=True, eq=False)
+class SendMail:
+    """E-mail waiting for the commit: sent by it (registry.after_commit), forgotten by a rollback."""
+
+    messages: tuple[Mail, ...]
+
+    def __call__(self) -> None:
+        if not has_app_context():
+            # A session used outside the application (a script) has no mail configuration to send with.
+            log.warning("%d e-mail(s) not sent: committed outside the application", len(self.messages))
+            return
+        send_all(list(self.messages))
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_outbox(session: Session, _previous_transaction: Any) -> None:
-    # A rolled-back change told nobody anything.
-    session.info.pop(OUTBOX, None)
+def queued_mail(session: Session) -> list[Mail]:
+    """The e-mail waiting for the session's commit, in order."""
+    return [mail for send in pending(session, MAIL) if isinstance(send, SendMail) for mail in send.messages]
+
+
+def drop_queued_mail(session: Session) -> None:
+    """Send none of the e-mail queued so far, even if the transaction commits (the demo data's fictional people)."""
+    discard(session, MAIL)
 
 
 def list_notifications(session: Session, user: User, *, limit: int = 50) -> list[Notification]:

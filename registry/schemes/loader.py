@@ -11,22 +11,25 @@ from typing import Any
 
 from marshmallow import ValidationError
 
+from registry.schemes.definition import SchemeDefinition
 from registry.schemes.schemas import SchemeFileSchema
 
 
 @dataclass(frozen=True)
 class SchemeFile:
     path: Path
+    # The validated document, as stored in SchemeVersion.definition and hashed; ``spec`` is its typed reading.
     definition: dict[str, Any]
+    spec: SchemeDefinition
     content_sha256: str
 
     @property
     def code(self) -> str:
-        return self.definition["id"]
+        return self.spec.id
 
     @property
     def version(self) -> str:
-        return self.definition["version"]
+        return self.spec.version
 
 
 class SchemeFileError(Exception):
@@ -65,16 +68,19 @@ def load_scheme_file(path: Path) -> SchemeFile:
         definition = SchemeFileSchema().load(document)
     except ValidationError as error:
         raise SchemeFileError(path, sorted(_flatten(error.messages))) from error
+    spec = SchemeDefinition.from_dict(definition)
     problems = []
-    if path.parent.name != definition["id"]:
-        problems.append(f"id: is {definition['id']!r} but the folder is {path.parent.name!r}")
-    if path.stem != definition["version"]:
-        problems.append(f"version: is {definition['version']!r} but the file is named {path.name!r}")
+    if path.parent.name != spec.id:
+        problems.append(f"id: is {spec.id!r} but the folder is {path.parent.name!r}")
+    if path.stem != spec.version:
+        problems.append(f"version: is {spec.version!r} but the file is named {path.name!r}")
     if problems:
         raise SchemeFileError(path, problems)
     # The hash is over the validated content, so reformatting a file is not a change, editing a value is.
     canonical = json.dumps(definition, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return SchemeFile(path=path, definition=definition, content_sha256=hashlib.sha256(canonical.encode()).hexdigest())
+    return SchemeFile(
+        path=path, definition=definition, spec=spec, content_sha256=hashlib.sha256(canonical.encode()).hexdigest()
+    )
 
 
 def load_scheme_dir(directory: Path) -> tuple[list[SchemeFile], list[SchemeFileError]]:

@@ -1,6 +1,7 @@
 """Certification schemes (实施规则) as synced from ``schemes/``: one row per scheme, one per version.
 
 A version's definition is frozen once synced (its content hash is kept); applications bind to a version.
+Code reads it typed, through ``SchemeVersion.spec`` (``registry/schemes/definition.py``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.database import Base, UTCDateTime, intpk, utcnow
+from registry.schemes.definition import SchemeDefinition
 
 
 class Scheme(Base):
@@ -47,7 +49,7 @@ class SchemeVersion(Base):
     boundary: Mapped[str] = mapped_column(String(20))
     declared_unit: Mapped[str] = mapped_column(String(40))
     validity_months: Mapped[int]
-    # The whole validated file, as loaded; what the scheme pages and the workflow read.
+    # The whole validated file, as loaded and hashed; the scheme pages and the workflow read it as ``spec``.
     definition: Mapped[dict[str, Any]]
     content_sha256: Mapped[str] = mapped_column(String(64))
     source_path: Mapped[str] = mapped_column(String(300))
@@ -58,6 +60,17 @@ class SchemeVersion(Base):
     @property
     def code(self) -> str:
         return self.scheme.code
+
+    @property
+    def spec(self) -> SchemeDefinition:
+        """The definition as typed objects, built once for each document this row holds (a definition is never
+        edited in place; one assigned anew, as some tests do, is read afresh)."""
+        document = self.definition
+        cached: tuple[dict[str, Any], SchemeDefinition] | None = self.__dict__.get("_spec")
+        if cached is None or cached[0] is not document:
+            cached = (document, SchemeDefinition.from_dict(document))
+            self.__dict__["_spec"] = cached
+        return cached[1]
 
     @property
     def version_key(self) -> tuple[int, ...]:

@@ -6,10 +6,12 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-STAGES = ("raw_material_acquisition", "production", "distribution", "use", "end_of_life")
-BOUNDARIES = ("cradle-to-gate", "cradle-to-grave")
-MODES = ("document_review", "site_inspection", "footprint_verification")
-LABEL_TYPES = ("footprint_value", "low_carbon", "reduction")
+# The allowed values are the typed definition's (registry/schemes/definition.py), so the two cannot drift apart;
+# STAGES and MODES are imported from here by the models' CHECK constraints and the scheme page.
+from registry.schemes.definition import (
+    BOUNDARIES, LABEL_TYPES, MODES, PRODUCT_RULE_STATUSES, STAGES, STANDARD_ROLES, UNIT_KINDS,
+)
+
 SLUG = validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="Use lower-case letters, digits and single hyphens.")
 VERSION = validate.Regexp(r"^\d+\.\d+\.\d+$", error="Use MAJOR.MINOR.PATCH, e.g. 1.0.0.")
 _text = validate.Length(min=1, max=8000)
@@ -35,17 +37,17 @@ class StandardSchema(_Strict):
     code = fields.String(required=True, validate=validate.Length(min=3, max=80))
     title_zh = _required_text()
     title_en = _required_text()
-    role = fields.String(required=True, validate=validate.OneOf(("general", "product_rule", "supporting")))
+    role = fields.String(required=True, validate=validate.OneOf(STANDARD_ROLES))
 
 
 class ProductRuleSchema(_Strict):
-    status = fields.String(required=True, validate=validate.OneOf(("published", "pending")))
+    status = fields.String(required=True, validate=validate.OneOf(PRODUCT_RULE_STATUSES))
     note_zh = _required_text()
     note_en = _required_text()
 
 
 class DeclaredUnitSchema(_Strict):
-    kind = fields.String(required=True, validate=validate.OneOf(("declared", "functional")))
+    kind = fields.String(required=True, validate=validate.OneOf(UNIT_KINDS))
     amount = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False))
     unit = fields.String(required=True, validate=validate.Length(min=1, max=20))
     description_zh = _required_text()

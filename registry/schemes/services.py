@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.audit.services import Actor, record_event
+from registry.schemes.definition import SchemeDefinition
 from registry.schemes.loader import SchemeFile, SchemeFileError, load_scheme_dir
 from registry.schemes.models import Scheme, SchemeVersion
 
@@ -41,7 +40,7 @@ def _plan(session: Session | None, directory: Path) -> tuple[SyncReport, list[Sc
     for scheme_file in files:
         label = f"{scheme_file.code} {scheme_file.version}"
         existing = _find_version(session, scheme_file) if session is not None else None
-        if existing is None and (too_big := _qr_too_big(scheme_file.definition)):
+        if existing is None and (too_big := _qr_too_big(scheme_file.spec)):
             report.refused.append(f"{scheme_file.path}: {label}: {too_big}")
         elif existing is None:
             report.added.append(label)
@@ -56,12 +55,12 @@ def _plan(session: Session | None, directory: Path) -> tuple[SyncReport, list[Sc
     return report, new_files
 
 
-def _qr_too_big(definition: dict[str, Any]) -> str | None:
+def _qr_too_big(spec: SchemeDefinition) -> str | None:
     """Why labels under this scheme could not be printed in a version-13 QR code, or None if they can."""
     from registry.config import public_host
     from registry.labels.tokens import MAX_QR_VERSION, worst_case_url, qr_version
 
-    url = worst_case_url(definition, public_host())
+    url = worst_case_url(spec, public_host())
     version = qr_version(url)
     if version <= MAX_QR_VERSION:
         return None
@@ -91,23 +90,24 @@ def _find_version(session: Session, scheme_file: SchemeFile) -> SchemeVersion | 
 
 
 def _add_version(session: Session, actor: Actor, scheme_file: SchemeFile) -> SchemeVersion:
-    definition = scheme_file.definition
+    spec = scheme_file.spec
     scheme = session.scalar(select(Scheme).where(Scheme.code == scheme_file.code))
     if scheme is None:
-        scheme = Scheme(code=scheme_file.code, category_code=definition["category"]["code"])
+        scheme = Scheme(code=scheme_file.code, category_code=spec.category.code)
         session.add(scheme)
         session.flush()
-    scheme.category_code = definition["category"]["code"]
-    unit = definition["declared_unit"]
+    scheme.category_code = spec.category.code
+    unit = spec.declared_unit
     version = SchemeVersion(
         scheme=scheme,
         version=scheme_file.version,
-        title_zh=definition["title_zh"],
-        title_en=definition["title_en"],
-        boundary=definition["boundary"]["type"],
-        declared_unit=f"{unit['amount']:g} {unit['unit']}",
-        validity_months=definition["certification"]["validity_months"],
-        definition=definition,
+        title_zh=spec.title_zh,
+        title_en=spec.title_en,
+        boundary=spec.boundary.type,
+        # As the file's number reads when printed as a float ("1", "1000"), as versions synced before were.
+        declared_unit=f"{float(unit.amount):g} {unit.unit}",
+        validity_months=spec.certification.validity_months,
+        definition=scheme_file.definition,
         content_sha256=scheme_file.content_sha256,
         source_path=f"{scheme_file.path.parent.name}/{scheme_file.path.name}",
     )
@@ -141,6 +141,6 @@ def category_choices(session: Session, locale: str) -> list[tuple[str, str]]:
     """(category code, category name) for each scheme's latest version, in the reader's language."""
     choices = {}
     for scheme in list_schemes(session):
-        category = scheme.latest.definition["category"]
-        choices[category["code"]] = category["name_en"] if locale.startswith("en") else category["name_zh"]
+        category = scheme.latest.spec.category
+        choices[category.code] = category.name_en if locale.startswith("en") else category.name_zh
     return sorted(choices.items(), key=lambda item: item[1])

@@ -30,6 +30,6 @@ def detail(code: str, version: str | None = None):
         "schemes/detail.html",
         version=scheme_version,
         scheme=scheme_version.scheme,
-        d=scheme_version.definition,
+        d=scheme_version.spec,
         stages=STAGES,
     ), max_age=300)

@@ -12,14 +12,16 @@ import pytest
 from sqlalchemy import select
 
 from registry.accounts.models import User
-from registry.applications import checks, services
+from registry.applications import checks
 from registry.applications.models import ActivityLine, Application, DataKind, FactorUnit
+from registry.applications.services import applicant as services
 from registry.audit.services import Actor
 from registry.database import utcnow
 from registry.dates import add_months
 from registry.demo.applications import Team, complete_draft, data_period
 from registry.organisations.models import Organisation
 from registry.products.models import Product
+from registry.schemes.definition import SchemeDefinition
 
 RAW, PRODUCTION, DISTRIBUTION = "raw_material_acquisition", "production", "distribution"
 
@@ -33,6 +35,10 @@ class File:
     lines: list[ActivityLine] = field(default_factory=list)
     declared_footprint: Decimal | None = None
     primary_share_percent: Decimal | None = None
+
+    @property
+    def spec(self) -> SchemeDefinition:
+        return SchemeDefinition.from_dict(self.definition)
 
 
 def line(stage: str, quantity: str, factor: str, unit: str = "kg", kind: str = "primary") -> ActivityLine:

@@ -27,7 +27,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.accounts.models import Role, User
-from registry.applications import decisions, evaluation, review, services
 from registry.applications.models import (
     Application,
     Assignment,
@@ -41,7 +40,9 @@ from registry.applications.models import (
     TransitionRecord,
 )
 from registry.applications.models import ApplicationStatus as S
-from registry.applications.workflow import ALLOWED_PAIRS, TRANSITIONS, Action, Who
+from registry.applications.services import applicant as services
+from registry.applications.services import decisions, evaluation, review
+from registry.applications.workflow import ALLOWED_PAIRS, TRANSITIONS, Action
 from registry.audit.models import AuditEvent
 from registry.audit.services import Actor
 from registry.demo.applications import Team, complete_draft, step
@@ -340,26 +341,26 @@ def test_workflow_state_machine(session_factory: sessionmaker[Session], upload_d
                 a.verifier_id: a
                 for a in session.scalars(select(Assignment).where(Assignment.application_id == application.id))
             }
-            deciders: dict[Who, int] = {}
+            deciders: dict[Capacity, int] = {}
             for record in session.scalars(
                 select(TransitionRecord).where(TransitionRecord.application_id == application.id).order_by(TransitionRecord.id)
             ):
                 actor = record.actor
                 assert actor is not None
                 who = TRANSITIONS[Action(record.action)].who
-                if who is Who.APPLICANT:
+                if who is Capacity.APPLICANT:
                     assert actor.role is Role.APPLICANT and actor.organisation_id == application.applicant_id
-                elif who is Who.BODY_ADMIN:
+                elif who is Capacity.BODY_ADMIN:
                     assert actor.role is Role.BODY_ADMIN and actor.organisation_id == application.body_id
-                elif who is Who.VERIFIER:
+                elif who is Capacity.VERIFIER:
                     assignment = assignments.get(actor.id)
                     assert assignment is not None and assignment.declaration is Declaration.NO_CONFLICT, actor.email
                 else:
                     assert actor.role is Role.DECISION_MAKER and actor.organisation_id == application.body_id
                     assert actor.id not in assignments, f"{actor.email} evaluated and decided"
                     deciders[who] = actor.id
-            if Who.DECIDER in deciders and Who.APPEAL_DECIDER in deciders:
-                assert deciders[Who.DECIDER] != deciders[Who.APPEAL_DECIDER]
+            if Capacity.DECIDER in deciders and Capacity.APPEAL_DECIDER in deciders:
+                assert deciders[Capacity.DECIDER] != deciders[Capacity.APPEAL_DECIDER]
 
         @invariant()
         def unsent_findings_are_not_answered(self) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from registry import PROJECT_ROOT
 from registry.accounts.models import User
-from registry.applications import decisions, evaluation, review, services, workflow
+from registry.applications import workflow
 from registry.applications.models import (
     Application,
     ApplicationStatus,
@@ -34,7 +34,9 @@ from registry.applications.models import (
     Participant,
     TransitionRecord,
 )
-from registry.applications.workflow import ALLOWED_PAIRS, TRANSITIONS, Action, Who, transition
+from registry.applications.services import applicant as services
+from registry.applications.services import decisions, evaluation, review
+from registry.applications.workflow import ALLOWED_PAIRS, TRANSITIONS, Action, transition
 from registry.audit.models import AuditEvent
 from registry.audit.services import Actor
 from registry.database import utcnow
@@ -45,6 +47,7 @@ from registry.labels.services import add_months, grade_for
 from registry.notifications.models import Notification
 from registry.organisations.models import BarredOrganisation, Organisation
 from registry.products.models import Product
+from registry.schemes.definition import Grade
 
 S = ApplicationStatus
 
@@ -63,18 +66,18 @@ PEOPLE = (APPLICANT, OTHER_APPLICANT, STEEL_APPLICANT, BODY_ADMIN, VERIFIER, DEC
 
 # Who may take an action in each capacity, on a file driven along the demo path (where decision@ takes the
 # first decision, so only decision2@ may decide an appeal).
-RIGHT: dict[Who, set[str]] = {
-    Who.APPLICANT: {APPLICANT},
-    Who.BODY_ADMIN: {BODY_ADMIN},
-    Who.VERIFIER: {VERIFIER},
-    Who.DECIDER: {DECIDER, DECIDER2},
-    Who.APPEAL_DECIDER: {DECIDER2},
+RIGHT: dict[Capacity, set[str]] = {
+    Capacity.APPLICANT: {APPLICANT},
+    Capacity.BODY_ADMIN: {BODY_ADMIN},
+    Capacity.VERIFIER: {VERIFIER},
+    Capacity.DECIDER: {DECIDER, DECIDER2},
+    Capacity.APPEAL_DECIDER: {DECIDER2},
 }
 
 # Who acts in each capacity in Team.demo.
-ACTING: dict[Who, str] = {
-    Who.APPLICANT: APPLICANT, Who.BODY_ADMIN: BODY_ADMIN, Who.VERIFIER: VERIFIER, Who.DECIDER: DECIDER,
-    Who.APPEAL_DECIDER: DECIDER2,
+ACTING: dict[Capacity, str] = {
+    Capacity.APPLICANT: APPLICANT, Capacity.BODY_ADMIN: BODY_ADMIN, Capacity.VERIFIER: VERIFIER, Capacity.DECIDER: DECIDER,
+    Capacity.APPEAL_DECIDER: DECIDER2,
 }
 
 # What must be done, once the file is in a source status, before the action's requirements are met; and
@@ -178,10 +181,10 @@ def bring(session: Session, team: Team, application: Application, status: S) -> 
     return drive_to(session, team, application, status)
 
 
-def actor_for(team: Team, who: Who) -> Actor:
+def actor_for(team: Team, who: Capacity) -> Actor:
     return {
-        Who.APPLICANT: team.applicant, Who.BODY_ADMIN: team.admin, Who.VERIFIER: team.verifier,
-        Who.DECIDER: team.decider, Who.APPEAL_DECIDER: team.appeal_decider,
+        Capacity.APPLICANT: team.applicant, Capacity.BODY_ADMIN: team.admin, Capacity.VERIFIER: team.verifier,
+        Capacity.DECIDER: team.decider, Capacity.APPEAL_DECIDER: team.appeal_decider,
     }[who]
 
 
@@ -906,9 +909,9 @@ def test_a_rolled_back_grant_gives_its_number_back(session, team, new_applicatio
 
 
 @pytest.fixture
-def grades(session: Session) -> dict[str, Any]:
+def grades(session: Session) -> tuple[Grade, ...]:
     version = services.current_scheme_version(session, "li-battery")
-    return version.definition
+    return version.spec.grades
 
 
 @pytest.mark.parametrize(("footprint", "grade"), [
@@ -921,7 +924,7 @@ def test_grade_follows_the_schemes_bands_with_the_bound_in_its_band(grades, foot
 
 def test_grade_needs_an_unbounded_last_band():
     with pytest.raises(ValueError):
-        grade_for({"grades": [{"code": "1", "max_kg_co2e": 10}]}, Decimal("11"))
+        grade_for([Grade(code="1", name_zh="一级", name_en="Grade 1", max_kg_co2e=Decimal(10))], Decimal("11"))
 
 
 @pytest.mark.parametrize(("start", "months", "expected"), [

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from registry import PROJECT_ROOT, migrate
-from registry.applications.decisions import decide_application
 from registry.applications.models import ApplicationStatus, Outcome
+from registry.applications.services.decisions import decide_application
 from registry.audit.services import Actor
 from registry.database import make_engine
 from registry.demo.applications import Team, complete_draft, drive_to

@@ -27,7 +27,7 @@ from registry.disclosure.charts import (
     lifecycle_svg,
     percentile_rank,
 )
-from registry.labels.artwork import text_width
+from registry.svg import text_width
 
 NS = "{http://www.w3.org/2000/svg}"
 D = Decimal

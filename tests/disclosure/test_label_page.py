@@ -39,7 +39,7 @@ def test_the_page_shows_the_label_at_a_glance(client, session, labels):
         page = response.get_data(as_text=True)
         assert label.product.name_en in page and label.certificate_number in page
         assert f"{label.footprint.normalize():f}" in page and "kg CO₂e" in page
-        assert label.grade()["name_en"] in page and label.body.name_en in page
+        assert label.grade().name_en in page and label.body.name_en in page
         assert 'role="alert"' not in page  # valid: no banner
         assert "<svg" in page and "Over the life cycle" in page
         position = services.category(session, label)

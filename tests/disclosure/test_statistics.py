@@ -235,7 +235,7 @@ def test_the_page_reads_in_chinese(app, labels):
         scheme = label.scheme_version
         assert scheme.title_zh in page and scheme.title_en not in page
         assert scheme.definition["category"]["name_zh"] in page
-        assert label.holder.region[0] in page and label.grade()["name_zh"] in page
+        assert label.holder.region[0] in page and label.grade().name_zh in page
 
 
 @pytest.fixture
@@ -303,7 +303,7 @@ def test_the_csv_is_rfc_4180_utf_8_with_a_bom(client, session, labels):
     for label in labels:
         code = label.scheme_version.code
         grade = csv_row(table, "grade", f"{code}/{label.grade_code}")
-        assert (grade["name_zh"], grade["name_en"]) == (label.grade()["name_zh"], label.grade()["name_en"])
+        assert (grade["name_zh"], grade["name_en"]) == (label.grade().name_zh, label.grade().name_en)
         assert grade["valid_labels"] == str(grades[(code, label.grade_code)]["valid"])
         region = csv_row(table, "region", label.holder.province_code)
         assert (region["name_zh"], region["name_en"]) == label.holder.region

@@ -185,7 +185,7 @@ def test_standard_svg_carries_every_fact_in_both_languages(label: Label, url: st
     assert "kg CO2e" in lines
     assert "每 " + definition["declared_unit"]["description_zh"] in lines
     assert "per " + definition["declared_unit"]["description_en"] in text.replace("\n", " ")
-    assert label.grade_code in lines and grade["name_zh"] in lines and grade["name_en"] in lines
+    assert label.grade_code in lines and grade.name_zh in lines and grade.name_en in lines
     assert "证书编号 Certificate No. " in lines and "有效期 Valid" in lines and "发证机构 Issued by" in lines
     assert label.valid_from.isoformat() in text and label.valid_until.isoformat() in text
     assert label.body.name_zh in text.replace("\n", "")
@@ -198,9 +198,9 @@ def test_small_svg_keeps_value_unit_grade_certificate_and_qr(label: Label, url: 
     root = parse(artwork.render_svg(label, url, "small"))
     lines = texts(root)
     assert artwork.format_footprint(label.footprint) in lines
-    assert "kg CO2e / " + artwork.short_unit(label.scheme_version.definition) in lines
+    assert "kg CO2e / " + artwork.short_unit(label.scheme_version.spec.declared_unit) in lines
     assert label.grade_code in lines
-    assert any(label.grade()["name_zh"] in line and label.grade()["name_en"] in line for line in lines)
+    assert any(label.grade().name_zh in line and label.grade().name_en in line for line in lines)
     assert label.certificate_number in lines
     assert f"有效期至 Valid to {label.valid_until.isoformat()}" in lines
     assert "碳足迹标识" in lines

@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from registry.accounts.models import User
-from registry.applications import decisions
+from registry.applications.services import decisions
 from registry.applications.models import Application, ApplicationStatus, Outcome
 from registry.audit.models import AuditEvent
 from registry.audit.services import Actor

@@ -24,7 +24,7 @@ from registry.errors import ServiceError
 from registry.labels import lifecycle
 from registry.labels.lifecycle import LIFECYCLE, REASONS, capacities_of, china_today
 from registry.labels.models import Label, LabelAction, LabelCapacity, LabelReason, LabelStatus, LabelTransition
-from registry.labels.status import bitstring
+from registry.labels.status_lists import bitstring
 
 PEOPLE = (
     "body.admin@example.com", "regulator@example.com", "applicant@example.com", "applicant.pv@example.com",

@@ -25,7 +25,7 @@ from registry.database import utcnow
 from registry.dates import iso_utc
 from registry.keys.services import public_jwk, root_key
 from registry.labels.models import Label, LabelStatus
-from registry.labels.status import signed_credential
+from registry.labels.status_lists import signed_credential
 from registry.verifier import format as fmt
 from registry.verifier.core import StatusLists, TrustList, Verdict, verify
 from tests.conftest import make_test_app

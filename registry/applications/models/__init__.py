@@ -22,6 +22,7 @@ from registry.applications.models.application import (
 from registry.applications.models.documents import DOCUMENT_KIND_LABELS, Document, DocumentKind
 from registry.applications.models.transitions import TransitionRecord
 from registry.applications.models.participants import (
+    PARTICIPANT_CAPACITIES,
     RELATION_LABELS,
     Assignment,
     Capacity,
@@ -44,7 +45,7 @@ from registry.applications.models.decisions import Appeal, Decision, Outcome, Re
 __all__ = [
     "ActivityLine", "Appeal", "Application", "ApplicationStatus", "Assignment", "Assurance", "Capacity",
     "ChecklistItem", "DataKind", "Decision", "Declaration", "DeclaredRelation", "DOCUMENT_KIND_LABELS", "Document",
-    "DocumentKind", "FactorUnit", "FINAL_STATUSES", "Finding", "Opinion", "Outcome", "Participant", "Recommendation",
-    "Relation", "RELATION_LABELS", "SEVERITY_LABELS", "Severity", "StageValue", "Statement", "STATUS_LABELS",
-    "TransitionRecord",
+    "DocumentKind", "FactorUnit", "FINAL_STATUSES", "Finding", "Opinion", "Outcome", "Participant",
+    "PARTICIPANT_CAPACITIES", "Recommendation", "Relation", "RELATION_LABELS", "SEVERITY_LABELS", "Severity",
+    "StageValue", "Statement", "STATUS_LABELS", "TransitionRecord",
 ]

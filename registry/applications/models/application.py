@@ -16,6 +16,7 @@ from registry.database import MICRO, Base, MicroDecimal, StrEnumType, UTCDateTim
 from registry.enums import LabelledEnum, labels_for
 from registry.organisations.models import Organisation, OrganisationKind
 from registry.products.models import Product
+from registry.schemes.definition import SchemeDefinition
 from registry.schemes.models import SchemeVersion
 from registry.schemes.schemas import STAGES
 
@@ -161,7 +162,13 @@ class Application(Base):
         return {stage.stage: stage.value for stage in self.stages}
 
     @property
+    def spec(self) -> SchemeDefinition:
+        """The rules of the scheme version the application is bound to, typed."""
+        return self.scheme_version.spec
+
+    @property
     def definition(self) -> dict[str, Any]:
+        """The scheme version's stored document, untyped; the code reads ``spec``."""
         return self.scheme_version.definition
 
 

@@ -16,15 +16,24 @@ from sqlalchemy import CheckConstraint, ForeignKey, ForeignKeyConstraint, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.accounts.models import User
-from registry.database import Base, StrEnumType, UTCDateTime, created_at, enum_check, intpk
+from registry.database import Base, StrEnumType, UTCDateTime, created_at, enum_check, in_check, intpk
 from registry.enums import LabelledEnum, labels_for
 from registry.organisations.models import Organisation
 
 
 class Capacity(enum.StrEnum):
-    VERIFIER = "verifier"
-    DECIDER = "decider"
-    APPEAL_DECIDER = "appeal_decider"
+    """The capacity in which someone acts on a file: the workflow's table names one for each action, and the
+    participants table holds the last three (``PARTICIPANT_CAPACITIES``), one per person and file."""
+
+    APPLICANT = "applicant"  # a person of the applicant enterprise
+    BODY_ADMIN = "body_admin"  # an administrator of the certification body applied to
+    VERIFIER = "verifier"  # an assigned verifier who declared no conflict
+    DECIDER = "decider"  # a decision maker of the body who took no other part in the file
+    APPEAL_DECIDER = "appeal_decider"  # the same, and not the first decider either
+
+
+# The capacities a person holds in a file as a participant (the only values application_participants accepts).
+PARTICIPANT_CAPACITIES = (Capacity.VERIFIER, Capacity.DECIDER, Capacity.APPEAL_DECIDER)
 
 
 class Declaration(enum.StrEnum):
@@ -57,7 +66,7 @@ class Participant(Base):
 
     __tablename__ = "application_participants"
     __table_args__ = (
-        CheckConstraint(enum_check("capacity", Capacity), name="capacity_known"),
+        CheckConstraint(in_check("capacity", (capacity.value for capacity in PARTICIPANT_CAPACITIES)), name="capacity_known"),
         UniqueConstraint("application_id", "user_id"),
         UniqueConstraint("application_id", "user_id", "capacity"),
     )

@@ -8,7 +8,6 @@ from pathlib import Path
 from flask import abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from registry.applications import services
 from registry.applications.forms import (
     ActionForm,
     AppealForm,
@@ -20,8 +19,9 @@ from registry.applications.forms import (
     footprint_form_class,
     stage_fields,
 )
-from registry.applications.documents import path_of
 from registry.applications.models import ApplicationStatus, Document, Finding
+from registry.applications.services import applicant as services
+from registry.applications.services.documents import path_of
 from registry.applications.views.common import act, boundary_stages, bp, load, render_file
 from registry.database import db
 from registry.edge import current_actor
@@ -31,7 +31,7 @@ from registry.organisations.models import Organisation
 from registry.permissions import Permission, requires
 from registry.products.models import Product
 from registry.products.services import list_products
-from registry.schemes.labels import STAGE_LABELS
+from registry.schemes.names import STAGE_LABELS
 from registry.text import isolate
 
 
@@ -99,7 +99,7 @@ def footprint(application_id: int):
     outcome = submit(form, lambda: services.update_footprint(db.session, current_actor(), application, data))
     if outcome.done:
         return redirect(url_for("applications.detail", application_id=application.id) + "#footprint")
-    required = set(application.definition["boundary"]["required_stages"])
+    required = set(application.spec.boundary.required_stages)
     return render_template(
         "applications/footprint.html", application=application, form=form,
         stage_rows=[(stage, getattr(form, f"stage_{stage}"), stage in required) for stage in stages],

@@ -7,9 +7,9 @@ from flask import redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from registry.applications import decisions, review
 from registry.applications.forms import AcceptForm, AssignForm, DecisionForm, ReasonForm, RelationForm
 from registry.applications.models import ApplicationStatus, Outcome, RELATION_LABELS
+from registry.applications.services import decisions, review
 from registry.applications.views.common import act, bp, load, render_file
 from registry.database import db
 from registry.edge import current_actor

@@ -10,9 +10,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from registry.applications import checks, evaluation, forms
+from registry.applications import checks, forms
 from registry.applications.models import (
     Application,
+    Capacity,
     Decision,
     Recommendation,
     Statement,
@@ -21,10 +22,10 @@ from registry.applications.permissions import (
     can_view_application,
     can_view_confidential,
 )
-from registry.applications.services import EDITABLE
+from registry.applications.services import evaluation
+from registry.applications.services.applicant import EDITABLE
 from registry.applications.workflow import (
     Action,
-    Who,
     assignments_of,
     available_actions,
     may_act,
@@ -32,7 +33,7 @@ from registry.applications.workflow import (
 from registry.database import db
 from registry.forms import submit
 from registry.labels.services import label_for_application
-from registry.schemes.labels import STAGE_LABELS
+from registry.schemes.names import STAGE_LABELS
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
 
@@ -51,8 +52,7 @@ def load(application_id: int, *, confidential: bool = False) -> Application:
 
 
 def boundary_stages(application: Application) -> list[str]:
-    boundary = application.definition["boundary"]
-    return boundary["required_stages"] + boundary.get("optional_stages", [])
+    return list(application.spec.boundary.stages)
 
 
 def default_forms(application: Application) -> dict[str, FlaskForm]:
@@ -61,7 +61,7 @@ def default_forms(application: Application) -> dict[str, FlaskForm]:
     statement = db.session.get(Statement, application.id)
     statement_form = forms.StatementForm(prefix="statement", obj=statement)
     if statement is None:
-        statement_form.materiality_percent.data = str(application.definition["certification"]["materiality_percent"])
+        statement_form.materiality_percent.data = str(application.spec.certification.materiality_percent)
     return {
         "action_form": forms.ActionForm(),
         "reason_form": forms.ReasonForm(),
@@ -98,7 +98,7 @@ def render_file(application: Application, status: int = 200, *, failed: str | No
     session = db.session
     assignments = assignments_of(session, application)
     confidential = can_view_confidential(current_user, application, assignments)
-    is_verifier = may_act(session, current_user, application, Who.VERIFIER)
+    is_verifier = may_act(session, current_user, application, Capacity.VERIFIER)
     findings = evaluation.list_findings(session, application, include_unsent=is_verifier) if confidential else []
     failure_messages: list[str] = []
     if failed is not None:

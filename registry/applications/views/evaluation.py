@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import abort
 
-from registry.applications import evaluation, review
 from registry.applications.forms import (
     ActionForm,
     ChecklistForm,
@@ -16,6 +15,7 @@ from registry.applications.forms import (
     StatementForm,
 )
 from registry.applications.models import Finding
+from registry.applications.services import evaluation, review
 from registry.applications.views.common import act, bp, load
 from registry.database import db
 from registry.edge import current_actor

@@ -8,32 +8,19 @@ import json
 from flask import Blueprint, Response, render_template
 from flask_babel import lazy_gettext as _l
 
-from registry.applications.checks import plain
 from registry.disclosure.cache import PAGE_MAX_AGE, cached_page  # noqa: F401 - the views' names for them
 from registry.edge import public_page
 from registry.labels.models import Label, LabelStatus
 from registry.labels.tokens import footprint_grams
-from registry.schemes.labels import STAGE_LABELS
+from registry.labels.wording import BANNER_TEXTS, BANNER_TITLES
+from registry.numbers import plain
+from registry.schemes.names import STAGE_LABELS
 from registry.text import strip_bidi_controls
 
 bp = Blueprint("disclosure", __name__)
 
 ASSURANCE_NAMES = {"reasonable": _l("Reasonable assurance"), "limited": _l("Limited assurance")}
 OPINION_NAMES = {"unmodified": _l("Unmodified opinion"), "modified": _l("Modified opinion"), "adverse": _l("Adverse opinion")}
-BANNER_TITLES = {
-    LabelStatus.SUSPENDED: _l("This label is suspended"),
-    LabelStatus.WITHDRAWN: _l("This label has been withdrawn"),
-    LabelStatus.CANCELLED: _l("This label has been cancelled"),
-    LabelStatus.EXPIRED: _l("This label has expired"),
-    LabelStatus.SUPERSEDED: _l("This label has been replaced"),
-}
-BANNER_TEXTS = {
-    LabelStatus.SUSPENDED: _l("The certification body has suspended it while a problem is resolved. Do not rely on the value shown until it is restored."),
-    LabelStatus.WITHDRAWN: _l("The certification body withdrew it. The value shown is no longer certified."),
-    LabelStatus.CANCELLED: _l("The holder cancelled it. The value shown is no longer certified."),
-    LabelStatus.EXPIRED: _l("Its validity has ended. The value shown is no longer certified."),
-    LabelStatus.SUPERSEDED: _l("A newer label replaced it after a change or renewal. The value shown was certified for its own period."),
-}
 
 
 @bp.context_processor

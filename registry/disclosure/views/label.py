@@ -76,7 +76,7 @@ def gs1_resolver(gtin: str, lot: str | None = None, serial: str | None = None) -
     return _render_label(label, history=labels)
 
 
-SCHEMA_FILE = Path(__file__).parent.parent / "schemas" / "label-v1.json"
+SCHEMA_FILE = Path(__file__).parent.parent / "json_schemas" / "label-v1.json"
 
 
 @bp.route("/schemas/label-v1.json")

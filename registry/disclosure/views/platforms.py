@@ -7,12 +7,13 @@ import json
 from flask import Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 
-from registry.applications.checks import plain
 from registry.database import db
 from registry.disclosure import services
 from registry.disclosure.views.common import PAGE_MAX_AGE, bp, page_response
 from registry.edge import published, published_json
 from registry.labels.models import Label
+from registry.labels.wording import bilingual_name
+from registry.numbers import plain
 from registry.permissions import public
 from registry.text import strip_bidi_controls
 
@@ -91,10 +92,6 @@ def api_label(public_id: str) -> Response:
 # --- embeds ----------------------------------------------------------------------------------------------------
 
 BADGE_COLOURS = {"valid": "#0B6B45", "suspended": "#B45309"}
-BADGE_STATUS = {
-    "valid": ("有效", "Valid"), "suspended": ("已暂停", "Suspended"), "withdrawn": ("已撤销", "Withdrawn"),
-    "cancelled": ("已注销", "Cancelled"), "expired": ("已过期", "Expired"), "superseded": ("已取代", "Superseded"),
-}
 
 
 @bp.route("/badge/<public_id>.svg")
@@ -107,9 +104,8 @@ def badge(public_id: str) -> Response:
     label = services.label_by_public_id(db.session, public_id)
     if label is None:
         abort(404)
-    status = label.status.value
-    zh, en = BADGE_STATUS[status]
-    colour = BADGE_COLOURS.get(status, "#B42318")
+    zh, en = bilingual_name(label.status)
+    colour = BADGE_COLOURS.get(label.status.value, "#B42318")
     value = f"{plain(label.footprint)} kg CO₂e/{label.scheme_version.declared_unit}"
     title = f"碳足迹标识 Carbon footprint label {label.certificate_number}: {value}, {zh} {en}"
     svg = (

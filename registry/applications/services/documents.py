@@ -14,14 +14,15 @@ import os
 import secrets
 import unicodedata
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import filetype
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from registry.after_commit import on_rollback
 from registry.applications.models import DocumentKind
 from registry.errors import ServiceError
 from registry.private_files import PRIVATE_FILE, make_private_directory
@@ -42,7 +43,6 @@ ACCEPTED: dict[DocumentKind, tuple[str, ...]] = {
     DocumentKind.EVIDENCE: (PDF, PNG, JPEG, XLSX, ODS, DOCX, CSV),
 }
 SNIFF_BYTES = 8192
-NEW_FILES = "registry.new_files"
 
 
 @dataclass(frozen=True)
@@ -130,9 +130,8 @@ def store(session: Session, stream: IO[bytes], *, name: str | None, kind: Docume
     except BaseException:
         target.unlink(missing_ok=True)
         raise
-    # Remember which (sub)transaction wrote the file, so that rolling back a savepoint removes only its own.
-    writer = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(NEW_FILES, []).append((target, writer))
+    # Removed again if the transaction, or the savepoint open now, rolls back; kept once the transaction commits.
+    on_rollback(session, partial(target.unlink, missing_ok=True))
     return StoredFile(storage_name, content_type, size, digest.hexdigest(), clean_name(name, content_type))
 
 
@@ -140,30 +139,3 @@ def path_of(folder: Path, storage_name: str) -> Path:
     if len(storage_name) != 32 or not all(c in "0123456789abcdef" for c in storage_name):
         raise ValueError("not a storage name")
     return folder / storage_name[:2] / storage_name
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _remove_files_of_rolled_back_uploads(session: Session, rolled_back: Any) -> None:
-    """Delete the files written inside the transaction (or savepoint) just rolled back, and nothing else."""
-    kept = []
-    for path, writer in session.info.get(NEW_FILES, []):
-        if _within(writer, rolled_back):
-            Path(path).unlink(missing_ok=True)
-        else:
-            kept.append((path, writer))
-    session.info[NEW_FILES] = kept
-
-
-def _within(transaction: Any, ancestor: Any) -> bool:
-    while transaction is not None:
-        if transaction is ancestor:
-            return True
-        transaction = transaction.parent
-    return False
-
-
-@event.listens_for(Session, "after_commit")
-def _keep_files_of_committed_uploads(session: Session) -> None:
-    # Releasing a savepoint also fires after_commit; the files stay at risk until the outer transaction commits.
-    if not session.in_nested_transaction():
-        session.info.pop(NEW_FILES, None)

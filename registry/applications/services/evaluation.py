@@ -4,7 +4,6 @@ verification statement and the recommendation."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -15,6 +14,7 @@ from registry.applications.models import (
     Application,
     ApplicationStatus,
     Assurance,
+    Capacity,
     ChecklistItem,
     Finding,
     Opinion,
@@ -23,19 +23,19 @@ from registry.applications.models import (
     Severity,
     Statement,
 )
-from registry.applications.checks import plain
-from registry.applications.services import parse_amount
-from registry.applications.workflow import Action, Who, may_act, transition
+from registry.applications.services.applicant import parse_amount
+from registry.applications.workflow import Action, may_act, transition
 from registry.audit.services import Actor, record_event
 from registry.database import utcnow
 from registry.errors import ServiceError
+from registry.numbers import plain
 from registry.text import refuse_bidi_controls
 
 IN_EVALUATION = (ApplicationStatus.UNDER_EVALUATION, ApplicationStatus.FINDINGS_OPEN)
 
 
 def _require_verifier(session: Session, actor: Actor, application: Application, *, statuses: tuple[ApplicationStatus, ...] = IN_EVALUATION) -> User:
-    if not may_act(session, actor.user, application, Who.VERIFIER):
+    if not may_act(session, actor.user, application, Capacity.VERIFIER):
         raise ServiceError(_l("Only a verifier assigned to this file, with a signed declaration, can do this."), status=403)
     if application.status not in statuses:
         raise ServiceError(
@@ -48,7 +48,7 @@ def _require_verifier(session: Session, actor: Actor, application: Application, 
 def start_evaluation(session: Session, actor: Actor, application: Application) -> None:
     """Evaluation planned → under evaluation, with one checklist item per activity of the scheme's mode."""
     transition(session, application, Action.START, actor)
-    for position, mode in enumerate(application.definition["certification"]["modes"]):
+    for position, mode in enumerate(application.spec.certification.modes):
         session.add(ChecklistItem(application_id=application.id, mode=mode, position=position))
     session.flush()
 
@@ -162,7 +162,7 @@ def sign_statement(
     materiality = parse_amount(materiality_percent, "materiality_percent", allow_zero=False)
     if materiality > 100:
         raise ServiceError(_l("A share is at most 100 %."), field="materiality_percent")
-    scheme_materiality = Decimal(str(application.definition["certification"]["materiality_percent"]))
+    scheme_materiality = application.spec.certification.materiality_percent
     if materiality > scheme_materiality:
         raise ServiceError(
             _l("The scheme sets the materiality threshold at %(percent)s %%; a verifier may not use a looser one.",

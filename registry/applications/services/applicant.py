@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.accounts.models import Role, User
-from registry.applications import documents
 from registry.applications.models import (
     ActivityLine,
     Appeal,
@@ -28,6 +27,7 @@ from registry.applications.models import (
     Finding,
     StageValue,
 )
+from registry.applications.services import documents
 from registry.applications.workflow import Action, transition
 from registry.audit.services import Actor, record_event
 from registry.database import utcnow
@@ -118,8 +118,7 @@ def update_footprint(session: Session, actor: Actor, application: Application, d
     """
     _require_holder(actor, application)
     _require_editable(application)
-    boundary = application.definition["boundary"]
-    allowed = boundary["required_stages"] + boundary.get("optional_stages", [])
+    allowed = application.spec.boundary.stages
     total = parse_amount(data.declared_footprint, "declared_footprint", allow_zero=False)
     values: dict[str, Decimal] = {}
     for stage, raw in data.stage_values.items():
@@ -164,8 +163,7 @@ class LineData:
 def add_line(session: Session, actor: Actor, application: Application, data: LineData) -> ActivityLine:
     _require_holder(actor, application)
     _require_editable(application)
-    boundary = application.definition["boundary"]
-    if data.stage not in boundary["required_stages"] + boundary.get("optional_stages", []):
+    if data.stage not in application.spec.boundary.stages:
         raise ServiceError(_l("Choose one of the scheme's life-cycle stages."), field="stage")
     if data.factor_unit not in set(FactorUnit):
         raise ServiceError(_l("Choose the factor's unit."), field="factor_unit")

@@ -20,7 +20,7 @@ from registry.applications.models import (
     Participant,
     Relation,
 )
-from registry.applications.workflow import Action, Who, assignments_of, may_act, participant_ids, transition
+from registry.applications.workflow import Action, assignments_of, may_act, participant_ids, transition
 from registry.audit.services import Actor, record_event
 from registry.database import utcnow
 from registry.errors import ServiceError
@@ -95,7 +95,7 @@ def assign_verifiers(session: Session, actor: Actor, application: Application, v
                status=application.status.label),
             status=409,
         )
-    if not may_act(session, actor.user, application, Who.BODY_ADMIN):
+    if not may_act(session, actor.user, application, Capacity.BODY_ADMIN):
         raise ServiceError(_l("You cannot take this action on this application."), status=403)
     assignments = []
     for person in people:
