@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, lazyload
 from registry.applications.models import Statement
 from registry.database import MICRO
 from registry.disclosure.charts import Distribution
-from registry.labels.models import Label, LabelStatus
+from registry.labels.models import Label, LabelAction, LabelStatus, LabelTransition
 from registry.labels.tokens import public_record
 from registry.numbers import plain
 from registry.products.models import Product
@@ -157,3 +157,29 @@ def public_document(session: Session, label: Label, host: str) -> dict[str, Any]
             "artwork": {size: f"https://{host}/l/{label.public_id}/label-{size}.pdf" for size in ("standard", "small")},
         },
     }
+
+
+# --- the labels' public history ---------------------------------------------------------------------------------
+
+# What /notices lists: the changes the public is told of (issues are in the catalogue, expiry is on the label).
+NOTICE_ACTIONS = (LabelAction.SUSPEND, LabelAction.RESTORE, LabelAction.WITHDRAW, LabelAction.CANCEL)
+
+
+def status_changes(session: Session, label: Label) -> list[LabelTransition]:
+    """The label's history, from its issue: every status it has had, when, by whom (in which capacity) and why."""
+    return list(session.scalars(
+        select(LabelTransition).where(LabelTransition.label_id == label.id).order_by(LabelTransition.id)
+    ))
+
+
+def notices(session: Session, *, before: int | None = None, limit: int = 50) -> list[LabelTransition]:
+    """The public notices, newest first, ``limit`` of them before the transition id ``before``."""
+    query = (
+        select(LabelTransition)
+        .where(LabelTransition.action.in_([a.value for a in NOTICE_ACTIONS]))
+        .order_by(LabelTransition.id.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        query = query.where(LabelTransition.id < before)
+    return list(session.scalars(query))

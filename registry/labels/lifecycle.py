@@ -287,19 +287,3 @@ def _told(session: Session, label: Label, *, exclude: User | None) -> list[User]
     return [p for p in people if exclude is None or p.id != exclude.id]
 
 
-
-# What /notices lists: the changes the public is told of (issues are in the catalogue, expiry is on the label).
-NOTICE_ACTIONS = (A.SUSPEND, A.RESTORE, A.WITHDRAW, A.CANCEL)
-
-
-def notices(session: Session, *, before: int | None = None, limit: int = 50) -> list[LabelTransition]:
-    """The public notices, newest first, ``limit`` of them before the transition id ``before``."""
-    query = (
-        select(LabelTransition)
-        .where(LabelTransition.action.in_([a.value for a in NOTICE_ACTIONS]))
-        .order_by(LabelTransition.id.desc())
-        .limit(limit)
-    )
-    if before is not None:
-        query = query.where(LabelTransition.id < before)
-    return list(session.scalars(query))

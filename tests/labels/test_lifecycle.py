@@ -462,3 +462,16 @@ def test_notices_list_each_change_newest_first_with_a_feed(client, session, labe
     assert len(entries) == 2 and "Data were invented." in entries[0].find(f"{atom}summary").text
     host = client.application.config["PUBLIC_HOST"]
     assert entries[0].find(f"{atom}link").get("href") == f"https://{host}/l/{label.public_id}"
+
+
+def test_the_public_label_page_says_why_and_shows_the_history(client, session, label, regulator):
+    move(session, label, A.SUSPEND, regulator, reason_code="spot_check_failed")
+    with client.application.app_context():
+        session.commit()
+    page = client.get(f"/l/{label.public_id}").get_data(as_text=True)
+    banner = page[page.index("status-banner"):page.index("</div>", page.index("status-banner"))]
+    assert "Failed a spot check" in banner and WORDS in banner and "Market regulator" in banner
+    history = page[page.index("History of this label"):page.index("Labels of this product")]
+    assert history.index("Issue") < history.index("Suspend")
+    # The regulator's name is not on the public page: the capacity is.
+    assert regulator.user.name not in page
