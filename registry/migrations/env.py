@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from registry.migrate import include_name
-from registry.models import Base  # noqa: F401 - imports every model so the metadata is complete
+from registry.models import Base  # every model, so the metadata is complete
 
 config = context.config
 target_metadata = Base.metadata

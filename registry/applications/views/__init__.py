@@ -3,6 +3,6 @@ and decisions (``body``), the verifier's evaluation (``evaluation``). They share
 
 from registry.applications.views.common import bp
 
-from registry.applications.views import applicant, body, evaluation  # noqa: E402,F401  (registers the routes)
+from registry.applications.views import applicant, body, evaluation  # noqa: F401  (registers the routes)
 
 __all__ = ["bp"]
