@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.accounts.models import User
+from registry.applications.checks import plain
 from registry.applications.models import (
     Application,
     ApplicationStatus,
@@ -23,7 +24,6 @@ from registry.applications.models import (
     Severity,
     Statement,
 )
-from registry.applications.checks import plain
 from registry.applications.services import parse_amount
 from registry.applications.workflow import Action, Who, may_act, transition
 from registry.audit.services import Actor, record_event

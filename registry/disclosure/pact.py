@@ -27,9 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import object_session
 
-from registry.dates import iso_utc
 from registry.applications.checks import plain
-from registry.dates import add_months
+from registry.dates import add_months, iso_utc
 from registry.disclosure.services import statement_for
 from registry.labels.models import LabelStatus
 

@@ -32,8 +32,8 @@ from registry.applications.checks import plain
 from registry.disclosure.charts import (
     BAR_MARKED,
     INK,
-    Distribution,
     WIDTH,
+    Distribution,
     check_prefix,
     svg_element,
     svg_root,

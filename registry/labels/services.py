@@ -13,15 +13,14 @@ from sqlalchemy.orm import Session
 from registry.accounts.models import Role, User
 from registry.applications.models import Application, ApplicationStatus
 from registry.audit.services import Actor, record_event
-from registry.database import utcnow
 from registry.config import public_host
+from registry.database import utcnow
 from registry.dates import add_months
 from registry.keys.services import signing_key_for
 from registry.labels.models import CertificateCounter, Label, LabelStatus
 from registry.labels.searchtext import label_search_text
 from registry.labels.tokens import allocate_status_entry, sign_label
 from registry.verifier.format import LABEL_ID_BYTES, b64url
-
 
 
 def grade_for(definition: dict[str, Any], footprint: Decimal) -> str:

@@ -12,8 +12,8 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import select
 
-from registry.dates import iso_utc
 from registry.database import db, utcnow
+from registry.dates import iso_utc
 from registry.edge import commit, published, published_json
 from registry.extensions import csrf, limiter
 from registry.keys.services import public_jwk, root_key, trust_list_payload

@@ -28,7 +28,14 @@ from sqlalchemy.orm import Session
 from registry import migrate
 from registry.accounts.models import User
 from registry.applications import decisions
-from registry.applications.models import Application, ApplicationStatus, Decision, Outcome, Participant, TransitionRecord
+from registry.applications.models import (
+    Application,
+    ApplicationStatus,
+    Decision,
+    Outcome,
+    Participant,
+    TransitionRecord,
+)
 from registry.audit.services import Actor
 from registry.database import db, make_engine, utcnow
 from registry.demo.applications import Team, complete_draft, drive_to

@@ -13,8 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from hypothesis import HealthCheck, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
@@ -30,6 +29,7 @@ from registry.accounts.models import Role, User
 from registry.applications import decisions, evaluation, review, services
 from registry.applications.models import (
     Application,
+    ApplicationStatus as S,
     Assignment,
     Capacity,
     Decision,
@@ -40,7 +40,6 @@ from registry.applications.models import (
     Statement,
     TransitionRecord,
 )
-from registry.applications.models import ApplicationStatus as S
 from registry.applications.workflow import ALLOWED_PAIRS, TRANSITIONS, Action, Who
 from registry.audit.models import AuditEvent
 from registry.audit.services import Actor

@@ -13,13 +13,11 @@ from pathlib import Path
 import pytest
 import qrcode
 import qrcode.constants
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from sqlalchemy import func, select
 
 from registry.applications.decisions import decide_application
-from registry.applications.models import Outcome
-from registry.applications.models import Application, ApplicationStatus
+from registry.applications.models import Application, ApplicationStatus, Outcome
 from registry.demo.applications import Team, complete_draft, drive_to
 from registry.errors import ServiceError
 from registry.keys.services import public_jwk, root_key

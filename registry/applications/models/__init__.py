@@ -19,17 +19,8 @@ from registry.applications.models.application import (
     FactorUnit,
     StageValue,
 )
+from registry.applications.models.decisions import Appeal, Decision, Outcome, Recommendation
 from registry.applications.models.documents import DOCUMENT_KIND_LABELS, Document, DocumentKind
-from registry.applications.models.transitions import TransitionRecord
-from registry.applications.models.participants import (
-    RELATION_LABELS,
-    Assignment,
-    Capacity,
-    Declaration,
-    DeclaredRelation,
-    Participant,
-    Relation,
-)
 from registry.applications.models.evaluation import (
     SEVERITY_LABELS,
     Assurance,
@@ -39,12 +30,46 @@ from registry.applications.models.evaluation import (
     Severity,
     Statement,
 )
-from registry.applications.models.decisions import Appeal, Decision, Outcome, Recommendation
+from registry.applications.models.participants import (
+    RELATION_LABELS,
+    Assignment,
+    Capacity,
+    Declaration,
+    DeclaredRelation,
+    Participant,
+    Relation,
+)
+from registry.applications.models.transitions import TransitionRecord
 
 __all__ = [
-    "ActivityLine", "Appeal", "Application", "ApplicationStatus", "Assignment", "Assurance", "Capacity",
-    "ChecklistItem", "DataKind", "Decision", "Declaration", "DeclaredRelation", "DOCUMENT_KIND_LABELS", "Document",
-    "DocumentKind", "FactorUnit", "FINAL_STATUSES", "Finding", "Opinion", "Outcome", "Participant", "Recommendation",
-    "Relation", "RELATION_LABELS", "SEVERITY_LABELS", "Severity", "StageValue", "Statement", "STATUS_LABELS",
+    "DOCUMENT_KIND_LABELS",
+    "FINAL_STATUSES",
+    "RELATION_LABELS",
+    "SEVERITY_LABELS",
+    "STATUS_LABELS",
+    "ActivityLine",
+    "Appeal",
+    "Application",
+    "ApplicationStatus",
+    "Assignment",
+    "Assurance",
+    "Capacity",
+    "ChecklistItem",
+    "DataKind",
+    "Decision",
+    "Declaration",
+    "DeclaredRelation",
+    "Document",
+    "DocumentKind",
+    "FactorUnit",
+    "Finding",
+    "Opinion",
+    "Outcome",
+    "Participant",
+    "Recommendation",
+    "Relation",
+    "Severity",
+    "StageValue",
+    "Statement",
     "TransitionRecord",
 ]

@@ -9,6 +9,7 @@ from flask import abort, current_app, redirect, render_template, request, send_f
 from flask_login import current_user
 
 from registry.applications import services
+from registry.applications.documents import path_of
 from registry.applications.forms import (
     ActionForm,
     AppealForm,
@@ -20,7 +21,6 @@ from registry.applications.forms import (
     footprint_form_class,
     stage_fields,
 )
-from registry.applications.documents import path_of
 from registry.applications.models import ApplicationStatus, Document, Finding
 from registry.applications.views.common import act, boundary_stages, bp, load, render_file
 from registry.database import db

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from registry.applications import decisions, review
 from registry.applications.forms import AcceptForm, AssignForm, DecisionForm, ReasonForm, RelationForm
-from registry.applications.models import ApplicationStatus, Outcome, RELATION_LABELS
+from registry.applications.models import RELATION_LABELS, ApplicationStatus, Outcome
 from registry.applications.views.common import act, bp, load, render_file
 from registry.database import db
 from registry.edge import current_actor

@@ -8,8 +8,8 @@ Create Date: 2026-11-23 16:00:00
 
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0005_catalogue_search'
 down_revision = '0004_catalogue_index'
