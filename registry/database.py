@@ -7,11 +7,11 @@ service receives a ``Session`` and flushes; the view or command that called it c
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import click
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
@@ -113,7 +113,7 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+    type_annotation_map: ClassVar[Mapping[Any, Any]] = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
 
 
 # Reusable typed column aliases (Warehouse's habit).

@@ -37,7 +37,7 @@ def _public_rules(methods: set[str]) -> list:  # type: ignore[type-arg]
     )
 
 
-PUBLIC_GET_RULES = [rule for rule in _public_rules({"GET"})]
+PUBLIC_GET_RULES = list(_public_rules({"GET"}))
 JSON_RULES = [rule for rule in _public_rules({"POST"}) if rule.rule.startswith("/api/")]
 
 

@@ -489,7 +489,7 @@ def lifecycle_svg(
         separators: list[str] = []
         cumulative = Decimal(0)
         left = 0.0
-        for (_, value), share, colour in zip(rows, shares, colours):
+        for (_, value), share, colour in zip(rows, shares, colours, strict=True):
             if value <= 0:
                 continue
             with localcontext() as context:
@@ -525,7 +525,7 @@ def lifecycle_svg(
         svg_text("%", share_right, _L_HEADER_Y, size=_L_SMALL, anchor="end", fill=MUTED, class_="chart-legend-head"),
     ]
     y = _L_HEADER_Y + _L_ROW_GAP  # top of the next row
-    for (name, value), value_text, share, colour in zip(rows, values, shares, colours):
+    for (name, value), value_text, share, colour in zip(rows, values, shares, colours, strict=True):
         lines = wrap(name, _L_FONT, name_width, 2) if name else [""]
         baseline = y + _L_LINE - 3
         if value < 0:
@@ -566,7 +566,7 @@ def lifecycle_svg(
     if desc is None:
         unit_suffix = f" {unit_text}" if unit_text else ""
         listed = [f"{name}: {value_text}{unit_suffix}" + (f" ({share})" if share != "–" else "")
-                  for (name, _), value_text, share in zip(rows, values, shares)]
+                  for (name, _), value_text, share in zip(rows, values, shares, strict=True)]
         desc = "; ".join(listed) + "."
     return svg_root(parts, height=height, title=clean(title), desc=clean(desc), id_prefix=id_prefix,
                 kind="chart-lifecycle")
@@ -599,8 +599,8 @@ def _points(*points: tuple[float, float]) -> str:
 def svg_element(tag: str, **attributes: object) -> str:
     """An empty element; ``class_`` becomes ``class`` and ``stroke_width`` ``stroke-width``; floats are rounded."""
     rendered = []
-    for name, value in attributes.items():
-        name = name.rstrip("_").replace("_", "-")
+    for key, value in attributes.items():
+        name = key.rstrip("_").replace("_", "-")
         text = _number(value) if isinstance(value, float | int) and not isinstance(value, bool) else str(value)
         rendered.append(f'{name}="{escape(text)}"')
     return f"<{tag} {' '.join(rendered)}/>"
@@ -619,7 +619,8 @@ def svg_text(content: str, x: float, y: float, *, size: float, anchor: str, fill
 
 def svg_root(parts: list[str], *, height: float, title: str, desc: str, id_prefix: str, kind: str) -> Markup:
     title_id, desc_id = f"{id_prefix}-title", f"{id_prefix}-desc"
-    return Markup(
+    # The parts come escaped from svg_element and svg_text; the ids and the kind are the code's own.
+    return Markup(  # noqa: S704
         f'<svg xmlns="{SVG_NS}" viewBox="0 0 {WIDTH} {_number(height)}" width="100%" role="img" '
         f'aria-labelledby="{title_id} {desc_id}" class="chart {kind}">'
         f'<title id="{title_id}">{escape(title)}</title><desc id="{desc_id}">{escape(desc)}</desc>'

@@ -78,7 +78,7 @@ def bar_chart_svg(rows: Iterable[tuple[str, int]], *, title: str, id_prefix: str
     largest = max(count for _, count in data)
     room = WIDTH - max(text_width(text, _B_FONT) for text in counts) - _B_GAP
     parts: list[str] = []
-    for index, ((name, count), count_text) in enumerate(zip(data, counts)):
+    for index, ((name, count), count_text) in enumerate(zip(data, counts, strict=True)):
         top = index * _B_ROW
         row = [svg_text(truncate(name, _B_FONT, WIDTH), 0, top + _B_NAME_Y, size=_B_FONT, anchor="start", fill=INK,
                      class_="chart-bar-name")]
@@ -90,7 +90,7 @@ def bar_chart_svg(rows: Iterable[tuple[str, int]], *, title: str, id_prefix: str
                          size=_B_FONT, anchor="start", fill=INK, class_="chart-bar-value"))
         parts.append(f'<g class="chart-row">{"".join(row)}</g>')
     if desc is None:
-        desc = "; ".join(f"{name}: {text}" for (name, _), text in zip(data, counts)) + "."
+        desc = "; ".join(f"{name}: {text}" for (name, _), text in zip(data, counts, strict=True)) + "."
     return svg_root(parts, height=len(data) * _B_ROW - (_B_ROW - _B_BAR_Y - _B_BAR_HEIGHT) + 2, title=clean(title),
                 desc=clean(desc), id_prefix=id_prefix, kind="chart-bars")
 

@@ -30,7 +30,7 @@ def _get_visible(product_id: int) -> Product:
 
 def _form(obj: Product | None = None) -> ProductForm:
     form = ProductForm(obj=obj)
-    form.category_code.choices = [("", _("Choose a category"))] + category_choices(db.session, current_language())
+    form.category_code.choices = [("", _("Choose a category")), *category_choices(db.session, current_language())]
     return form
 
 

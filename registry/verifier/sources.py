@@ -19,8 +19,9 @@ Fetch = Callable[[str], bytes]
 
 
 def http_fetch(url: str) -> bytes:
-    request = urllib.request.Request(url, headers={"User-Agent": "carbon-label-verifier/1"})
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (https URLs built here)
+    # Only https URLs come here: fetch_online builds them on an origin from ``origin_of``, always https.
+    request = urllib.request.Request(url, headers={"User-Agent": "carbon-label-verifier/1"})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         return bytes(response.read())
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import pytest
 from hypothesis import HealthCheck, settings, strategies as st
@@ -229,7 +230,7 @@ def test_workflow_state_machine(session_factory: sessionmaker[Session], upload_d
                 choice = data.draw(st.sampled_from(BRANCHES[status]), label="fork") if status in BRANCHES else None
                 name = next_step(session, self.team, self.application, choice)
                 assert name is not None
-                if not self.attempt(lambda: perform(session, self.team, self.application, name)):
+                if not self.attempt(partial(perform, session, self.team, self.application, name)):
                     return
 
         @rule(name=st.sampled_from(STEPS))
@@ -245,7 +246,7 @@ def test_workflow_state_machine(session_factory: sessionmaker[Session], upload_d
             self.tried_everything = True
             for name in STEPS:
                 for team in (self.team, *everyone_as.values()):
-                    self.attempt(lambda: perform(session, team, self.application, name), changes_nothing=True)
+                    self.attempt(partial(perform, session, team, self.application, name), changes_nothing=True)
 
         @rule(name=st.sampled_from(STEPS), who=st.sampled_from(PEOPLE))
         def by_anyone(self, name: str, who: str) -> None:
@@ -263,7 +264,7 @@ def test_workflow_state_machine(session_factory: sessionmaker[Session], upload_d
             name = next_step(session, self.team, self.application, choice)
             assert name is not None
             for outsider in sorted(OUTSIDERS):
-                self.attempt(lambda: perform(session, everyone_as[outsider], self.application, name), changes_nothing=True)
+                self.attempt(partial(perform, session, everyone_as[outsider], self.application, name), changes_nothing=True)
             self.attempt(lambda: perform(session, everyone_as[who], self.application, name),
                          changes_nothing=who in OUTSIDERS)
 

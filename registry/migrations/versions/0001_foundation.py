@@ -1,7 +1,7 @@
 """foundation: organisations, accounts, audit, schemes, products
 
 Revision ID: 0001_foundation
-Revises: 
+Revises:
 Create Date: 2026-11-23 11:14:56.770972
 """
 
