@@ -65,6 +65,7 @@ class StrEnumType(TypeDecorator[Any]):
     def __init__(self, enum_class: type[enum.StrEnum], length: int = 32) -> None:
         super().__init__(length)
         self.enum_class = enum_class
+        self.length = length
 
     def process_bind_param(self, value: Any, dialect: Any) -> str | None:
         return None if value is None else self.enum_class(value).value
@@ -207,7 +208,8 @@ class Database:
 
     @staticmethod
     def _state() -> _State:
-        return current_app.extensions[Database.extension_name]
+        state: _State = current_app.extensions[Database.extension_name]
+        return state
 
     @property
     def engine(self) -> Engine:
@@ -217,7 +219,8 @@ class Database:
     def session(self) -> Session:
         if "db_session" not in g:
             g.db_session = self._state().session_factory()
-        return g.db_session
+        session: Session = g.db_session
+        return session
 
     def bind_sessions(self, app: Flask, factory: sessionmaker[Session]) -> None:
         """Let tests hand out sessions joined to an outer transaction that they roll back."""

@@ -19,7 +19,7 @@ from registry.applications import decisions, evaluation, review, services
 from registry.applications.models import Application, ApplicationStatus, Outcome
 from registry.audit.services import Actor
 from registry.database import utcnow
-from registry.labels.services import add_months
+from registry.dates import add_months
 from registry.organisations.models import Organisation
 from registry.products.models import Product
 

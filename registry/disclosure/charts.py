@@ -93,7 +93,8 @@ def _plain(value: Decimal) -> Decimal:
         if value == 0:
             return Decimal(0)
         normal = value.normalize()
-        return normal.quantize(Decimal(1)) if normal.as_tuple().exponent > 0 else normal  # type: ignore[operator]
+        exponent = normal.as_tuple().exponent  # an int: the value is finite
+        return normal.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else normal
 
 
 def _require_finite(value: Decimal) -> None:

@@ -180,7 +180,7 @@ class Summary:
         return tuple(scheme for scheme in self.schemes if scheme.valid > 0)
 
 
-def _valid_count():  # type: ignore[no-untyped-def]
+def _valid_count() -> ColumnElement[int]:
     return func.sum(case((Label.status == LabelStatus.VALID, 1), else_=0))
 
 

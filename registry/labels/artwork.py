@@ -422,8 +422,8 @@ def _standard(label: Label, url: str, size: Size) -> Artwork:
     # Per declared unit, in both languages, between the value and the QR code's quiet zone.
     zh = "每 " + clean(unit["description_zh"])
     en = "per " + _lower_first(clean(unit["description_en"]))
-    for line in _unit_lines(zh, en, top=35.8, bottom=qr_y - 0.3, width=inner):
-        art.text(margin, line.y, line.size, line.spans, fill=line.fill)
+    for unit_line in _unit_lines(zh, en, top=35.8, bottom=qr_y - 0.3, width=inner):
+        art.text(margin, unit_line.y, unit_line.size, unit_line.spans, fill=unit_line.fill)
 
     # Beside the QR code: the grade badge, the grade scale, the validity and the issuing body.
     column_x = qr_x + size.qr_mm + 0.5
@@ -620,9 +620,11 @@ def render_pdf(label: Label, url: str, size: str) -> bytes:
         surface.set_metadata(cairocffi.PDF_METADATA_CREATE_DATE, issued)
         return surface
 
-    surface_type = type("DatedPDFSurface", (cairosvg.surface.PDFSurface,), {"surface_class": staticmethod(dated_surface)})
+    class DatedPDFSurface(cairosvg.surface.PDFSurface):  # type: ignore[misc]  # CairoSVG ships no types
+        surface_class = staticmethod(dated_surface)
+
     buffer = io.BytesIO()
-    surface_type.convert(bytestring=svg, write_to=buffer)
+    DatedPDFSurface.convert(bytestring=svg, write_to=buffer)
     return buffer.getvalue()
 
 

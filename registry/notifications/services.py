@@ -73,7 +73,8 @@ def queue_mail(session: Session, mail: Mail) -> None:
 
 
 def take_outbox(session: Session) -> list[Mail]:
-    return session.info.pop(OUTBOX, [])
+    outbox: list[Mail] = session.info.pop(OUTBOX, [])
+    return outbox
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -64,7 +64,7 @@ class UsccError(ValueError):
     """Carries a machine-readable ``rule`` so forms and APIs can react to the
     kind of mistake, and a lazily translated ``message`` for people."""
 
-    def __init__(self, rule: str, message) -> None:
+    def __init__(self, rule: str, message: object) -> None:
         super().__init__(rule, message)
         self.rule = rule
         self.message = message

@@ -22,11 +22,11 @@ class SchemeFile:
 
     @property
     def code(self) -> str:
-        return self.definition["id"]
+        return str(self.definition["id"])
 
     @property
     def version(self) -> str:
-        return self.definition["version"]
+        return str(self.definition["version"])
 
 
 class SchemeFileError(Exception):

@@ -104,7 +104,7 @@ def message_for(verdict: Verdict, language: str, **values: str) -> str:
     return template.format_map(_Default(values))
 
 
-class _Default(dict):  # type: ignore[type-arg]
+class _Default(dict[str, object]):
     def __missing__(self, key: str) -> str:
         return "?"
 

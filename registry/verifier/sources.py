@@ -11,7 +11,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from registry.verifier import format as fmt
-from registry.verifier.core import StatusLists, TrustList, split_scanned
+from registry.verifier.core import StatusLists, TrustList
+from registry.verifier.urls import split_scanned
 
 TRUST_LIST_PATH = "/.well-known/label-trust-list.json"
 

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, render_template
 from flask_babel import lazy_gettext as _l
 
 from registry.applications.checks import plain
-from registry.disclosure.cache import PAGE_MAX_AGE, cached_page  # noqa: F401 - the views' names for them
+from registry.disclosure.cache import PAGE_MAX_AGE
 from registry.edge import public_page
 from registry.labels.models import Label, LabelStatus
 from registry.labels.tokens import footprint_grams
