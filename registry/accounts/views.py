@@ -16,6 +16,7 @@ from registry.accounts.forms import (
     LoginForm,
     RegisterEnterpriseForm,
 )
+from registry.accounts.links import invitation_url
 from registry.accounts.models import BODY_STAFF_ROLES, Invitation, Role, User
 from registry.database import db
 from registry.edge import commit, current_actor, safe_next
@@ -233,12 +234,6 @@ def revoke_invitation(invitation_id: int) -> ResponseReturnValue:
         commit()
         flash(_("The invitation is revoked; its link no longer works."), "info")
     return redirect(url_for("accounts.staff"))
-
-
-def invitation_url(token: str) -> str:
-    """The link an invited person opens. The token is in the fragment, which browsers never send, so it stays out
-    of access logs; the page's script posts it."""
-    return url_for("accounts.accept_invitation", _external=True) + "#" + token
 
 
 @bp.route("/invitations", methods=["GET", "POST"])

@@ -7,8 +7,8 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from registry.accounts import services as accounts
+from registry.accounts.links import invitation_url
 from registry.accounts.models import ROLE_ORGANISATION_KIND, Role
-from registry.accounts.views import invitation_url
 from registry.database import db
 from registry.edge import current_actor
 from registry.forms import filled, submit
