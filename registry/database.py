@@ -120,7 +120,6 @@ class Base(DeclarativeBase):
 # Reusable typed column aliases (Warehouse's habit).
 intpk = Annotated[int, mapped_column(primary_key=True)]
 created_at = Annotated[datetime, mapped_column(UTCDateTime(), default=utcnow, server_default=func.now())]
-str_200 = Annotated[str, mapped_column(String(200))]
 
 
 # Seconds a SQLite transaction that wants the write lock waits for the writer ahead of it before it gives up
