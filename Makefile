@@ -10,7 +10,7 @@ CATALOGUES := $(patsubst %.po,%.mo,$(wildcard registry/translations/*/LC_MESSAGE
 # browser the Playwright tests drive; faketime (libfaketime) runs the suite again with the clock moved ahead in .ci/run.
 SYSTEM_PACKAGES := libcairo2 fonts-noto-cjk libzbar0 chromium faketime
 
-.PHONY: run test install system-deps setup translations extract-messages bench clean
+.PHONY: run test lint install system-deps setup translations extract-messages bench clean
 
 ## run: install, migrate, sync schemes, load the demo data and serve on http://127.0.0.1:$(PORT)
 run: install system-deps
@@ -24,6 +24,13 @@ run: install system-deps
 ## test: the whole suite (set REGISTRY_TEST_DATABASE_URL to run it on PostgreSQL)
 test: install system-deps
 	$(VENV)/bin/python -m pytest
+
+## lint: the shape checks, which CI runs before the tests: ruff's lint rules, mypy on registry/ and the import
+## contracts (all configured in pyproject.toml). `ruff format --check .` joins them with the formatting commit.
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy registry
+	$(VENV)/bin/lint-imports
 
 install: $(VENV)/.installed $(CATALOGUES)
 

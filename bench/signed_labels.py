@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.dataset import drop_workflow_trigger  # noqa: E402
 from registry import migrate  # noqa: E402
 from registry.applications.models import Application  # noqa: E402
 from registry.audit.services import Actor  # noqa: E402
@@ -44,8 +45,6 @@ from registry.labels.services import issue_label  # noqa: E402
 from registry.labels.status_lists import signed_credential  # noqa: E402
 from registry.schemes.services import sync_schemes  # noqa: E402
 from registry.verifier.core import StatusLists, TrustList, verify  # noqa: E402
-
-from bench.dataset import drop_workflow_trigger  # noqa: E402
 
 LABELS = int(os.environ.get("BENCH_LABELS", "10000"))
 BATCH = 500

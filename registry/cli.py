@@ -21,14 +21,14 @@ db_group = AppGroup("db", help="Database migrations (Alembic).")
 
 
 def _url() -> str:
-    return current_app.config["DATABASE_URL"]
+    return str(current_app.config["DATABASE_URL"])
 
 
 @db_group.command("upgrade")
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: head)."""
-    secure_instance(current_app._get_current_object())
+    secure_instance(current_app._get_current_object())  # type: ignore[attr-defined]  # a proxy, typed as the app
     _ensure_sqlite_directory(_url())
     migrate.upgrade(_url(), revision)
     click.echo(f"Database is at {revision}.")
@@ -134,7 +134,7 @@ def setup_command(demo: bool | None) -> None:
     from registry.demo.services import load_demo_data
     from registry.schemes.services import sync_schemes
 
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy, typed as the app
     secure_instance(app)
     if ensure_secret_key(app):
         click.echo(f"Generated a secret key in {app.instance_path}/secret_key.")

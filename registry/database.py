@@ -7,11 +7,11 @@ service receives a ``Session`` and flushes; the view or command that called it c
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import click
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
@@ -65,6 +65,7 @@ class StrEnumType(TypeDecorator[Any]):
     def __init__(self, enum_class: type[enum.StrEnum], length: int = 32) -> None:
         super().__init__(length)
         self.enum_class = enum_class
+        self.length = length
 
     def process_bind_param(self, value: Any, dialect: Any) -> str | None:
         return None if value is None else self.enum_class(value).value
@@ -113,13 +114,12 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+    type_annotation_map: ClassVar[Mapping[Any, Any]] = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
 
 
 # Reusable typed column aliases (Warehouse's habit).
 intpk = Annotated[int, mapped_column(primary_key=True)]
 created_at = Annotated[datetime, mapped_column(UTCDateTime(), default=utcnow, server_default=func.now())]
-str_200 = Annotated[str, mapped_column(String(200))]
 
 
 # Seconds a SQLite transaction that wants the write lock waits for the writer ahead of it before it gives up
@@ -211,7 +211,8 @@ class Database:
 
     @staticmethod
     def _state() -> _State:
-        return current_app.extensions[Database.extension_name]
+        state: _State = current_app.extensions[Database.extension_name]
+        return state
 
     @property
     def engine(self) -> Engine:
@@ -221,7 +222,8 @@ class Database:
     def session(self) -> Session:
         if "db_session" not in g:
             g.db_session = self._state().session_factory()
-        return g.db_session
+        session: Session = g.db_session
+        return session
 
     def bind_sessions(self, app: Flask, factory: sessionmaker[Session]) -> None:
         """Let tests hand out sessions joined to an outer transaction that they roll back."""

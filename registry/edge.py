@@ -56,7 +56,8 @@ def published(response: Response, *, max_age: int, immutable: bool = False) -> R
         response.cache_control.immutable = True
     if response.get_etag() == (None, None):
         response.add_etag()
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
 
 
 def unavailable_document(error: ServiceError) -> Response:
@@ -86,7 +87,8 @@ def public_page(html: str, *, status: int = 200, max_age: int = 60) -> Response:
         response.cache_control.public = True
         response.cache_control.max_age = max_age
     response.add_etag()
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
 
 
 # --- input no text column can hold ---------------------------------------------------------------------------

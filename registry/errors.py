@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -46,7 +47,7 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(401)
-    def _unauthorised(_error: HTTPException) -> tuple[Response | str, int] | Response:
+    def _unauthorised(_error: HTTPException) -> ResponseReturnValue:
         if _wants_json() or request.method != "GET":
             return render_error(401)
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeAlias, TypeVar
 
 from flask import request
 from flask_wtf import FlaskForm
@@ -19,11 +19,26 @@ from registry.text import bidi_controls_in, bidi_refusal
 T = TypeVar("T")
 
 
-@dataclass
-class Submission(Generic[T]):
-    done: bool
-    result: T | None
+@dataclass(frozen=True)
+class Done(Generic[T]):
+    """The action ran and its transaction is committed."""
+
+    result: T
+    status: int = 200
+    done: Literal[True] = True
+
+
+@dataclass(frozen=True)
+class NotDone:
+    """Nothing was saved: a plain GET, an invalid form or a refused action."""
+
     status: int
+    result: None = None
+    done: Literal[False] = False
+
+
+# ``if outcome.done:`` tells a type checker which of the two it holds, and so that the result is there.
+Submission: TypeAlias = Done[T] | NotDone
 
 
 def submit(form: FlaskForm, action: Callable[[], T]) -> Submission[T]:
@@ -38,10 +53,18 @@ def submit(form: FlaskForm, action: Callable[[], T]) -> Submission[T]:
         except ServiceError as error:
             db.session.rollback()
             attach_service_error(form, error)
-            return Submission(False, None, error.status)
+            return NotDone(error.status)
         commit()
-        return Submission(True, result, 200)
-    return Submission(False, None, 400 if request.method == "POST" else 200)
+        return Done(result)
+    return NotDone(400 if request.method == "POST" else 200)
+
+
+def filled(field: Field) -> str:
+    """The text of a field its validators require (``DataRequired``), read once the form has validated. WTForms
+    types every field's data as optional, as a field that was not posted has none."""
+    if not isinstance(field.data, str):
+        raise TypeError(f"{field.name} holds no text: read it once the form has validated")
+    return field.data
 
 
 def attach_service_error(form: FlaskForm, error: ServiceError) -> None:

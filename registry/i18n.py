@@ -34,14 +34,14 @@ def select_locale() -> str:
         return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     languages = current_app.config["LANGUAGES"]
     chosen = request.cookies.get(LANGUAGE_COOKIE)
-    if chosen in languages:
+    if chosen is not None and chosen in languages:
         return chosen
     best = request.accept_languages.best_match(["zh-CN", "zh", "en"])
     if best == "en":
         return "en"
     if best in ("zh-CN", "zh"):
         return "zh_CN"
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 

@@ -1,7 +1,7 @@
 """Free text that people type and the registry shows again: no characters that lie about its direction.
 
 Unicode's directional formatting characters (UAX #9) are invisible, yet an override such as U+202E makes what
-follows it display backwards: a model ``AB‮321`` reads as ``AB123``, and the reversal runs on past the end of
+follows it display backwards: a model typed as ``AB``, U+202E, ``321`` reads as ``AB123``, and the reversal runs on past the end of
 the name into the certificate number beside it. No name, model or reason in this registry needs them (Chinese
 and Latin text order themselves; Arabic or Hebrew text does too, by the bidi algorithm's implicit rules), so
 they are refused where text comes in, in forms and again in the services (which the CLI and demo data use).
@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask_babel import LazyString
-from flask_babel import lazy_gettext as _l
+from flask_babel import LazyString, lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from registry.errors import ServiceError

@@ -50,7 +50,7 @@ def _init_login(app: Flask) -> None:
     login_manager._session_identifier_generator = _session_identifier
     login_manager.login_view = "accounts.login"
 
-    @login_manager.user_loader
+    @login_manager.user_loader  # type: ignore[untyped-decorator]  # Flask-Login ships no types
     def _load(session_id: str) -> Any:
         from registry.database import db
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from registry import create_app
+from registry import config, create_app
 from registry.cli import ensure_secret_key
-from registry import config
 from registry.config import ConfigurationError
 from tests.conftest import TEST_KEK, make_test_app
 

@@ -6,7 +6,7 @@ import pytest
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-import registry.applications.workflow  # noqa: F401 - defines Action, a labelled enum outside the models
+import registry.applications.workflow  # defines Action, a labelled enum outside the models
 import registry.models  # noqa: F401 - defines every labelled enum of the models
 from registry.enums import LabelledEnum, labels_for
 

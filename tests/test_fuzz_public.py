@@ -15,8 +15,7 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from registry import PROJECT_ROOT
 from tests.conftest import make_test_app
@@ -38,7 +37,7 @@ def _public_rules(methods: set[str]) -> list:  # type: ignore[type-arg]
     )
 
 
-PUBLIC_GET_RULES = [rule for rule in _public_rules({"GET"})]
+PUBLIC_GET_RULES = list(_public_rules({"GET"}))
 JSON_RULES = [rule for rule in _public_rules({"POST"}) if rule.rule.startswith("/api/")]
 
 

@@ -30,7 +30,7 @@ def _protected_get_urls(app):
             continue
         if "GET" not in rule.methods:
             continue
-        values = {argument: 1 for argument in rule.arguments}
+        values = dict.fromkeys(rule.arguments, 1)
         urls.append((rule.rule, rule.endpoint, values))
     return urls
 

@@ -103,7 +103,7 @@ def test_the_runtime_role_runs_the_registry_but_cannot_change_the_audit_trail_or
             transitions = connection.execute(text("SELECT count(*) FROM application_transitions")).scalar_one()
             assert events > 0 and transitions > 0
             for statement in FORBIDDEN:
-                with pytest.raises(DBAPIError, match="permission denied|must be owner"):
+                with pytest.raises(DBAPIError, match=r"permission denied|must be owner"):
                     connection.execute(text(statement))
                 connection.rollback()
             assert connection.execute(select(func.count()).select_from(AuditEvent)).scalar_one() == events

@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, update
 
-from registry.accounts.models import Role, User
+from registry.accounts.models import Registration, Role, User
 from registry.accounts.registration import register_enterprise
-from registry.accounts.models import Registration
 from registry.accounts.services import create_user
 from registry.applications.models import Application, ApplicationStatus, TransitionRecord
 from registry.applications.services import applicant as services

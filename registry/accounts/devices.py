@@ -12,9 +12,10 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from flask import Response, current_app, url_for
+from flask import current_app, url_for
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
 
 from registry.accounts.models import User
 from registry.accounts.services import find_user_by_email
@@ -38,9 +39,10 @@ def _device_id(user: User, cookie: str | None) -> str | None:
         payload = _serializer(user).loads(cookie, max_age=int(_max_age().total_seconds()))
     except BadData:
         return None
-    if not isinstance(payload, dict) or payload.get("account") != user.id or not isinstance(payload.get("device"), str):
+    if not isinstance(payload, dict) or payload.get("account") != user.id:
         return None
-    return payload["device"]
+    device = payload.get("device")
+    return device if isinstance(device, str) else None
 
 
 def known_device(session: Session, email: str, cookie: str | None) -> str | None:

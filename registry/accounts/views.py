@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -15,12 +16,13 @@ from registry.accounts.forms import (
     LoginForm,
     RegisterEnterpriseForm,
 )
-from registry.accounts.models import BODY_STAFF_ROLES, Invitation, Role
+from registry.accounts.links import invitation_url
+from registry.accounts.models import BODY_STAFF_ROLES, Invitation, Role, User
 from registry.database import db
 from registry.edge import commit, current_actor, safe_next
 from registry.errors import ServiceError
 from registry.extensions import client_address, limiter
-from registry.forms import submit
+from registry.forms import filled, submit
 from registry.permissions import Permission, public, requires, signed_in
 
 bp = Blueprint("accounts", __name__)
@@ -52,7 +54,7 @@ def _failed_sign_in(response: object) -> bool:
     methods=["POST"],
     deduct_when=_failed_sign_in,
 )
-def login():
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
     form = LoginForm()
@@ -62,8 +64,8 @@ def login():
             user = services.authenticate(
                 db.session,
                 current_actor(),
-                email=form.email.data,
-                password=form.password.data,
+                email=filled(form.email),
+                password=filled(form.password),
                 demo_mode=current_app.config["DEMO_MODE"],
             )
         except services.SignInRefused as refused:
@@ -87,7 +89,7 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 @signed_in
-def logout():
+def logout() -> ResponseReturnValue:
     services.record_logout(db.session, current_actor())
     commit()
     logout_user()
@@ -99,19 +101,19 @@ def logout():
 @bp.route("/register", methods=["GET", "POST"])
 @public
 @limiter.limit(lambda: current_app.config["REGISTRATION_LIMIT_PER_ADDRESS"], methods=["POST"])
-def register():
+def register() -> ResponseReturnValue:
     form = RegisterEnterpriseForm()
     outcome = submit(
         form,
         lambda: registration.register_enterprise(
             db.session,
             current_actor(),
-            organisation_name_zh=form.organisation_name_zh.data,
+            organisation_name_zh=filled(form.organisation_name_zh),
             organisation_name_en=form.organisation_name_en.data,
-            uscc=form.uscc.data,
-            name=form.name.data,
-            email=form.email.data,
-            password=form.password.data,
+            uscc=filled(form.uscc),
+            name=filled(form.name),
+            email=filled(form.email),
+            password=filled(form.password),
             valid_hours=current_app.config["REGISTRATION_VALID_HOURS"],
             confirm_link=_confirmation_link,
             sign_in_link=url_for("accounts.login", _external=True),
@@ -130,21 +132,26 @@ def _confirmation_link(token: str) -> str:
 
 @bp.route("/register/sent")
 @public
-def registration_sent():
+def registration_sent() -> ResponseReturnValue:
     return render_template("accounts/registration_sent.html")
 
 
 @bp.route("/register/confirm", methods=["GET", "POST"])
 @public
 @limiter.limit("30 per hour", methods=["POST"])
-def confirm_registration():
+def confirm_registration() -> ResponseReturnValue:
     form = LinkCodeForm()
     pending = None
     if form.validate_on_submit():
-        pending = registration.find_open_registration(db.session, form.code.data.strip())
+        pending = registration.find_open_registration(db.session, filled(form.code).strip())
         if pending is None:
             return render_template("accounts/registration_invalid.html"), 404
-    outcome = submit(form, lambda: registration.confirm_registration(db.session, current_actor(), pending))
+
+    def confirm() -> User:
+        assert pending is not None  # found above, once the form validated
+        return registration.confirm_registration(db.session, current_actor(), pending)
+
+    outcome = submit(form, confirm)
     if outcome.done:
         session.clear()
         login_user(outcome.result)
@@ -155,13 +162,13 @@ def confirm_registration():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @requires(Permission.CHANGE_OWN_PASSWORD)
-def change_password():
+def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     user = current_user._get_current_object()
     outcome = submit(
         form,
         lambda: services.change_password(
-            db.session, current_actor(), user, current=form.current_password.data, new=form.new_password.data
+            db.session, current_actor(), user, current=filled(form.current_password), new=filled(form.new_password)
         ),
     )
     if outcome.done:
@@ -179,7 +186,7 @@ def _staff_invite_form(**kwargs: object) -> InviteForm:
 
 @bp.route("/staff", methods=["GET", "POST"])
 @requires(Permission.MANAGE_BODY_STAFF)
-def staff():
+def staff() -> ResponseReturnValue:
     organisation = current_user.organisation
     form = _staff_invite_form()
     outcome = submit(
@@ -188,7 +195,7 @@ def staff():
             db.session,
             current_actor(),
             organisation=organisation,
-            email=form.email.data,
+            email=filled(form.email),
             role=Role(form.role.data),
             valid_hours=current_app.config["INVITATION_VALID_HOURS"],
         ),
@@ -214,7 +221,7 @@ def staff():
 
 @bp.route("/staff/invitations/<int:invitation_id>/revoke", methods=["POST"])
 @requires(Permission.MANAGE_BODY_STAFF)
-def revoke_invitation(invitation_id: int):
+def revoke_invitation(invitation_id: int) -> ResponseReturnValue:
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or invitation.organisation_id != current_user.organisation_id:
         abort(404)
@@ -229,21 +236,15 @@ def revoke_invitation(invitation_id: int):
     return redirect(url_for("accounts.staff"))
 
 
-def invitation_url(token: str) -> str:
-    """The link an invited person opens. The token is in the fragment, which browsers never send, so it stays out
-    of access logs; the page's script posts it."""
-    return url_for("accounts.accept_invitation", _external=True) + "#" + token
-
-
 @bp.route("/invitations", methods=["GET", "POST"])
 @public
 @limiter.limit("30 per hour", methods=["POST"])
-def accept_invitation():
+def accept_invitation() -> ResponseReturnValue:
     code_form = LinkCodeForm()
     if not code_form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
         return render_template("accounts/open_invitation.html", form=code_form), status
-    code = code_form.code.data.strip()
+    code = filled(code_form.code).strip()
     invitation = services.find_open_invitation(db.session, code)
     if invitation is None:
         return render_template("accounts/invitation_invalid.html"), 404
@@ -255,7 +256,7 @@ def accept_invitation():
     outcome = submit(
         form,
         lambda: services.accept_invitation(
-            db.session, current_actor(), invitation, name=form.name.data, password=form.password.data
+            db.session, current_actor(), invitation, name=filled(form.name), password=filled(form.password)
         ),
     )
     if outcome.done:

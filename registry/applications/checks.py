@@ -215,7 +215,7 @@ def recompute(application: Application) -> Recomputation:
         else:
             deviation = None
             flagged = computed > 0
-        checks.append(StageCheck(stage, declared, _round(computed), _round(deviation), flagged))
+        checks.append(StageCheck(stage, declared, _cents(computed), _round(deviation), flagged))
     all_emissions = sum((line.emissions_kg for line in application.lines), Decimal(0))
     primary = sum((line.emissions_kg for line in application.lines if line.data_kind == "primary"), Decimal(0))
     computed_share = _round(primary / all_emissions * 100) if all_emissions else None
@@ -233,4 +233,8 @@ def recompute(application: Application) -> Recomputation:
 
 
 def _round(value: Decimal | None) -> Decimal | None:
-    return None if value is None else value.quantize(Decimal("0.01"))
+    return None if value is None else _cents(value)
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"))

@@ -17,7 +17,6 @@ from registry.forms import no_bidi_controls
 from registry.schemes.names import STAGE_LABELS
 
 _required = DataRequired(message=_l("This field is required."))
-_date = _l("Enter a date as YYYY-MM-DD.")
 
 
 class ActionForm(FlaskForm):

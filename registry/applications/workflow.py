@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from registry.accounts.models import Role, User
@@ -224,12 +224,13 @@ def transition(
         raise ServiceError(problems[0] if len(problems) == 1 else _l("Not yet possible: %(problems)s", problems="; ".join(str(p) for p in problems)))
 
     now = utcnow()
-    moved = session.execute(
+    # An UPDATE's result is a CursorResult, which has the row count; Session.execute is typed for any statement.
+    moved = cast("CursorResult[Any]", session.execute(
         update(Application)
         .where(Application.id == application.id, Application.status == current)
         .values(status=rule.target, status_changed_at=now, **(changes or {}))
         .execution_options(synchronize_session=False)
-    )
+    ))
     if moved.rowcount != 1:
         raise ServiceError(
             _l("Someone else acted on this application at the same time, and it has already moved on. Reload the page to see its current state."),

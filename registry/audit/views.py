@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from registry.audit.services import list_events
@@ -15,7 +16,7 @@ PAGE_SIZE = 50
 
 @bp.route("/")
 @requires(Permission.VIEW_OWN_AUDIT)
-def index():
+def index() -> ResponseReturnValue:
     sees_all = has_permission(current_user, Permission.VIEW_ALL_AUDIT)
     before = request.args.get("before", type=int)
     events = list_events(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from registry.accounts import services as accounts
@@ -23,7 +24,7 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
 @bp.route("/")
 @requires(Permission.VIEW_DASHBOARD)
-def index():
+def index() -> ResponseReturnValue:
     user = current_user
     context: dict[str, object] = {"user": user, "organisation": user.organisation}
     if user.role is Role.APPLICANT:

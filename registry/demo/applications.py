@@ -20,7 +20,7 @@ from registry.applications.services import applicant as services
 from registry.applications.services import decisions, evaluation, review
 from registry.audit.services import Actor
 from registry.database import utcnow
-from registry.labels.services import add_months
+from registry.dates import add_months
 from registry.organisations.models import Organisation
 from registry.products.models import Product
 

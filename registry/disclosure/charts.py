@@ -95,7 +95,8 @@ def _plain(value: Decimal) -> Decimal:
         if value == 0:
             return Decimal(0)
         normal = value.normalize()
-        return normal.quantize(Decimal(1)) if normal.as_tuple().exponent > 0 else normal  # type: ignore[operator]
+        exponent = normal.as_tuple().exponent  # an int: the value is finite
+        return normal.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else normal
 
 
 def _require_finite(value: Decimal) -> None:
@@ -491,7 +492,7 @@ def lifecycle_svg(
         separators: list[str] = []
         cumulative = Decimal(0)
         left = 0.0
-        for (_, value), share, colour in zip(rows, shares, colours):
+        for (_, value), share, colour in zip(rows, shares, colours, strict=True):
             if value <= 0:
                 continue
             with localcontext() as context:
@@ -528,7 +529,7 @@ def lifecycle_svg(
         svg_text("%", share_right, _L_HEADER_Y, size=_L_SMALL, anchor="end", fill=MUTED, class_="chart-legend-head"),
     ]
     y = _L_HEADER_Y + _L_ROW_GAP  # top of the next row
-    for (name, value), value_text, share, colour in zip(rows, values, shares, colours):
+    for (name, value), value_text, share, colour in zip(rows, values, shares, colours, strict=True):
         lines = wrap(name, _L_FONT, name_width, 2) if name else [""]
         baseline = y + _L_LINE - 3
         if value < 0:
@@ -569,7 +570,7 @@ def lifecycle_svg(
     if desc is None:
         unit_suffix = f" {unit_text}" if unit_text else ""
         listed = [f"{name}: {value_text}{unit_suffix}" + (f" ({share})" if share != "–" else "")
-                  for (name, _), value_text, share in zip(rows, values, shares)]
+                  for (name, _), value_text, share in zip(rows, values, shares, strict=True)]
         desc = "; ".join(listed) + "."
     return svg_root(parts, height=height, title=clean(title), desc=clean(desc), id_prefix=id_prefix,
                 kind="chart-lifecycle")

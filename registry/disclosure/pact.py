@@ -115,6 +115,8 @@ def product_footprint(
     if statement is None:
         statement = _statement_of(label)
     application = label.application
+    # A labelled application was submitted, and a submitted file holds its period (a CHECK constraint).
+    assert application.period_start is not None and application.period_end is not None
     pact_unit_name, factor = mapped
     scheme_amount = declared.amount
     amount = scheme_amount * factor

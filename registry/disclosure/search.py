@@ -5,12 +5,27 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Integer, Select, and_, column, false, func, literal_column, or_, select, text
+from sqlalchemy import (
+    ColumnClause,
+    ColumnElement,
+    Integer,
+    Row,
+    Select,
+    and_,
+    column,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session, lazyload
 
 from registry.labels.models import Label, LabelStatus
@@ -98,7 +113,8 @@ def _footprint(value: object) -> Decimal | None:
     except InvalidOperation:
         return None
     # Compared, never scaled: scaling 1e-999999999 underflows to 0 and 1e999999999 to a million-digit integer.
-    if not footprint.is_finite() or footprint.as_tuple().exponent < -6 or not _FOOTPRINTS[0] <= footprint <= _FOOTPRINTS[1]:
+    exponent = footprint.as_tuple().exponent  # "n", "N" or "F" for a NaN or an infinity
+    if not isinstance(exponent, int) or exponent < -6 or not _FOOTPRINTS[0] <= footprint <= _FOOTPRINTS[1]:
         return None
     return footprint
 
@@ -129,7 +145,7 @@ def _text_conditions(session: Session, q: str) -> list[ColumnElement[bool]]:
         return [false()]
     if session.get_bind().dialect.name == "sqlite":
         return []
-    vector = literal_column("labels.search_vector")  # generated from search_text, GIN-indexed (migration 0005)
+    vector: ColumnClause[Any] = literal_column("labels.search_vector")  # generated from search_text, GIN-indexed (migration 0005)
     return [vector.op("@@")(func.to_tsquery(literal_column("'simple'::regconfig"), tsquery(phrases)))]
 
 
@@ -144,7 +160,9 @@ def _sqlite_free_text(session: Session, q: str) -> list[tuple[list[str], bool]]:
 TEXT_WINDOW = 1000
 
 
-def _sqlite_text_page(session: Session, statement: Select[Any], phrases: list[tuple[list[str], bool]], want: int) -> list[Any]:
+def _sqlite_text_page(
+    session: Session, statement: Select[int, Decimal], phrases: list[tuple[list[str], bool]], want: int
+) -> Sequence[Row[*tuple[Any, ...]]]:
     """One page of a free-text search on SQLite, whichever way is cheaper.
 
     FTS5 answers "which labels match" as a whole set, which for a common word is a large one (a sixth of a
@@ -156,7 +174,8 @@ def _sqlite_text_page(session: Session, statement: Select[Any], phrases: list[tu
     ``TEXT_WINDOW / want``) and the full-text index's answer is small: it decides.
     """
     needles = [" " + " ".join(words) + ("" if prefix else " ") for words, prefix in phrases]
-    found, read = [], 0
+    found: list[Row[*tuple[Any, ...]]] = []
+    read = 0
     window = session.execute(statement.add_columns(Label.search_text).limit(TEXT_WINDOW))
     for row in window:  # SQLite produces the rows as they are read: a common word stops it early
         read += 1

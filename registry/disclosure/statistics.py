@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session
 from registry.disclosure.charts import (
     BAR_MARKED,
     INK,
-    Distribution,
     WIDTH,
+    Distribution,
     check_prefix,
     svg_element,
     svg_root,
@@ -77,7 +77,7 @@ def bar_chart_svg(rows: Iterable[tuple[str, int]], *, title: str, id_prefix: str
     largest = max(count for _, count in data)
     room = WIDTH - max(text_width(text, _B_FONT) for text in counts) - _B_GAP
     parts: list[str] = []
-    for index, ((name, count), count_text) in enumerate(zip(data, counts)):
+    for index, ((name, count), count_text) in enumerate(zip(data, counts, strict=True)):
         top = index * _B_ROW
         row = [svg_text(truncate(name, _B_FONT, WIDTH), 0, top + _B_NAME_Y, size=_B_FONT, anchor="start", fill=INK,
                      class_="chart-bar-name")]
@@ -89,7 +89,7 @@ def bar_chart_svg(rows: Iterable[tuple[str, int]], *, title: str, id_prefix: str
                          size=_B_FONT, anchor="start", fill=INK, class_="chart-bar-value"))
         parts.append(f'<g class="chart-row">{"".join(row)}</g>')
     if desc is None:
-        desc = "; ".join(f"{name}: {text}" for (name, _), text in zip(data, counts)) + "."
+        desc = "; ".join(f"{name}: {text}" for (name, _), text in zip(data, counts, strict=True)) + "."
     return svg_root(parts, height=len(data) * _B_ROW - (_B_ROW - _B_BAR_Y - _B_BAR_HEIGHT) + 2, title=clean(title),
                 desc=clean(desc), id_prefix=id_prefix, kind="chart-bars")
 
@@ -179,7 +179,7 @@ class Summary:
         return tuple(scheme for scheme in self.schemes if scheme.valid > 0)
 
 
-def _valid_count():  # type: ignore[no-untyped-def]
+def _valid_count() -> ColumnElement[int]:
     return func.sum(case((Label.status == LabelStatus.VALID, 1), else_=0))
 
 

@@ -74,7 +74,7 @@ def revoke_command(kid: str, reason: str, at_text: str | None) -> None:
     at = None
     if at_text:
         try:
-            at = datetime.fromisoformat(at_text.replace("Z", "+00:00"))
+            at = datetime.fromisoformat(at_text)
         except ValueError:
             _fail(f"--at {at_text!r} is not an ISO 8601 time, e.g. 2026-11-20T08:00:00Z.")
         at = at if at.tzinfo else at.replace(tzinfo=UTC)

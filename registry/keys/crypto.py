@@ -54,7 +54,7 @@ _lock = threading.Lock()
 
 def install_kek(value: str | bytes | None) -> None:
     """Make ``value`` the process's KEK (the app factory does this from its configuration; scripts and tests may)."""
-    global _installed
+    global _installed  # noqa: PLW0603 - one KEK per process, set under the lock
     with _lock:
         _installed = None if value is None else parse_kek(value)
 

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from registry.audit.services import Actor, record_event
 from registry.database import utcnow
+from registry.dates import add_months, iso_utc
 from registry.errors import ServiceError
 from registry.keys.crypto import current_kek, seal, unseal
 from registry.keys.models import KeyRole, KeyStatus, SigningKey
-from registry.dates import add_months, iso_utc
 from registry.organisations.models import Organisation, OrganisationKind
 from registry.verifier import format as fmt
 

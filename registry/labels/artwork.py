@@ -17,8 +17,6 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC
-from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -507,9 +505,11 @@ def render_pdf(label: Label, url: str, size: str) -> bytes:
         surface.set_metadata(cairocffi.PDF_METADATA_CREATE_DATE, issued)
         return surface
 
-    surface_type = type("DatedPDFSurface", (cairosvg.surface.PDFSurface,), {"surface_class": staticmethod(dated_surface)})
+    class DatedPDFSurface(cairosvg.surface.PDFSurface):  # type: ignore[misc]  # CairoSVG ships no types
+        surface_class = staticmethod(dated_surface)
+
     buffer = io.BytesIO()
-    surface_type.convert(bytestring=svg, write_to=buffer)
+    DatedPDFSurface.convert(bytestring=svg, write_to=buffer)
     return buffer.getvalue()
 
 

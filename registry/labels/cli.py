@@ -36,7 +36,7 @@ EXIT_VALID, EXIT_NOT_VALID, EXIT_COULD_NOT_RUN, EXIT_STALE_STATUS = 0, 1, 2, 3
 _UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
 
 
-class Duration(click.ParamType):
+class Duration(click.ParamType[float, Any]):
     """A duration: ``90s``, ``15m``, ``12h``, ``7d`` (or a bare number of seconds), as seconds."""
 
     name = "DURATION"

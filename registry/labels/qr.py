@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from functools import lru_cache
+from typing import Any
 
 import qrcode
 import qrcode.constants
@@ -13,7 +14,7 @@ from qrcode.image.svg import SvgPathImage
 QUIET_ZONE = 4
 
 
-def _code(url: str, box_size: int = 10) -> qrcode.QRCode:  # type: ignore[type-arg]
+def _code(url: str, box_size: int = 10) -> qrcode.QRCode[Any]:
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=QUIET_ZONE, box_size=box_size)
     code.add_data(url)
     code.make(fit=True)

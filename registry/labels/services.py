@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from registry.accounts.models import Role, User
 from registry.applications.models import Application, ApplicationStatus
 from registry.audit.services import Actor, record_event
-from registry.database import utcnow
 from registry.config import public_host
+from registry.database import utcnow
 from registry.dates import add_months
 from registry.keys.services import root_key, signing_key_for
 from registry.labels import lifecycle

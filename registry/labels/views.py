@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from registry.dates import iso_utc
 from registry.database import db, utcnow
+from registry.dates import iso_utc
 from registry.edge import current_actor, published, published_json, unavailable_document
 from registry.extensions import csrf, limiter
 from registry.forms import submit
@@ -38,7 +40,7 @@ IMMUTABLE_MAX_AGE = 365 * 24 * 3600
 
 @bp.route("/labels/")
 @requires(Permission.VIEW_LABELS)
-def index():
+def index() -> ResponseReturnValue:
     return render_template("labels/index.html", labels=list_labels(db.session, current_user))
 
 
@@ -92,7 +94,10 @@ def _public_label(public_id: str) -> Label:
     return label
 
 
-def _immutable(label: Label, kind: str, content_type: str, render, download: str | None = None, etag: str | None = None) -> Response:  # type: ignore[no-untyped-def]
+def _immutable(
+    label: Label, kind: str, content_type: str, render: Callable[[str], bytes], download: str | None = None,
+    etag: str | None = None,
+) -> Response:
     """QR images and artwork never change for a label: a strong ETag from what they encode, checked before
     anything is rendered, and an immutable cache header."""
     from registry.labels import artwork
@@ -176,7 +181,7 @@ def status_list(purpose: str, number: int) -> Response:
 
 @bp.route("/api/v1/verify", methods=["POST", "OPTIONS"])
 @public
-@csrf.exempt
+@csrf.exempt  # type: ignore[untyped-decorator]  # Flask-WTF ships no types
 @limiter.limit("120 per minute", methods=["POST"])
 def api_verify() -> tuple[Response, int] | Response:
     """Verify a scanned URL: ``{"url": "https://…#L1.…"}`` → ``{"verdict": …, "message": …, …}``. Open to any

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
+from sqlalchemy import Connection
 
 from registry.migrate import include_name
-from registry.models import Base  # noqa: F401 - imports every model so the metadata is complete
+from registry.models import Base  # every model, so the metadata is complete
 
 config = context.config
 target_metadata = Base.metadata
@@ -16,7 +20,10 @@ def run_migrations() -> None:
     if connection is None:
         from registry.database import make_engine
 
-        engine = make_engine(config.get_main_option("sqlalchemy.url"))
+        url = config.get_main_option("sqlalchemy.url")
+        if url is None:
+            raise RuntimeError("run migrations through 'flask db', which gives Alembic the database URL")
+        engine = make_engine(url)
         with engine.connect() as connection:
             _run(connection)
             connection.commit()
@@ -25,12 +32,12 @@ def run_migrations() -> None:
         _run(connection)
 
 
-def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Migrations name plain SQL types, so they never break when an application type changes."""
     from registry.database import MicroDecimal, StrEnumType, UTCDateTime
 
     if type_ == "type" and isinstance(obj, StrEnumType):
-        return f"sa.String(length={obj.impl.length})"
+        return f"sa.String(length={obj.length})"
     if type_ == "type" and isinstance(obj, MicroDecimal):
         return "sa.BigInteger()"
     if type_ == "type" and isinstance(obj, UTCDateTime):
@@ -38,7 +45,7 @@ def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool
     return False
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from registry.database import db
@@ -15,14 +16,14 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 @bp.route("/")
 @signed_in
-def index():
+def index() -> ResponseReturnValue:
     notifications = list_notifications(db.session, current_user)
     return render_template("notifications/index.html", notifications=notifications, message_for=message_for)
 
 
 @bp.route("/read", methods=["POST"])
 @signed_in
-def read():
+def read() -> ResponseReturnValue:
     mark_all_read(db.session, current_user)
     commit()
     return redirect(url_for("notifications.index"))

@@ -125,7 +125,7 @@ def list_organisations(
 
 def count_by_kind(session: Session) -> dict[OrganisationKind, int]:
     rows = session.execute(select(Organisation.kind, func.count()).group_by(Organisation.kind))
-    counts = {kind: 0 for kind in OrganisationKind}
+    counts = dict.fromkeys(OrganisationKind, 0)
     for kind, count in rows:
         counts[OrganisationKind(kind)] = count
     return counts

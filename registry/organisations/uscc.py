@@ -64,7 +64,7 @@ class UsccError(ValueError):
     """Carries a machine-readable ``rule`` so forms and APIs can react to the
     kind of mistake, and a lazily translated ``message`` for people."""
 
-    def __init__(self, rule: str, message) -> None:
+    def __init__(self, rule: str, message: object) -> None:
         super().__init__(rule, message)
         self.rule = rule
         self.message = message
@@ -97,7 +97,7 @@ def uscc_check_character(first17: str) -> str:
             "The check character is computed over exactly 17 characters;"
             " %(count)s were given.", count=len(first17)))
     _check_alphabet(first17)
-    total = sum(ALPHABET.index(c) * w for c, w in zip(first17, WEIGHTS))
+    total = sum(ALPHABET.index(c) * w for c, w in zip(first17, WEIGHTS, strict=True))
     return ALPHABET[(31 - total % 31) % 31]
 
 
@@ -106,7 +106,7 @@ def organisation_code_check_character(first8: str) -> str:
     if len(first8) != 8 or not all(c.isascii() and c.isalnum() for c in first8):
         raise ValueError("an organisation code body is 8 digits or capital letters")
     values = [int(c) if c.isdigit() else ord(c.upper()) - ord("A") + 10 for c in first8]
-    remainder = 11 - sum(v * w for v, w in zip(values, (3, 7, 9, 10, 5, 8, 4, 2))) % 11
+    remainder = 11 - sum(v * w for v, w in zip(values, (3, 7, 9, 10, 5, 8, 4, 2), strict=True)) % 11
     return {10: "X", 11: "0"}.get(remainder, str(remainder))
 
 

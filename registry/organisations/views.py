@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from registry.accounts import services as accounts
+from registry.accounts.links import invitation_url
 from registry.accounts.models import ROLE_ORGANISATION_KIND, Role
-from registry.accounts.views import invitation_url
 from registry.database import db
 from registry.edge import current_actor
-from registry.forms import submit
+from registry.forms import filled, submit
 from registry.organisations import services
 from registry.organisations.forms import InviteFirstMemberForm, OrganisationForm
 from registry.organisations.models import Organisation, OrganisationKind
@@ -21,7 +22,7 @@ bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
 @bp.route("/")
 @requires(Permission.VIEW_ORGANISATIONS)
-def index():
+def index() -> ResponseReturnValue:
     kind_value = request.args.get("kind") or None
     kind = OrganisationKind(kind_value) if kind_value in set(OrganisationKind) else None
     query = (request.args.get("q") or "").strip()[:100]
@@ -38,7 +39,7 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 @requires(Permission.MANAGE_ORGANISATIONS)
-def create():
+def create() -> ResponseReturnValue:
     form = OrganisationForm()
     outcome = submit(
         form,
@@ -46,7 +47,7 @@ def create():
             db.session,
             current_actor(),
             kind=OrganisationKind(form.kind.data),
-            name_zh=form.name_zh.data,
+            name_zh=filled(form.name_zh),
             name_en=form.name_en.data,
             uscc=form.uscc.data,
             accreditation_number=form.accreditation_number.data,
@@ -70,7 +71,7 @@ def _invite_form(organisation: Organisation) -> InviteFirstMemberForm:
 
 @bp.route("/<int:organisation_id>", methods=["GET", "POST"])
 @requires(Permission.VIEW_ORGANISATIONS)
-def detail(organisation_id: int):
+def detail(organisation_id: int) -> ResponseReturnValue:
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None:
         abort(404)
@@ -83,7 +84,7 @@ def detail(organisation_id: int):
             db.session,
             current_actor(),
             organisation=organisation,
-            email=form.email.data,
+            email=filled(form.email),
             role=Role(form.role.data),
             valid_hours=current_app.config["INVITATION_VALID_HOURS"],
         ),

@@ -20,7 +20,7 @@ class GtinError(ValueError):
     """Carries a machine-readable ``rule`` for forms and APIs, and a lazily
     translated ``message`` for people."""
 
-    def __init__(self, rule: str, message) -> None:
+    def __init__(self, rule: str, message: object) -> None:
         super().__init__(rule, message)
         self.rule = rule
         self.message = message

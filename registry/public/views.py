@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
 from registry.database import db
@@ -16,13 +17,13 @@ bp = Blueprint("public", __name__)
 
 @bp.route("/")
 @public
-def home():
+def home() -> ResponseReturnValue:
     return public_page(render_template("public/home.html", schemes=list_schemes(db.session)), max_age=300)
 
 
 @bp.route("/language/<code>")
 @public
-def set_language(code: str):
+def set_language(code: str) -> ResponseReturnValue:
     """Remember the reader's language in a cookie (a preference of this browser, not server state)."""
     target = safe_next(request.args.get("next"), url_for("public.home"))
     response = redirect(target)
@@ -36,6 +37,6 @@ def set_language(code: str):
 
 @bp.route("/healthz")
 @public
-def health():
+def health() -> ResponseReturnValue:
     db.session.execute(text("SELECT 1"))
     return jsonify(status="ok")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
@@ -170,7 +171,7 @@ class SchemeFileSchema(_Strict):
         if any(b is None for b in bounds[:-1]):
             raise ValidationError("Every grade but the last needs max_kg_co2e.", "grades")
         upper = [b for b in bounds[:-1] if b is not None]
-        if any(later <= earlier for earlier, later in zip(upper, upper[1:])):
+        if any(later <= earlier for earlier, later in pairwise(upper)):
             raise ValidationError("Grade bounds must increase strictly, best grade first.", "grades")
 
     @staticmethod

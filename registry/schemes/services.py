@@ -58,7 +58,7 @@ def _plan(session: Session | None, directory: Path) -> tuple[SyncReport, list[Sc
 def _qr_too_big(spec: SchemeDefinition) -> str | None:
     """Why labels under this scheme could not be printed in a version-13 QR code, or None if they can."""
     from registry.config import public_host
-    from registry.labels.tokens import MAX_QR_VERSION, worst_case_url, qr_version
+    from registry.labels.tokens import MAX_QR_VERSION, qr_version, worst_case_url
 
     url = worst_case_url(spec, public_host())
     version = qr_version(url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
+from flask.typing import ResponseReturnValue
 
 from registry.database import db
 from registry.edge import public_page
@@ -15,14 +16,14 @@ bp = Blueprint("schemes", __name__, url_prefix="/schemes")
 
 @bp.route("/")
 @public
-def index():
+def index() -> ResponseReturnValue:
     return public_page(render_template("schemes/index.html", schemes=list_schemes(db.session)), max_age=300)
 
 
 @bp.route("/<code>")
 @bp.route("/<code>/<version>")
 @public
-def detail(code: str, version: str | None = None):
+def detail(code: str, version: str | None = None) -> ResponseReturnValue:
     scheme_version = get_version(db.session, code, version)
     if scheme_version is None:
         abort(404)

@@ -104,7 +104,7 @@ def message_for(verdict: Verdict, language: str, **values: str) -> str:
     return template.format_map(_Default(values))
 
 
-class _Default(dict):  # type: ignore[type-arg]
+class _Default(dict[str, object]):
     def __missing__(self, key: str) -> str:
         return "?"
 
@@ -119,7 +119,7 @@ def _parse_time(text: Any) -> float | None:
     if not isinstance(text, str):
         raise FormatError("time is not a string")
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+        return datetime.fromisoformat(text).timestamp()  # a trailing Z is UTC since Python 3.11
     except ValueError as error:
         raise FormatError(f"bad time {text!r}") from error
 

@@ -11,7 +11,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from registry.verifier import format as fmt
-from registry.verifier.core import StatusLists, TrustList, split_scanned
+from registry.verifier.core import StatusLists, TrustList
+from registry.verifier.urls import split_scanned
 
 TRUST_LIST_PATH = "/.well-known/label-trust-list.json"
 
@@ -19,8 +20,9 @@ Fetch = Callable[[str], bytes]
 
 
 def http_fetch(url: str) -> bytes:
-    request = urllib.request.Request(url, headers={"User-Agent": "carbon-label-verifier/1"})
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (https URLs built here)
+    # Only https URLs come here: fetch_online builds them on an origin from ``origin_of``, always https.
+    request = urllib.request.Request(url, headers={"User-Agent": "carbon-label-verifier/1"})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         return bytes(response.read())
 
 

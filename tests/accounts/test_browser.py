@@ -37,9 +37,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Sess
         logs.append(_PathLog(wsgi_app))
         return logs[0]
 
-    with serve_registry(tmp_path_factory.mktemp("accounts-browser"), wrap=logged) as (base, engine):
-        with Session(engine) as session:
-            yield base, session, logs[0]
+    with (
+        serve_registry(tmp_path_factory.mktemp("accounts-browser"), wrap=logged) as (base, engine),
+        Session(engine) as session,
+    ):
+        yield base, session, logs[0]
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from tests.accounts.conftest import body, received
 from tests.conftest import post_form, sign_in
 
 LINK = re.compile(r'<code class="copyable">([^<]+)</code>')
-CALLOUT = re.compile(r'<div class="callout success" role="status">.*?</div>', re.S)
+CALLOUT = re.compile(r'<div class="callout success" role="status">.*?</div>', re.DOTALL)
 
 
 def _invite(client, email: str):  # type: ignore[no-untyped-def]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from registry.accounts.models import User
 from registry.applications.models import Application, ApplicationStatus, Document, Finding
+from registry.database import utcnow
 from registry.demo.applications import data_period
 from registry.labels.models import Label
 from registry.organisations.models import Organisation
@@ -111,7 +112,7 @@ def test_a_whole_certification_through_the_forms(client, session, app):
     assert response.status_code == 302
     application_id = int(re.search(r"/applications/(\d+)/footprint", response.headers["Location"]).group(1))
     url = f"/applications/{application_id}"
-    start, end = data_period(date.today())  # the last twelve whole months
+    start, end = data_period(utcnow().date())  # the last twelve whole months
     footprint = {"declared_footprint": "58.7", "stage_raw_material_acquisition": "40.2", "stage_production": "18.5",
                  "period_start": start.isoformat(), "period_end": end.isoformat(), "primary_share_percent": "62"}
     # A bad number is refused with the reason, and what was typed is kept.
@@ -144,7 +145,7 @@ def test_a_whole_certification_through_the_forms(client, session, app):
     # A site inspection needs its date and place.
     refused = _post(client, f"{url}/checklist/site_inspection", {"checklist-notes": "seen"}, page=url)
     assert refused.status_code == 400 and "date of the site inspection" in refused.get_data(as_text=True)
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (utcnow().date() - timedelta(days=1)).isoformat()
     for mode in ("document_review", "site_inspection", "footprint_verification"):
         data = {"checklist-notes": "checked", "checklist-site_date": yesterday, "checklist-site_place": "Jinan plant 3"}
         assert _post(client, f"{url}/checklist/{mode}", data, page=url).status_code == 302

@@ -712,8 +712,8 @@ def test_the_database_keeps_one_capacity_per_person_and_file(session, team, fres
     bring(session, team, fresh, S.RECOMMENDED)
     for capacity in (Capacity.DECIDER, Capacity.APPEAL_DECIDER):
         savepoint = session.begin_nested()
+        session.add(Participant(application_id=fresh.id, user_id=people[VERIFIER].id, capacity=capacity))
         with pytest.raises(IntegrityError):
-            session.add(Participant(application_id=fresh.id, user_id=people[VERIFIER].id, capacity=capacity))
             session.flush()
         savepoint.rollback()
     # Someone not in the file may join it as its decider.
@@ -726,9 +726,9 @@ def test_the_database_keeps_one_capacity_per_person_and_file(session, team, fres
 def test_the_database_refuses_a_decision_by_anyone_not_in_the_deciding_capacity(session, team, fresh, people, who):
     bring(session, team, fresh, S.RECOMMENDED)
     savepoint = session.begin_nested()
+    session.add(Decision(application_id=fresh.id, capacity=Capacity.DECIDER, decided_by_id=people[who].id,
+                         outcome=Outcome.GRANT, reasons="Granted."))
     with pytest.raises(IntegrityError):
-        session.add(Decision(application_id=fresh.id, capacity=Capacity.DECIDER, decided_by_id=people[who].id,
-                             outcome=Outcome.GRANT, reasons="Granted."))
         session.flush()
     savepoint.rollback()
     # With decision@ a participant as decider, the same row is accepted.
@@ -860,13 +860,13 @@ def test_the_database_refuses_a_label_for_an_application_not_granted(session, te
     other = bring(session, team, new_application(), S.RECOMMENDED)
     savepoint = session.begin_nested()
     now = utcnow()  # a label like any issued today: only its application's status is wrong
+    session.add(Label(
+        public_id="x" * 22, certificate_number=f"CFP-HTDEMO-{now.year}-999999", sequence=999999, application_id=other.id,
+        application_status=S.GRANTED, product_id=other.product_id, holder_id=other.applicant_id, body_id=other.body_id,
+        scheme_version_id=other.scheme_version_id, footprint=Decimal("1"), declared_unit="kWh", grade_code="1",
+        valid_from=now.date(), valid_until=add_months(now.date(), 36), issued_at=now,
+    ))
     with pytest.raises(IntegrityError):
-        session.add(Label(
-            public_id="x" * 22, certificate_number=f"CFP-HTDEMO-{now.year}-999999", sequence=999999, application_id=other.id,
-            application_status=S.GRANTED, product_id=other.product_id, holder_id=other.applicant_id, body_id=other.body_id,
-            scheme_version_id=other.scheme_version_id, footprint=Decimal("1"), declared_unit="kWh", grade_code="1",
-            valid_from=now.date(), valid_until=add_months(now.date(), 36), issued_at=now,
-        ))
         session.flush()
     savepoint.rollback()
     assert label_of(session, fresh).id == label.id

@@ -48,11 +48,11 @@ def test_the_label_page_isolates_the_names_in_the_page_its_title_and_its_meta_ta
     assert f'<p class="muted"><bdi>{_shown(STORED_MODEL)}</bdi> · GTIN' in page or \
         f'<p class="muted"><bdi>{_shown(STORED_MODEL)}</bdi></p>' in page
     assert f'<p class="eyebrow"><bdi>{_shown(STORED_HOLDER)}</bdi></p>' in page
-    title = html.unescape(re.search(r"<title>(.*?)</title>", page, re.S).group(1))
+    title = html.unescape(re.search(r"<title>(.*?)</title>", page, re.DOTALL).group(1))
     assert title.startswith(f"{FSI}{_shown(STORED_NAME)}{PDI} · {label.certificate_number}")
     og_title = html.unescape(re.search(r'<meta property="og:title" content="([^"]*)"', page).group(1))
     assert og_title.startswith(f"{FSI}{_shown(STORED_NAME)}{PDI} · ")
-    ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
+    ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.DOTALL).group(1))
     assert ld["name"] == _shown(STORED_NAME) and ld["model"] == _shown(STORED_MODEL)
     _no_override_left(page)
 

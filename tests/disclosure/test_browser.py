@@ -252,7 +252,7 @@ def test_the_page_reads_without_javascript(server, browser):
 
 
 def test_search_filter_and_compare_in_the_catalogue(server, browser):
-    base, labels = server
+    base, _labels = server
     page = _phone(browser, "en")
     page.goto(f"{base}/catalogue")
     page.get_by_label("Product, company, certificate number or barcode").fill("battery")

@@ -12,8 +12,7 @@ from decimal import Decimal
 from itertools import pairwise
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from markupsafe import Markup
 
 from registry.disclosure.charts import (
@@ -147,11 +146,11 @@ def test_bins_special_cases() -> None:
     assert histogram_bins(ds(62.4)) == [(D("62.4"), D("62.4"), 1)]
     assert histogram_bins(ds(5, 5, 5)) == [(D(5), D(5), 3)]
     assert histogram_bins(ds(1, 7, 3), bins=1) == [(D(1), D(7), 3)]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="bins must be at least 1"):
         histogram_bins(ds(1, 2), bins=0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="finite"):
         histogram_bins([D(1), D("NaN")])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="finite"):
         histogram_bins([D(1), D("Infinity")])
 
 
@@ -212,7 +211,7 @@ def test_percentile_rank_worked_examples(values: list[Decimal], value: Decimal, 
 
 
 def test_percentile_rank_rejects_non_finite() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="finite"):
         percentile_rank(ds(1, 2), D("NaN"))
 
 
@@ -356,9 +355,9 @@ def test_ids_are_unique_with_different_prefixes_and_checked() -> None:
     default_ids = [element.get("id") for root in defaults for element in root.iter() if element.get("id")]
     assert len(set(default_ids)) == 4
     for bad in ("", "1abc", 'a"b', "a b", "<x>"):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="id_prefix"):
             histogram_svg(ds(1), D(1), title="A", marked_label="m", unit="u", id_prefix=bad)
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="id_prefix"):
             lifecycle_svg([("a", D(1))], title="C", unit="u", id_prefix=bad)
 
 
@@ -393,7 +392,7 @@ def test_segments_are_proportional_and_fill_the_bar() -> None:
     assert sum(widths) == pytest.approx(WIDTH, abs=0.01 * len(widths))
     lefts = [float(rect.get("x", "0")) for rect in drawn]
     assert lefts[0] == 0
-    for (left, next_left), width in zip(pairwise(lefts), widths):
+    for (left, next_left), width in zip(pairwise(lefts), widths, strict=False):  # the last has no next
         assert left + width == pytest.approx(next_left, abs=0.011)
     # Each stage keeps its colour by position, so legend and bar agree; the colours differ.
     assert [rect.get("fill") for rect in drawn] == [PALETTE[0], PALETTE[1], PALETTE[4]]
@@ -409,7 +408,7 @@ def test_segment_widths_property(values: list[Decimal]) -> None:
     if positive:
         total = sum(positive)
         assert sum(widths) == pytest.approx(WIDTH, abs=0.01 * len(widths))
-        for width, value in zip(widths, positive):
+        for width, value in zip(widths, positive, strict=True):
             assert width == pytest.approx(float(value / total) * WIDTH, abs=0.02)
     assert_text_inside(root)
 

@@ -44,7 +44,7 @@ def test_the_page_shows_the_label_at_a_glance(client, session, labels):
         assert "<svg" in page and "Over the life cycle" in page
         position = services.category(session, label)
         totals.append(position.total)
-        histogram = re.search(r'<svg [^>]*class="chart chart-histogram">.*?</svg>', page, re.S)
+        histogram = re.search(r'<svg [^>]*class="chart chart-histogram">.*?</svg>', page, re.DOTALL)
         if position.total > 1:
             assert histogram, label.public_id
             chart = histogram.group(0)
@@ -84,7 +84,7 @@ def test_a_label_that_is_not_valid_gets_a_banner_no_one_can_miss(client, session
     label.status = status
     session.flush()
     page = client.get(f"/l/{label.public_id}").get_data(as_text=True)
-    banner = re.search(r'<div class="status-banner[^"]*" role="alert">(.*?)</div>', page, re.S)
+    banner = re.search(r'<div class="status-banner[^"]*" role="alert">(.*?)</div>', page, re.DOTALL)
     assert banner and title in banner.group(1)
 
 
@@ -113,7 +113,7 @@ def test_the_gs1_resolver_shows_the_product_s_current_label(client, session, lab
         page = response.get_data(as_text=True)
         assert gtin_label.certificate_number in page
         # The page is the newer label's; the old one appears only as a link in the product's history.
-        title = re.search(r"<title>(.*?)</title>", page, re.S)
+        title = re.search(r"<title>(.*?)</title>", page, re.DOTALL)
         assert title and gtin_label.certificate_number in title.group(1) and old.certificate_number not in title.group(1)
         assert f"<dd><code>{gtin_label.certificate_number}</code></dd>" in page
         assert f"<dd><code>{old.certificate_number}</code></dd>" not in page
@@ -157,7 +157,7 @@ def test_the_json_document_is_the_signed_public_record(client, labels):
 
 def test_the_page_carries_json_ld_and_open_graph(client, gtin_label):
     page = client.get(f"/l/{gtin_label.public_id}").get_data(as_text=True)
-    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.DOTALL).group(1))
     assert data["@type"] == "Product" and data["gtin14"] == gtin_label.product.gtin
     assert data["hasCertification"]["identifier"] == gtin_label.certificate_number
     assert '<meta property="og:title"' in page
@@ -184,14 +184,14 @@ def test_no_confidential_field_reaches_any_public_output(client, session, labels
     session.flush()
     session.expire_all()
     compare = "/compare?" + "&".join(f"id={label.public_id}" for label in labels[:2])
-    expected = {url: 200 for url in (
+    expected = dict.fromkeys((
         "/catalogue", "/catalogue?sort=footprint", "/statistics", "/statistics.csv", "/api/v1/labels?limit=100",
-        "/developers", compare)}
+        "/developers", compare), 200)
     for label in labels:
-        expected.update({url: 200 for url in (
+        expected.update(dict.fromkeys((
             f"/l/{label.public_id}", f"/l/{label.public_id}.json", f"/api/v1/labels/{label.public_id}",
             f"/badge/{label.public_id}.svg", f"/embed/{label.public_id}", f"/l/{label.public_id}/status",
-            f"/enterprises/{label.holder.uscc}", f"/bodies/{label.body.body_code}")})
+            f"/enterprises/{label.holder.uscc}", f"/bodies/{label.body.body_code}"), 200))
         expected[f"/l/{label.public_id}/pact.json"] = 200 if pact.representable(label) else 404  # PACT has no kW
         if label.product.gtin:
             expected[f"/01/{label.product.gtin}"] = 200

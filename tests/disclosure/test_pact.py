@@ -223,7 +223,7 @@ def test_ids_are_stable_uuids_unique_per_label(mapped):
     assert first == again  # the whole document, not only the id
     ids = [document["id"] for document in first]
     assert len(set(ids)) == len(ids)
-    for label, document in zip(mapped, first):
+    for label, document in zip(mapped, first, strict=True):
         assert uuid.UUID(document["id"]).version == 5
         assert document["id"] == str(uuid.uuid5(uuid.NAMESPACE_URL, f"https://{HOST}/l/{label.public_id}"))
 

@@ -145,7 +145,7 @@ def test_median_is_exact():
     assert statistics.median([Decimal(1), Decimal(2), Decimal(10)]) == Decimal(2)
     assert statistics.median([Decimal("0.000001"), Decimal("0.000002")]) == Decimal("0.0000015")
     assert statistics.median([Decimal("62.4")]) == Decimal("62.4")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no values"):
         statistics.median([])
 
 
@@ -396,7 +396,7 @@ def test_the_bar_chart_handles_nothing_and_refuses_nonsense():
     large = statistics.bar_chart_svg([("a", 1_000_000), ("b", 1)], title="t", id_prefix="x")
     assert "1,000,000" in large
     assert ET.fromstring(str(large)).tag == f"{SVG_NS}svg"  # well-formed SVG
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="whole counts"):
         statistics.bar_chart_svg([("a", -1)], title="t", id_prefix="x")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="id_prefix"):
         statistics.bar_chart_svg([("a", 1)], title="t", id_prefix="1-bad")

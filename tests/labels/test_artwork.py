@@ -179,7 +179,7 @@ def test_standard_svg_carries_every_fact_in_both_languages(label: Label, url: st
     text = "\n".join(lines)
     definition = label.scheme_version.definition
     grade = label.grade()
-    assert ["碳足迹标识", "Carbon Footprint Label"] == lines[:2]
+    assert lines[:2] == ["碳足迹标识", "Carbon Footprint Label"]
     assert label.certificate_number in lines
     assert artwork.format_footprint(label.footprint) in lines
     assert "kg CO2e" in lines

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 import qrcode
 import qrcode.constants
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from sqlalchemy import func, select
 
 from registry.applications.services.decisions import decide_application
@@ -64,7 +63,7 @@ def test_a_grant_whose_qr_code_would_be_too_big_writes_nothing(session, recommen
     app.config["PUBLIC_HOST"] = "a-very-long-public-host-name.registry.example.org.cn"
     with app.app_context():
         savepoint = session.begin_nested()
-        with pytest.raises(ServiceError, match="version 1[4-9]"):
+        with pytest.raises(ServiceError, match=r"version 1[4-9]"):
             decide_application(session, team.decider, application, outcome=Outcome.GRANT, reasons="Meets the scheme.")
         savepoint.rollback()
     session.expire_all()
@@ -166,7 +165,7 @@ def test_the_cli_verifies_a_scanned_url_offline_against_saved_files(app, client,
     bare = runner.invoke(args=args)
     assert bare.exit_code == 0 and "revocation and suspension NOT checked" in bare.output
     # With only the revocation list, it says that suspension was not checked.
-    revocation_only = runner.invoke(args=args + [f"--status-list={lists[0]}"])
+    revocation_only = runner.invoke(args=[*args, f"--status-list={lists[0]}"])
     assert revocation_only.exit_code == 0, revocation_only.output
     assert f"status list suspension-{label.status_list}: not given, suspension NOT checked" in revocation_only.output
     assert "revocation NOT checked" not in revocation_only.output

@@ -54,7 +54,7 @@ def test_organisation_code_mismatch_is_reported_not_rejected():
     assert uscc.organisation_code_valid is False
 
 
-@pytest.mark.parametrize("body, expected", [
+@pytest.mark.parametrize(("body", "expected"), [
     ("19220382", "1"),  # Huawei
     ("D2143569", "X"),  # GB 11714 example D2143569-X: remainder 10
     ("00000000", "0"),  # remainder 11
@@ -84,7 +84,7 @@ def test_normalisation(raw):
     assert parse_uscc(raw).code == STANDARD_EXAMPLE
 
 
-@pytest.mark.parametrize("raw, rule, mentions", [
+@pytest.mark.parametrize(("raw", "rule", "mentions"), [
     ("91350100M000100Y4", "length", ["18 characters", "17 were given"]),
     ("91350100M000100Y433", "length", ["19 were given"]),
     ("", "length", ["0 were given"]),

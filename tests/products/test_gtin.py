@@ -6,7 +6,7 @@ from hypothesis import given, strategies as st
 from registry.products.gtin import GtinError, gtin_check_digit, normalise_gtin
 
 
-@pytest.mark.parametrize("raw, gtin14", [
+@pytest.mark.parametrize(("raw", "gtin14"), [
     ("4006381333931", "04006381333931"),  # EAN-13
     ("96385074", "00000096385074"),  # EAN-8
     ("036000291452", "00036000291452"),  # UPC-A
@@ -21,7 +21,7 @@ def test_valid_gtins(raw, gtin14):
     assert normalise_gtin(raw) == gtin14
 
 
-@pytest.mark.parametrize("body, digit", [
+@pytest.mark.parametrize(("body", "digit"), [
     ("400638133393", "1"),
     ("9638507", "4"),
     ("03600029145", "2"),
@@ -31,7 +31,7 @@ def test_check_digit(body, digit):
     assert gtin_check_digit(body) == digit
 
 
-@pytest.mark.parametrize("raw, rule, mentions", [
+@pytest.mark.parametrize(("raw", "rule", "mentions"), [
     ("40063813339X1", "digits", ["X at position 12"]),
     ("4006381.333931", "digits", ["."]),
     ("", "length", ["8, 12, 13 or 14", "0 were given"]),

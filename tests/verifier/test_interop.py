@@ -12,7 +12,7 @@ import gzip
 import hashlib
 import io
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -203,7 +203,7 @@ def test_pycose_verifies_tokens_with_only_the_published_jwks(app: Flask, client:
         assert isinstance(claims[6], int) and isinstance(claims[4], int)
         assert claims[4] > claims[6]  # exp > iat
         assert claims[6] == int(label.issued_at.timestamp())
-        assert claims[4] > datetime.now().timestamp()
+        assert claims[4] > datetime.now(UTC).timestamp()
         entry = claims[LABEL_CLAIM]
         assert entry[1] == round(Decimal(label.footprint) * 1000)  # footprint, whole grams
         assert list(entry[7]) == [label.status_list, label.status_index]

@@ -262,18 +262,18 @@ def _offline_files(tmp_path: Path, client: FlaskClient, session: Session, made: 
 
 def test_the_cli_offline_with_old_lists_exits_3_unless_max_age_allows_them(app: Flask, client: FlaskClient, session: Session, runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     url = first_label(session).qr_url(app.config["PUBLIC_HOST"])
-    args = ["labels", "verify", url] + _offline_files(tmp_path, client, session, utcnow() - timedelta(minutes=10))
+    args = ["labels", "verify", url, *_offline_files(tmp_path, client, session, utcnow() - timedelta(minutes=10))]
     stale = runner.invoke(args=args)
     assert stale.exit_code == 3, stale.output
     assert stale.output.startswith("stale_status: Status out of date")
     assert "older than its ttl of 60 s" in stale.output and "--max-age" in stale.output
-    chinese = runner.invoke(args=args + ["--lang", "zh_CN", "--json"])
+    chinese = runner.invoke(args=[*args, "--lang", "zh_CN", "--json"])
     assert chinese.exit_code == 3 and json.loads(chinese.output)["verdict"] == "stale_status"
     for allowed in ("1h", "20m", "3600", "1d"):
-        result = runner.invoke(args=args + ["--max-age", allowed])
+        result = runner.invoke(args=[*args, "--max-age", allowed])
         assert result.exit_code == 0 and result.output.startswith("valid:"), (allowed, result.output)
-    assert runner.invoke(args=args + ["--max-age", "5m"]).exit_code == 3
-    bad = runner.invoke(args=args + ["--max-age", "soon"])
+    assert runner.invoke(args=[*args, "--max-age", "5m"]).exit_code == 3
+    bad = runner.invoke(args=[*args, "--max-age", "soon"])
     assert bad.exit_code == 2 and "is not a duration" in bad.output
-    fresh = runner.invoke(args=["labels", "verify", url] + _offline_files(tmp_path, client, session, utcnow()))
+    fresh = runner.invoke(args=["labels", "verify", url, *_offline_files(tmp_path, client, session, utcnow())])
     assert fresh.exit_code == 0, fresh.output

@@ -19,6 +19,7 @@ from registry.applications.models.application import (
     FactorUnit,
     StageValue,
 )
+from registry.applications.models.decisions import Appeal, Decision, Outcome, Recommendation
 from registry.applications.models.documents import DOCUMENT_KIND_LABELS, Document, DocumentKind
 from registry.applications.models.transitions import TransitionRecord
 from registry.applications.models.participants import (
@@ -40,7 +41,6 @@ from registry.applications.models.evaluation import (
     Severity,
     Statement,
 )
-from registry.applications.models.decisions import Appeal, Decision, Outcome, Recommendation
 
 __all__ = [
     "ActivityLine", "Appeal", "Application", "ApplicationStatus", "Assignment", "Assurance", "Capacity",

@@ -12,7 +12,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, ForeignKey, ForeignKeyConstraint, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from registry.database import MICRO, Base, MicroDecimal, StrEnumType, UTCDateTime, created_at, enum_check, in_check, intpk
+from registry.database import (
+    MICRO,
+    Base,
+    MicroDecimal,
+    StrEnumType,
+    UTCDateTime,
+    created_at,
+    enum_check,
+    in_check,
+    intpk,
+)
 from registry.enums import LabelledEnum, labels_for
 from registry.organisations.models import Organisation, OrganisationKind
 from registry.products.models import Product

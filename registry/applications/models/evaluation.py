@@ -12,7 +12,17 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.accounts.models import User
-from registry.database import MICRO, Base, MicroDecimal, StrEnumType, UTCDateTime, created_at, enum_check, in_check, intpk
+from registry.database import (
+    MICRO,
+    Base,
+    MicroDecimal,
+    StrEnumType,
+    UTCDateTime,
+    created_at,
+    enum_check,
+    in_check,
+    intpk,
+)
 from registry.enums import LabelledEnum, labels_for
 from registry.schemes.schemas import MODES
 

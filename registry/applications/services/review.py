@@ -141,7 +141,8 @@ def declare_interest(
     assignment.declared_at = utcnow()
     assignment.conflict_details = details if conflict else None
     if conflict:
-        _add_relation(session, user, application.applicant_id, Relation.OTHER, details)  # type: ignore[arg-type]
+        assert user is not None and details is not None  # an assigned verifier; a conflict without details is refused
+        _add_relation(session, user, application.applicant_id, Relation.OTHER, details)
     session.flush()
     record_event(
         session, actor, "application:declare", subject=application, organisation_id=application.body_id,

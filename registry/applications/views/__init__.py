@@ -1,8 +1,7 @@
 """Pages of the certification workflow, one module per side: the applicant's (``applicant``), the body's review
 and decisions (``body``), the verifier's evaluation (``evaluation``). They share the blueprint and the file page."""
 
+from registry.applications.views import applicant, body, evaluation  # noqa: F401  (registers the routes)
 from registry.applications.views.common import bp
-
-from registry.applications.views import applicant, body, evaluation  # noqa: E402,F401  (registers the routes)
 
 __all__ = ["bp"]

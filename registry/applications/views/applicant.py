@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import abort, current_app, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from registry.applications.forms import (
@@ -19,13 +20,13 @@ from registry.applications.forms import (
     footprint_form_class,
     stage_fields,
 )
-from registry.applications.models import ApplicationStatus, Document, Finding
+from registry.applications.models import Application, ApplicationStatus, Document, Finding
 from registry.applications.services import applicant as services
 from registry.applications.services.documents import path_of
 from registry.applications.views.common import act, boundary_stages, bp, load, render_file
 from registry.database import db
 from registry.edge import current_actor
-from registry.forms import submit
+from registry.forms import filled, submit
 from registry.i18n import current_language
 from registry.organisations.models import Organisation
 from registry.permissions import Permission, requires
@@ -37,7 +38,7 @@ from registry.text import isolate
 
 @bp.route("/")
 @requires(Permission.VIEW_APPLICATIONS)
-def index():
+def index() -> ResponseReturnValue:
     status = request.args.get("status")
     statuses = (ApplicationStatus(status),) if status in set(ApplicationStatus) else None
     applications = services.list_applications(db.session, current_user, statuses=statuses)
@@ -46,7 +47,7 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 @requires(Permission.APPLY)
-def create():
+def create() -> ResponseReturnValue:
     form = NewApplicationForm()
     locale = current_language()
     products = list_products(db.session, current_user.organisation_id)
@@ -56,7 +57,7 @@ def create():
     if request.method == "GET" and request.args.get("product", "").isdigit():
         form.product_id.data = int(request.args["product"])
 
-    def action():
+    def action() -> Application:
         product = db.session.get(Product, form.product_id.data)
         body = db.session.get(Organisation, form.body_id.data)
         if product is None or body is None:
@@ -71,13 +72,13 @@ def create():
 
 @bp.route("/<int:application_id>")
 @requires(Permission.VIEW_APPLICATIONS)
-def detail(application_id: int):
+def detail(application_id: int) -> ResponseReturnValue:
     return render_file(load(application_id))
 
 
 @bp.route("/<int:application_id>/footprint", methods=["GET", "POST"])
 @requires(Permission.APPLY)
-def footprint(application_id: int):
+def footprint(application_id: int) -> ResponseReturnValue:
     application = load(application_id, confidential=True)
     stages = boundary_stages(application)
     form_class = footprint_form_class(stages)
@@ -113,7 +114,7 @@ def _text(value: object) -> str | None:
 
 @bp.route("/<int:application_id>/lines", methods=["POST"])
 @requires(Permission.APPLY)
-def add_line(application_id: int):
+def add_line(application_id: int) -> ResponseReturnValue:
     application = load(application_id, confidential=True)
     form = LineForm(prefix="line")
     form.stage.choices = [(s, STAGE_LABELS[s]) for s in boundary_stages(application)]
@@ -127,7 +128,7 @@ def add_line(application_id: int):
 
 @bp.route("/<int:application_id>/lines/<int:line_id>/delete", methods=["POST"])
 @requires(Permission.APPLY)
-def remove_line(application_id: int, line_id: int):
+def remove_line(application_id: int, line_id: int) -> ResponseReturnValue:
     application = load(application_id, confidential=True)
     form = ActionForm()
     return act(application, "action_form", form, lambda: services.remove_line(db.session, current_actor(), application, line_id), anchor="#lines")
@@ -135,11 +136,11 @@ def remove_line(application_id: int, line_id: int):
 
 @bp.route("/<int:application_id>/documents", methods=["POST"])
 @requires(Permission.APPLY)
-def upload(application_id: int):
+def upload(application_id: int) -> ResponseReturnValue:
     application = load(application_id, confidential=True)
     form = DocumentForm(prefix="document")
 
-    def action():
+    def action() -> Document:
         upload = form.file.data
         return services.upload_document(
             db.session, current_actor(), application, kind=form.kind.data, stream=upload.stream,
@@ -152,7 +153,7 @@ def upload(application_id: int):
 
 @bp.route("/<int:application_id>/documents/<int:document_id>")
 @requires(Permission.VIEW_APPLICATIONS)
-def download(application_id: int, document_id: int):
+def download(application_id: int, document_id: int) -> ResponseReturnValue:
     """Only to those who may see the confidential file, always as an attachment, never rendered inline."""
     application = load(application_id, confidential=True)
     document = db.session.get(Document, document_id)
@@ -172,7 +173,7 @@ def download(application_id: int, document_id: int):
 
 @bp.route("/<int:application_id>/submit", methods=["POST"])
 @requires(Permission.APPLY)
-def submit_application(application_id: int):
+def submit_application(application_id: int) -> ResponseReturnValue:
     application = load(application_id, confidential=True)
     form = ActionForm()
     return act(application, "action_form", form, lambda: services.submit_application(db.session, current_actor(), application))
@@ -180,7 +181,7 @@ def submit_application(application_id: int):
 
 @bp.route("/<int:application_id>/withdraw", methods=["POST"])
 @requires(Permission.APPLY)
-def withdraw(application_id: int):
+def withdraw(application_id: int) -> ResponseReturnValue:
     application = load(application_id)
     form = OptionalReasonForm(prefix="withdraw")
     return act(application, "withdraw_form", form, lambda: services.withdraw_application(db.session, current_actor(), application, reason=form.reason.data))
@@ -188,7 +189,7 @@ def withdraw(application_id: int):
 
 @bp.route("/<int:application_id>/findings/<int:finding_id>/respond", methods=["POST"])
 @requires(Permission.APPLY)
-def respond(application_id: int, finding_id: int):
+def respond(application_id: int, finding_id: int) -> ResponseReturnValue:
     application = load(application_id, confidential=True)
     finding = db.session.get(Finding, finding_id)
     if finding is None or finding.application_id != application.id or finding.round > application.findings_round:
@@ -196,14 +197,14 @@ def respond(application_id: int, finding_id: int):
     form = ResponseForm(prefix="response")
     return act(
         application, "response_form", form,
-        lambda: services.respond_to_finding(db.session, current_actor(), application, finding, response=form.response.data),
+        lambda: services.respond_to_finding(db.session, current_actor(), application, finding, response=filled(form.response)),
         failed=f"response_{finding.id}", anchor="#findings",
     )
 
 
 @bp.route("/<int:application_id>/answer-findings", methods=["POST"])
 @requires(Permission.APPLY)
-def answer_findings(application_id: int):
+def answer_findings(application_id: int) -> ResponseReturnValue:
     application = load(application_id, confidential=True)
     form = ActionForm()
     return act(application, "action_form", form, lambda: services.answer_findings(db.session, current_actor(), application))
@@ -211,9 +212,9 @@ def answer_findings(application_id: int):
 
 @bp.route("/<int:application_id>/appeal", methods=["POST"])
 @requires(Permission.APPLY)
-def appeal(application_id: int):
+def appeal(application_id: int) -> ResponseReturnValue:
     application = load(application_id)
     form = AppealForm(prefix="appeal")
-    return act(application, "appeal_form", form, lambda: services.appeal_refusal(db.session, current_actor(), application, grounds=form.reason.data))
+    return act(application, "appeal_form", form, lambda: services.appeal_refusal(db.session, current_actor(), application, grounds=filled(form.reason)))
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -84,7 +85,7 @@ def default_forms(application: Application) -> dict[str, FlaskForm]:
 def act(
     application: Application, form_name: str, form: FlaskForm, action: Callable[[], Any], *,
     failed: str | None = None, anchor: str = "",
-) -> Any:
+) -> ResponseReturnValue:
     """What every form on the file page does: one service call through ``registry.forms.submit``; on success
     back to the file (at ``anchor``), otherwise the file page again with this form's input and the reason."""
     outcome = submit(form, action)
@@ -93,7 +94,9 @@ def act(
     return render_file(application, outcome.status, failed=failed or form_name, **{form_name: form})
 
 
-def render_file(application: Application, status: int = 200, *, failed: str | None = None, **overrides: Any) -> Any:
+def render_file(
+    application: Application, status: int = 200, *, failed: str | None = None, **overrides: Any
+) -> tuple[str, int]:
     """The application's page, with every form this person can use; a form that failed keeps its input."""
     session = db.session
     assignments = assignments_of(session, application)

@@ -4,6 +4,7 @@ findings in rounds, statement, recommendation) on the file page."""
 from __future__ import annotations
 
 from flask import abort
+from flask.typing import ResponseReturnValue
 
 from registry.applications.forms import (
     ActionForm,
@@ -14,17 +15,18 @@ from registry.applications.forms import (
     RecommendForm,
     StatementForm,
 )
-from registry.applications.models import Finding
+from registry.applications.models import Application, Finding
 from registry.applications.services import evaluation, review
 from registry.applications.views.common import act, bp, load
 from registry.database import db
 from registry.edge import current_actor
+from registry.forms import filled
 from registry.permissions import Permission, requires
 
 
 @bp.route("/<int:application_id>/declaration", methods=["POST"])
 @requires(Permission.EVALUATE)
-def declare(application_id: int):
+def declare(application_id: int) -> ResponseReturnValue:
     application = load(application_id)
     form = DeclarationForm(prefix="declaration")
     return act(application, "declaration_form", form, lambda: review.declare_interest(
@@ -34,7 +36,7 @@ def declare(application_id: int):
 
 @bp.route("/<int:application_id>/start", methods=["POST"])
 @requires(Permission.EVALUATE)
-def start(application_id: int):
+def start(application_id: int) -> ResponseReturnValue:
     application = load(application_id, confidential=True)
     form = ActionForm()
     return act(application, "action_form", form, lambda: evaluation.start_evaluation(db.session, current_actor(), application), anchor="#evaluation")
@@ -42,7 +44,7 @@ def start(application_id: int):
 
 @bp.route("/<int:application_id>/checklist/<mode>", methods=["POST"])
 @requires(Permission.EVALUATE)
-def complete_item(application_id: int, mode: str):
+def complete_item(application_id: int, mode: str) -> ResponseReturnValue:
     application = load(application_id, confidential=True)
     form = ChecklistForm(prefix="checklist")
     return act(application, "checklist_form", form, lambda: evaluation.complete_checklist_item(
@@ -53,15 +55,15 @@ def complete_item(application_id: int, mode: str):
 
 @bp.route("/<int:application_id>/findings", methods=["POST"])
 @requires(Permission.EVALUATE)
-def raise_finding(application_id: int):
+def raise_finding(application_id: int) -> ResponseReturnValue:
     application = load(application_id, confidential=True)
     form = FindingForm(prefix="finding")
     return act(application, "finding_form", form, lambda: evaluation.raise_finding(
-        db.session, current_actor(), application, severity=form.severity.data, description=form.description.data
+        db.session, current_actor(), application, severity=form.severity.data, description=filled(form.description)
     ), anchor="#findings")
 
 
-def _finding(application_id: int, finding_id: int):  # type: ignore[no-untyped-def]
+def _finding(application_id: int, finding_id: int) -> tuple[Application, Finding]:
     application = load(application_id, confidential=True)
     finding = db.session.get(Finding, finding_id)
     if finding is None or finding.application_id != application.id:
@@ -71,7 +73,7 @@ def _finding(application_id: int, finding_id: int):  # type: ignore[no-untyped-d
 
 @bp.route("/<int:application_id>/findings/<int:finding_id>/delete", methods=["POST"])
 @requires(Permission.EVALUATE)
-def delete_finding(application_id: int, finding_id: int):
+def delete_finding(application_id: int, finding_id: int) -> ResponseReturnValue:
     application, finding = _finding(application_id, finding_id)
     form = ActionForm()
     return act(application, "action_form", form, lambda: evaluation.delete_unsent_finding(db.session, current_actor(), application, finding), anchor="#findings")
@@ -79,15 +81,15 @@ def delete_finding(application_id: int, finding_id: int):
 
 @bp.route("/<int:application_id>/findings/<int:finding_id>/close", methods=["POST"])
 @requires(Permission.EVALUATE)
-def close_finding(application_id: int, finding_id: int):
+def close_finding(application_id: int, finding_id: int) -> ResponseReturnValue:
     application, finding = _finding(application_id, finding_id)
     form = CloseFindingForm(prefix="close")
-    return act(application, "close_form", form, lambda: evaluation.close_finding(db.session, current_actor(), application, finding, note=form.note.data), failed=f"close_{finding.id}", anchor="#findings")
+    return act(application, "close_form", form, lambda: evaluation.close_finding(db.session, current_actor(), application, finding, note=filled(form.note)), failed=f"close_{finding.id}", anchor="#findings")
 
 
 @bp.route("/<int:application_id>/issue-findings", methods=["POST"])
 @requires(Permission.EVALUATE)
-def issue_findings(application_id: int):
+def issue_findings(application_id: int) -> ResponseReturnValue:
     application = load(application_id, confidential=True)
     form = ActionForm()
     return act(application, "action_form", form, lambda: evaluation.issue_findings(db.session, current_actor(), application), anchor="#findings")
@@ -95,20 +97,20 @@ def issue_findings(application_id: int):
 
 @bp.route("/<int:application_id>/statement", methods=["POST"])
 @requires(Permission.EVALUATE)
-def statement(application_id: int):
+def statement(application_id: int) -> ResponseReturnValue:
     application = load(application_id, confidential=True)
     form = StatementForm(prefix="statement")
     return act(application, "statement_form", form, lambda: evaluation.sign_statement(
         db.session, current_actor(), application, assurance=form.assurance.data, opinion=form.opinion.data,
-        materiality_percent=form.materiality_percent.data, summary=form.summary.data,
+        materiality_percent=form.materiality_percent.data, summary=filled(form.summary),
     ), anchor="#statement")
 
 
 @bp.route("/<int:application_id>/recommend", methods=["POST"])
 @requires(Permission.EVALUATE)
-def recommend(application_id: int):
+def recommend(application_id: int) -> ResponseReturnValue:
     application = load(application_id, confidential=True)
     form = RecommendForm(prefix="recommend")
     return act(application, "recommend_form", form, lambda: evaluation.recommend(
-        db.session, current_actor(), application, outcome=form.outcome.data, reasons=form.reason.data
+        db.session, current_actor(), application, outcome=form.outcome.data, reasons=filled(form.reason)
     ))

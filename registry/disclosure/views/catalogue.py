@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from registry.database import db
 from registry.disclosure import services
-from registry.disclosure.views.common import PAGE_MAX_AGE, bp, cached_page, not_found, page_response
+from registry.disclosure.cache import PAGE_MAX_AGE, cached_page
+from registry.disclosure.views.common import bp, not_found, page_response
 from registry.edge import published
 from registry.labels.models import Label, LabelStatus
 from registry.organisations.models import Organisation, OrganisationKind

@@ -6,10 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from registry.database import db
 from registry.disclosure import services
-from registry.disclosure.views.common import PAGE_MAX_AGE, bp, cached_page, not_found, page_response
+from registry.disclosure.cache import PAGE_MAX_AGE, cached_page
+from registry.disclosure.views.common import bp, not_found, page_response
 from registry.edge import published, published_json
 from registry.labels.models import Label
 from registry.permissions import public
@@ -90,7 +92,7 @@ def label_schema() -> Response:
 
 @bp.route("/lookup")
 @public
-def lookup() -> Response:
+def lookup() -> ResponseReturnValue:
     """The search box of the not-found page: a GTIN, a label id or a certificate number."""
     from sqlalchemy import select
 
@@ -100,7 +102,7 @@ def lookup() -> Response:
     digits = query.replace(" ", "").replace("-", "")
     if digits.isdigit():
         try:
-            return redirect(url_for("disclosure.gs1_resolver", gtin=normalise_gtin(digits)))  # type: ignore[return-value]
+            return redirect(url_for("disclosure.gs1_resolver", gtin=normalise_gtin(digits)))
         except GtinError:
             return not_found(query)
     label = services.label_by_public_id(db.session, query) or db.session.scalar(
@@ -108,7 +110,7 @@ def lookup() -> Response:
     )
     if label is None:
         return not_found(query)
-    return redirect(url_for("disclosure.label_page", public_id=label.public_id))  # type: ignore[return-value]
+    return redirect(url_for("disclosure.label_page", public_id=label.public_id))
 
 
 @bp.route("/l/<public_id>/pact.json")

@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 
 from registry.database import db
 from registry.disclosure import services
-from registry.disclosure.views.common import PAGE_MAX_AGE, bp, page_response
+from registry.disclosure.cache import PAGE_MAX_AGE
+from registry.disclosure.views.common import bp, page_response
 from registry.edge import published, published_json
 from registry.labels.models import Label
 from registry.labels.wording import bilingual_name

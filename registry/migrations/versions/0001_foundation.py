@@ -1,15 +1,14 @@
 """foundation: organisations, accounts, audit, schemes, products
 
 Revision ID: 0001_foundation
-Revises: 
+Revises:
 Create Date: 2026-11-23 11:14:56.770972
 """
 
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001_foundation'
 down_revision = None

@@ -7,9 +7,8 @@ Create Date: 2026-11-23 11:49:29.011114
 
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0002_certification'
 down_revision = '0001_foundation'

@@ -7,8 +7,8 @@ Create Date: 2026-11-23 13:21:51.587829
 
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0003_signed_labels'
 down_revision = '0002_certification'

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from alembic import op
 
-
 revision = '0004_catalogue_index'
 down_revision = '0003_signed_labels'
 branch_labels = None

@@ -8,8 +8,8 @@ Create Date: 2026-11-23 16:00:00
 
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0005_catalogue_search'
 down_revision = '0004_catalogue_index'
@@ -21,23 +21,33 @@ BATCH = 5000
 # FTS5 over labels.search_text as external content: the triggers keep it in step with the labels table. A later
 # SQLite batch migration that rebuilds the labels table drops these triggers and must create them again.
 SQLITE_FTS = [
-    "CREATE VIRTUAL TABLE labels_search USING fts5(search_text, content='labels', content_rowid='id', "
-    "tokenize='unicode61 remove_diacritics 2')",
-    "CREATE TRIGGER labels_search_insert AFTER INSERT ON labels BEGIN "
-    "INSERT INTO labels_search(rowid, search_text) VALUES (new.id, new.search_text); END",
-    "CREATE TRIGGER labels_search_delete AFTER DELETE ON labels BEGIN "
-    "INSERT INTO labels_search(labels_search, rowid, search_text) VALUES ('delete', old.id, old.search_text); END",
-    "CREATE TRIGGER labels_search_update AFTER UPDATE OF search_text ON labels BEGIN "
-    "INSERT INTO labels_search(labels_search, rowid, search_text) VALUES ('delete', old.id, old.search_text); "
-    "INSERT INTO labels_search(rowid, search_text) VALUES (new.id, new.search_text); END",
+    (
+        "CREATE VIRTUAL TABLE labels_search USING fts5(search_text, content='labels', content_rowid='id', "
+        "tokenize='unicode61 remove_diacritics 2')"
+    ),
+    (
+        "CREATE TRIGGER labels_search_insert AFTER INSERT ON labels BEGIN "
+        "INSERT INTO labels_search(rowid, search_text) VALUES (new.id, new.search_text); END"
+    ),
+    (
+        "CREATE TRIGGER labels_search_delete AFTER DELETE ON labels BEGIN "
+        "INSERT INTO labels_search(labels_search, rowid, search_text) VALUES ('delete', old.id, old.search_text); END"
+    ),
+    (
+        "CREATE TRIGGER labels_search_update AFTER UPDATE OF search_text ON labels BEGIN "
+        "INSERT INTO labels_search(labels_search, rowid, search_text) VALUES ('delete', old.id, old.search_text); "
+        "INSERT INTO labels_search(rowid, search_text) VALUES (new.id, new.search_text); END"
+    ),
     "INSERT INTO labels_search(labels_search) VALUES ('rebuild')",
 ]
 # PostgreSQL keeps each label's tsvector in a generated column (not in the models: SQLite has no such type), so a
 # search that reads labels in catalogue order and filters them checks a stored vector instead of parsing the text
 # of every row again.
 POSTGRESQL_SEARCH = [
-    "ALTER TABLE labels ADD COLUMN search_vector tsvector "
-    "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, search_text)) STORED",
+    (
+        "ALTER TABLE labels ADD COLUMN search_vector tsvector "
+        "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, search_text)) STORED"
+    ),
     "CREATE INDEX ix_labels_search ON labels USING gin (search_vector)",
 ]
 

@@ -7,8 +7,8 @@ Create Date: 2026-12-01 10:00:00
 
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0006_registrations'
 down_revision = '0005_catalogue_search'
