@@ -89,21 +89,29 @@ def guard_ddl(machine: Machine[Any, Any, Any], dialect: str) -> tuple[list[str],
     changed = f"NEW.{column} <> OLD.{column} AND (OLD.{column} || '>' || NEW.{column}) NOT IN ({pairs})"
     if dialect == "sqlite":
         create = [
-            f"CREATE TRIGGER {name}_guard_transition BEFORE UPDATE OF {column} ON {table} WHEN {changed} "
-            f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
-            f"CREATE TRIGGER {name}_guard_start BEFORE INSERT ON {table} WHEN NEW.{column} <> '{machine.initial}' "
-            f"BEGIN SELECT RAISE(ABORT, '{machine.start_refusal}'); END",
+            (
+                f"CREATE TRIGGER {name}_guard_transition BEFORE UPDATE OF {column} ON {table} WHEN {changed} "
+                f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
+            ),
+            (
+                f"CREATE TRIGGER {name}_guard_start BEFORE INSERT ON {table} WHEN NEW.{column} <> '{machine.initial}' "
+                f"BEGIN SELECT RAISE(ABORT, '{machine.start_refusal}'); END"
+            ),
         ]
         drop = [f"DROP TRIGGER IF EXISTS {name}_guard_transition", f"DROP TRIGGER IF EXISTS {name}_guard_start"]
     else:
         create = [
-            f"CREATE FUNCTION {name}_guard_status() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "IF TG_OP = 'INSERT' THEN "
-            f"  IF NEW.{column} <> '{machine.initial}' THEN RAISE EXCEPTION '{machine.start_refusal}'; END IF; "
-            f"ELSIF {changed} THEN RAISE EXCEPTION '{message}'; "
-            "END IF; RETURN NEW; END $$",
-            f"CREATE TRIGGER {name}_guard_status BEFORE INSERT OR UPDATE OF {column} ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {name}_guard_status()",
+            (
+                f"CREATE FUNCTION {name}_guard_status() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "IF TG_OP = 'INSERT' THEN "
+                f"  IF NEW.{column} <> '{machine.initial}' THEN RAISE EXCEPTION '{machine.start_refusal}'; END IF; "
+                f"ELSIF {changed} THEN RAISE EXCEPTION '{message}'; "
+                "END IF; RETURN NEW; END $$"
+            ),
+            (
+                f"CREATE TRIGGER {name}_guard_status BEFORE INSERT OR UPDATE OF {column} ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION {name}_guard_status()"
+            ),
         ]
         drop = [f"DROP TRIGGER IF EXISTS {name}_guard_status ON {table}", f"DROP FUNCTION IF EXISTS {name}_guard_status()"]
     return create, drop

@@ -10,8 +10,7 @@ from registry.accounts.models import Registration, Role, User
 from registry.accounts.registration import register_enterprise
 from registry.accounts.services import create_user
 from registry.applications.models import Application, ApplicationStatus, TransitionRecord
-from registry.applications.services import applicant as services
-from registry.applications.services import review
+from registry.applications.services import applicant as services, review
 from registry.audit.services import Actor
 from registry.demo.applications import Team
 from registry.errors import ServiceError

@@ -21,8 +21,14 @@ from sqlalchemy.orm import Session
 
 from registry.accounts.models import Role, User
 from registry.applications import checks
-from registry.applications.models import Application, Assignment, Capacity, Participant, TransitionRecord
-from registry.applications.models import ApplicationStatus as S
+from registry.applications.models import (
+    Application,
+    ApplicationStatus as S,
+    Assignment,
+    Capacity,
+    Participant,
+    TransitionRecord,
+)
 from registry.applications.permissions import is_cleared_verifier, is_holder
 from registry.audit.services import Actor, record_event
 from registry.database import utcnow

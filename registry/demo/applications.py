@@ -16,8 +16,7 @@ from sqlalchemy.orm import Session
 
 from registry.accounts.models import User
 from registry.applications.models import Application, ApplicationStatus, Outcome
-from registry.applications.services import applicant as services
-from registry.applications.services import decisions, evaluation, review
+from registry.applications.services import applicant as services, decisions, evaluation, review
 from registry.audit.services import Actor
 from registry.database import utcnow
 from registry.dates import add_months

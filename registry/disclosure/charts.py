@@ -590,8 +590,8 @@ def _points(*points: tuple[float, float]) -> str:
 def svg_element(tag: str, **attributes: object) -> str:
     """An empty element; ``class_`` becomes ``class`` and ``stroke_width`` ``stroke-width``; floats are rounded."""
     rendered = []
-    for name, value in attributes.items():
-        name = name.rstrip("_").replace("_", "-")
+    for key, value in attributes.items():
+        name = key.rstrip("_").replace("_", "-")
         if isinstance(value, float | int) and not isinstance(value, bool):
             text = svg_number(value, _PLACES)
         else:
@@ -614,7 +614,7 @@ def svg_text(content: str, x: float, y: float, *, size: float, anchor: str, fill
 
 def svg_root(parts: list[str], *, height: float, title: str, desc: str, id_prefix: str, kind: str) -> Markup:
     title_id, desc_id = f"{id_prefix}-title", f"{id_prefix}-desc"
-    return Markup(
+    return Markup(  # noqa: S704  (every interpolated text is escaped above)
         f'<svg xmlns="{SVG_NS}" viewBox="0 0 {WIDTH} {svg_number(height, _PLACES)}" width="100%" role="img" '
         f'aria-labelledby="{title_id} {desc_id}" class="chart {kind}">'
         f'<title id="{title_id}">{escape(title)}</title><desc id="{desc_id}">{escape(desc)}</desc>'

@@ -27,8 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import object_session
 
-from registry.dates import iso_utc
-from registry.dates import add_months
+from registry.dates import add_months, iso_utc
 from registry.disclosure.services import statement_for
 from registry.labels.models import LabelStatus
 from registry.numbers import plain

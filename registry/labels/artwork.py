@@ -340,23 +340,23 @@ def _standard(label: Label, url: str, size: Size) -> Artwork:
     art.text(column_x, y, 1.45, truncate("有效期 Valid", 1.45, column), fill=MUTED)
     validity = _validity(label)
     validity_lines = [validity] if text_width(validity, 1.6) <= column else [validity[:12], validity[13:]]
-    for line in validity_lines:
+    for row in validity_lines:
         y += 2.1
-        art.text(column_x, y, 1.6, line, weight="bold")
+        art.text(column_x, y, 1.6, row, weight="bold")
 
     y += 3.3
     art.text(column_x, y, 1.45, truncate("发证机构 Issued by", 1.45, column), fill=MUTED)
     bottom = height - margin
     body_zh = wrap(clean(label.body.name_zh), 1.55, column, 2)
     body_en = wrap(clean(label.body.name_en or ""), 1.3, column, 3) if label.body.name_en else []
-    for line in body_zh:
+    for row in body_zh:
         y += 2.0
-        art.text(column_x, y, 1.55, line, weight="bold")
-    for line in body_en:
+        art.text(column_x, y, 1.55, row, weight="bold")
+    for row in body_en:
         if y + 1.75 > bottom:
             break
         y += 1.75
-        art.text(column_x, y, 1.3, line, fill=MUTED)
+        art.text(column_x, y, 1.3, row, fill=MUTED)
     return art
 
 

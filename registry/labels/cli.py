@@ -20,9 +20,9 @@ from registry.audit.services import Actor
 from registry.database import db
 from registry.errors import ServiceError
 from registry.i18n import in_language
+from registry.keys.services import public_jwk, root_key
 from registry.labels import lifecycle
 from registry.labels.models import Label, LabelAction
-from registry.keys.services import public_jwk, root_key
 from registry.verifier import format as fmt
 from registry.verifier.core import Verdict, verify
 from registry.verifier.sources import Sources, fetch_online, load_offline, load_root_key, origin_of

@@ -25,7 +25,6 @@ from registry.schemes.definition import Grade
 from registry.verifier.format import LABEL_ID_BYTES, b64url
 
 
-
 def grade_for(grades: Sequence[Grade], footprint: Decimal) -> str:
     """The first band whose upper bound the footprint does not exceed; the last band is unbounded."""
     for grade in grades:

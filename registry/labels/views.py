@@ -9,9 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -46,13 +45,13 @@ def index() -> ResponseReturnValue:
 
 @bp.route("/labels/<public_id>")
 @requires(Permission.VIEW_LABELS)
-def detail(public_id: str):
+def detail(public_id: str) -> ResponseReturnValue:
     return _render_detail(_own_label(public_id))
 
 
 @bp.route("/labels/<public_id>/<any(suspend, restore, withdraw, cancel):action>", methods=["POST"])
 @requires(Permission.CHANGE_LABEL_STATUS)
-def change_status(public_id: str, action: str):
+def change_status(public_id: str, action: str) -> ResponseReturnValue:
     """Suspend, restore, withdraw or cancel a label, as its holder, its body or a regulator may (the lifecycle's
     table decides); a refusal shows the label's page again with the form as it was sent and the reason."""
     label = _own_label(public_id)
@@ -77,7 +76,9 @@ def _own_label(public_id: str) -> Label:
     return label
 
 
-def _render_detail(label: Label, status: int = 200, *, failed: LabelAction | None = None, form: LabelStatusForm | None = None):  # type: ignore[no-untyped-def]
+def _render_detail(
+    label: Label, status: int = 200, *, failed: LabelAction | None = None, form: LabelStatusForm | None = None
+) -> ResponseReturnValue:
     actions = lifecycle.available_actions(current_user, label)
     forms = {a: (form if a is failed and form is not None else LabelStatusForm.for_action(a, formdata=None)) for a in actions}
     return render_template(

@@ -16,8 +16,7 @@ for every status and that the names agree.
 from __future__ import annotations
 
 from babel import Locale
-from flask_babel import LazyString, force_locale
-from flask_babel import lazy_gettext as _l
+from flask_babel import LazyString, force_locale, lazy_gettext as _l
 
 from registry.labels.models import LABEL_STATUS_LABELS, LabelStatus
 

@@ -10,7 +10,13 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 # The allowed values are the typed definition's (registry/schemes/definition.py), so the two cannot drift apart;
 # STAGES and MODES are imported from here by the models' CHECK constraints and the scheme page.
 from registry.schemes.definition import (
-    BOUNDARIES, LABEL_TYPES, MODES, PRODUCT_RULE_STATUSES, STAGES, STANDARD_ROLES, UNIT_KINDS,
+    BOUNDARIES,
+    LABEL_TYPES,
+    MODES,
+    PRODUCT_RULE_STATUSES,
+    STAGES,
+    STANDARD_ROLES,
+    UNIT_KINDS,
 )
 
 SLUG = validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="Use lower-case letters, digits and single hyphens.")

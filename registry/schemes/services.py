@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 

@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from registry.database import db
 from registry.edge import public_page
 from registry.permissions import public
-from registry.schemes.schemas import STAGES
+from registry.schemes.definition import STAGES
 from registry.schemes.services import get_version, list_schemes
 
 bp = Blueprint("schemes", __name__, url_prefix="/schemes")

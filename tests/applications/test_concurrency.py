@@ -27,7 +27,14 @@ from sqlalchemy.orm import Session
 
 from registry import migrate
 from registry.accounts.models import User
-from registry.applications.models import Application, ApplicationStatus, Decision, Outcome, Participant, TransitionRecord
+from registry.applications.models import (
+    Application,
+    ApplicationStatus,
+    Decision,
+    Outcome,
+    Participant,
+    TransitionRecord,
+)
 from registry.applications.services import decisions
 from registry.audit.services import Actor
 from registry.database import db, make_engine, utcnow

@@ -40,8 +40,7 @@ from registry.applications.models import (
     Statement,
     TransitionRecord,
 )
-from registry.applications.services import applicant as services
-from registry.applications.services import decisions, evaluation, review
+from registry.applications.services import applicant as services, decisions, evaluation, review
 from registry.applications.workflow import ALLOWED_PAIRS, TRANSITIONS, Action
 from registry.audit.models import AuditEvent
 from registry.audit.services import Actor

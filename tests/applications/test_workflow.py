@@ -34,8 +34,7 @@ from registry.applications.models import (
     Participant,
     TransitionRecord,
 )
-from registry.applications.services import applicant as services
-from registry.applications.services import decisions, evaluation, review
+from registry.applications.services import applicant as services, decisions, evaluation, review
 from registry.applications.workflow import ALLOWED_PAIRS, TRANSITIONS, Action, transition
 from registry.audit.models import AuditEvent
 from registry.audit.services import Actor
@@ -923,7 +922,7 @@ def test_grade_follows_the_schemes_bands_with_the_bound_in_its_band(grades, foot
 
 
 def test_grade_needs_an_unbounded_last_band():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unbounded"):
         grade_for([Grade(code="1", name_zh="一级", name_en="Grade 1", max_kg_co2e=Decimal(10))], Decimal("11"))
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import os
+import re
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
 from decimal import Decimal

@@ -10,9 +10,9 @@ status, every change has one history row and one audit event, and every change w
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import pairwise
 
-from hypothesis import HealthCheck, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -96,7 +96,7 @@ def test_label_lifecycle_state_machine(session_factory: sessionmaker[Session]) -
                 self.attempt(action, Actor.system(), successor=successor, as_registry=True)
             else:
                 later = lifecycle.utcnow() + timedelta(days=(self.label.valid_until - china_today()).days + 2) if past else None
-                self.attempt(action, Actor.system(), as_registry=action in (LabelAction.EXPIRE,), now=later)
+                self.attempt(action, Actor.system(), as_registry=action is LabelAction.EXPIRE, now=later)
 
         @invariant()
         def a_final_status_stays_final(self) -> None:
@@ -121,7 +121,7 @@ def test_label_lifecycle_state_machine(session_factory: sessionmaker[Session]) -
                 return
             rows = lifecycle.history(session, self.label)
             assert rows[0].action == "issue" and rows[-1].to_status is self.label.status
-            for previous, row in zip(rows, rows[1:]):
+            for previous, row in pairwise(rows):
                 assert row.from_status is previous.to_status
                 rule_ = LIFECYCLE.rule(LabelAction(row.action))
                 assert row.capacity in rule_.who

@@ -15,9 +15,8 @@ import qrcode.constants
 from hypothesis import given, settings, strategies as st
 from sqlalchemy import func, select
 
+from registry.applications.models import Application, ApplicationStatus, Outcome
 from registry.applications.services.decisions import decide_application
-from registry.applications.models import Outcome
-from registry.applications.models import Application, ApplicationStatus
 from registry.demo.applications import Team, complete_draft, drive_to
 from registry.errors import ServiceError
 from registry.keys.services import public_jwk, root_key

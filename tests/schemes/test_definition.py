@@ -34,7 +34,7 @@ def _same(document: Any, typed: Any, where: str) -> None:
                 assert getattr(typed, name) in (None, ()), f"{where}.{name}"
     elif isinstance(document, list):
         assert isinstance(typed, tuple) and len(typed) == len(document), where
-        for index, (item, typed_item) in enumerate(zip(document, typed)):
+        for index, (item, typed_item) in enumerate(zip(document, typed, strict=True)):
             _same(item, typed_item, f"{where}[{index}]")
     elif isinstance(document, float):
         assert isinstance(typed, Decimal) and typed == Decimal(str(document)), where

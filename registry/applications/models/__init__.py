@@ -21,7 +21,15 @@ from registry.applications.models.application import (
 )
 from registry.applications.models.decisions import Appeal, Decision, Outcome, Recommendation
 from registry.applications.models.documents import DOCUMENT_KIND_LABELS, Document, DocumentKind
-from registry.applications.models.transitions import TransitionRecord
+from registry.applications.models.evaluation import (
+    SEVERITY_LABELS,
+    Assurance,
+    ChecklistItem,
+    Finding,
+    Opinion,
+    Severity,
+    Statement,
+)
 from registry.applications.models.participants import (
     PARTICIPANT_CAPACITIES,
     RELATION_LABELS,
@@ -32,20 +40,38 @@ from registry.applications.models.participants import (
     Participant,
     Relation,
 )
-from registry.applications.models.evaluation import (
-    SEVERITY_LABELS,
-    Assurance,
-    ChecklistItem,
-    Finding,
-    Opinion,
-    Severity,
-    Statement,
-)
+from registry.applications.models.transitions import TransitionRecord
 
 __all__ = [
-    "ActivityLine", "Appeal", "Application", "ApplicationStatus", "Assignment", "Assurance", "Capacity",
-    "ChecklistItem", "DataKind", "Decision", "Declaration", "DeclaredRelation", "DOCUMENT_KIND_LABELS", "Document",
-    "DocumentKind", "FactorUnit", "FINAL_STATUSES", "Finding", "Opinion", "Outcome", "Participant",
-    "PARTICIPANT_CAPACITIES", "Recommendation", "Relation", "RELATION_LABELS", "SEVERITY_LABELS", "Severity",
-    "StageValue", "Statement", "STATUS_LABELS", "TransitionRecord",
+    "DOCUMENT_KIND_LABELS",
+    "FINAL_STATUSES",
+    "PARTICIPANT_CAPACITIES",
+    "RELATION_LABELS",
+    "SEVERITY_LABELS",
+    "STATUS_LABELS",
+    "ActivityLine",
+    "Appeal",
+    "Application",
+    "ApplicationStatus",
+    "Assignment",
+    "Assurance",
+    "Capacity",
+    "ChecklistItem",
+    "DataKind",
+    "Decision",
+    "Declaration",
+    "DeclaredRelation",
+    "Document",
+    "DocumentKind",
+    "FactorUnit",
+    "Finding",
+    "Opinion",
+    "Outcome",
+    "Participant",
+    "Recommendation",
+    "Relation",
+    "Severity",
+    "StageValue",
+    "Statement",
+    "TransitionRecord",
 ]

@@ -26,9 +26,8 @@ from registry.database import (
 from registry.enums import LabelledEnum, labels_for
 from registry.organisations.models import Organisation, OrganisationKind
 from registry.products.models import Product
-from registry.schemes.definition import SchemeDefinition
+from registry.schemes.definition import STAGES, SchemeDefinition
 from registry.schemes.models import SchemeVersion
-from registry.schemes.schemas import STAGES
 
 if TYPE_CHECKING:
     from registry.applications.models.documents import Document

@@ -24,7 +24,7 @@ from registry.database import (
     intpk,
 )
 from registry.enums import LabelledEnum, labels_for
-from registry.schemes.schemas import MODES
+from registry.schemes.definition import MODES
 
 
 class Severity(LabelledEnum):

@@ -10,8 +10,9 @@ from flask_babel import gettext as _
 
 from registry.database import db
 from registry.dates import iso_utc
+from registry.disclosure.cache import PAGE_MAX_AGE, cached_page
 from registry.disclosure.services import notices as list_notices
-from registry.disclosure.views.common import PAGE_MAX_AGE, bp, cached_page, page_response
+from registry.disclosure.views.common import bp, page_response
 from registry.edge import published
 from registry.i18n import current_language
 from registry.permissions import public

@@ -18,8 +18,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from registry.applications.models import Application, ApplicationStatus, Document
-from registry.applications.services import applicant as services
-from registry.applications.services import documents
+from registry.applications.services import applicant as services, documents
 from registry.demo.applications import STUDY_REPORT, Team, complete_draft
 from registry.errors import ServiceError
 from registry.organisations.models import Organisation
