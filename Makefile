@@ -25,10 +25,11 @@ run: install system-deps
 test: install system-deps
 	$(VENV)/bin/python -m pytest
 
-## lint: the shape checks, which CI runs before the tests: ruff's lint rules, mypy on registry/ and the import
-## contracts (all configured in pyproject.toml). `ruff format --check .` joins them with the formatting commit.
+## lint: the shape checks, which CI runs before the tests: ruff's lint rules and formatting (`ruff format .`
+## formats), mypy on registry/ and the import contracts (all configured in pyproject.toml)
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy registry
 	$(VENV)/bin/lint-imports
 

@@ -43,18 +43,39 @@ from registry.schemes.models import SchemeVersion  # noqa: E402
 from registry.schemes.services import sync_schemes  # noqa: E402
 
 BATCH = 5000
-STATUS_WEIGHTS = [(LabelStatus.VALID, 88), (LabelStatus.SUSPENDED, 3), (LabelStatus.WITHDRAWN, 2),
-                  (LabelStatus.EXPIRED, 4), (LabelStatus.SUPERSEDED, 3)]
+STATUS_WEIGHTS = [
+    (LabelStatus.VALID, 88),
+    (LabelStatus.SUSPENDED, 3),
+    (LabelStatus.WITHDRAWN, 2),
+    (LabelStatus.EXPIRED, 4),
+    (LabelStatus.SUPERSEDED, 3),
+]
 WORDS_ZH = ["高效", "节能", "低碳", "绿色", "轻量", "重载", "工业", "家用", "储能", "光伏", "复合", "再生"]
-WORDS_EN = ["efficient", "energy-saving", "low-carbon", "green", "light", "heavy-duty", "industrial", "household",
-            "storage", "solar", "composite", "recycled"]
+WORDS_EN = [
+    "efficient",
+    "energy-saving",
+    "low-carbon",
+    "green",
+    "light",
+    "heavy-duty",
+    "industrial",
+    "household",
+    "storage",
+    "solar",
+    "composite",
+    "recycled",
+]
 
 
 def drop_workflow_trigger(session: Session) -> None:
     """Let rows be written straight into ``applications`` as granted, in a throwaway bench database only: the
     benches measure issuance and reading, not the certification workflow the trigger guards."""
     if session.get_bind().dialect.name == "sqlite":
-        names = session.execute(text("SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='applications'")).scalars().all()
+        names = (
+            session.execute(text("SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='applications'"))
+            .scalars()
+            .all()
+        )
         for trigger in names:
             session.execute(text(f'DROP TRIGGER "{trigger}"'))
     else:
@@ -87,7 +108,9 @@ def generate(url: str, count: int, seed: int = 2026) -> None:
         template = session.get(Application, template_label.application_id)
         columns = {c.name: getattr(template, c.key) for c in Application.__table__.columns if c.name != "id"}
         versions = list(session.scalars(select(SchemeVersion)))
-        enterprises = list(session.scalars(select(Organisation).where(Organisation.kind == OrganisationKind.ENTERPRISE)))
+        enterprises = list(
+            session.scalars(select(Organisation).where(Organisation.kind == OrganisationKind.ENTERPRISE))
+        )
         start = (session.scalar(select(func.max(Label.id))) or 0) + 1
         next_list = (session.scalar(select(func.max(Label.status_list))) or 0) + 1  # fresh lists for the set
         statuses = [status for status, weight in STATUS_WEIGHTS for _ in range(weight)]
@@ -106,45 +129,94 @@ def generate(url: str, count: int, seed: int = 2026) -> None:
                 bounds = [Decimal(str(g["max_kg_co2e"])) for g in grades if g.get("max_kg_co2e") is not None]
                 top = bounds[-1] * Decimal("1.3") if bounds else Decimal(1000)
                 footprint = (top * Decimal(rng.random())).quantize(Decimal("0.1")) + Decimal("0.1")
-                grade = next((str(g["code"]) for g in grades if g.get("max_kg_co2e") is None or footprint <= Decimal(str(g["max_kg_co2e"]))), str(grades[-1]["code"]))
+                grade = next(
+                    (
+                        str(g["code"])
+                        for g in grades
+                        if g.get("max_kg_co2e") is None or footprint <= Decimal(str(g["max_kg_co2e"]))
+                    ),
+                    str(grades[-1]["code"]),
+                )
                 plan.append((n, version, holder, words, footprint, grade))
-                products.append({
-                    "organisation_id": holder.id, "category_code": version.definition["category"]["code"],
-                    "name_zh": f"{WORDS_ZH[words[0]]}{WORDS_ZH[words[1]]}{version.definition['category']['name_zh']} {n}",
-                    "name_en": f"{WORDS_EN[words[0]].capitalize()} {WORDS_EN[words[1]]} {version.definition['category']['name_en'].lower()} {n}",
-                    "model": f"BX-{n:07d}", "gtin": _gtin14(n) if n % 3 else None,
-                    "created_at": now,
-                })
+                products.append(
+                    {
+                        "organisation_id": holder.id,
+                        "category_code": version.definition["category"]["code"],
+                        "name_zh": f"{WORDS_ZH[words[0]]}{WORDS_ZH[words[1]]}{version.definition['category']['name_zh']} {n}",
+                        "name_en": f"{WORDS_EN[words[0]].capitalize()} {WORDS_EN[words[1]]} {version.definition['category']['name_en'].lower()} {n}",
+                        "model": f"BX-{n:07d}",
+                        "gtin": _gtin14(n) if n % 3 else None,
+                        "created_at": now,
+                    }
+                )
             session.execute(insert(Product), products)
-            product_ids = dict(session.execute(
-                select(Product.model, Product.id).where(Product.model.in_([p["model"] for p in products]))
-            ).all())
+            product_ids = dict(
+                session.execute(
+                    select(Product.model, Product.id).where(Product.model.in_([p["model"] for p in products]))
+                ).all()
+            )
             for n, version, holder, _words, footprint, _grade in plan:
-                applications.append({**columns, "product_id": product_ids[f"BX-{n:07d}"], "applicant_id": holder.id,
-                                     "scheme_version_id": version.id, "declared_footprint": footprint})
+                applications.append(
+                    {
+                        **columns,
+                        "product_id": product_ids[f"BX-{n:07d}"],
+                        "applicant_id": holder.id,
+                        "scheme_version_id": version.id,
+                        "declared_footprint": footprint,
+                    }
+                )
             session.execute(insert(Application), applications)
-            application_ids = dict(session.execute(
-                select(Application.product_id, Application.id).where(Application.product_id.in_(product_ids.values()))
-            ).all())
+            application_ids = dict(
+                session.execute(
+                    select(Application.product_id, Application.id).where(
+                        Application.product_id.in_(product_ids.values())
+                    )
+                ).all()
+            )
             for n, version, holder, _words, footprint, grade in plan:
                 application_id = application_ids[product_ids[f"BX-{n:07d}"]]
                 first = (footprint * Decimal("0.6")).quantize(Decimal("0.1"))
                 stages += [
-                    {"application_id": application_id, "stage": "raw_material_acquisition", "position": 0, "value": first},
-                    {"application_id": application_id, "stage": "production", "position": 1, "value": footprint - first},
+                    {
+                        "application_id": application_id,
+                        "stage": "raw_material_acquisition",
+                        "position": 0,
+                        "value": first,
+                    },
+                    {
+                        "application_id": application_id,
+                        "stage": "production",
+                        "position": 1,
+                        "value": footprint - first,
+                    },
                 ]
                 index = n - start
-                labels.append({
-                    "public_id": f"b{n:015x}", "certificate_number": f"CFP-HTDEMO-{2000 + index // 999999}-{index % 999999 + 1:06d}",
-                    "sequence": index % 999999 + 1, "application_id": application_id, "application_status": "granted",
-                    "product_id": product_ids[f"BX-{n:07d}"], "holder_id": holder.id, "body_id": template_label.body_id,
-                    "scheme_version_id": version.id, "footprint": footprint, "declared_unit": version.declared_unit,
-                    "grade_code": grade, "status": rng.choice(statuses), "valid_from": template_label.valid_from,
-                    "valid_until": template_label.valid_until, "issued_at": now, "path": f"/l/b{n:015x}",
-                    "token": template_label.token, "signing_key_id": template_label.signing_key_id,
-                    "status_list": next_list + index // 131072, "status_index": index % 131072,
-                    "search_text": label_search_text(SimpleNamespace(**products[n - start - offset]), holder),
-                })
+                labels.append(
+                    {
+                        "public_id": f"b{n:015x}",
+                        "certificate_number": f"CFP-HTDEMO-{2000 + index // 999999}-{index % 999999 + 1:06d}",
+                        "sequence": index % 999999 + 1,
+                        "application_id": application_id,
+                        "application_status": "granted",
+                        "product_id": product_ids[f"BX-{n:07d}"],
+                        "holder_id": holder.id,
+                        "body_id": template_label.body_id,
+                        "scheme_version_id": version.id,
+                        "footprint": footprint,
+                        "declared_unit": version.declared_unit,
+                        "grade_code": grade,
+                        "status": rng.choice(statuses),
+                        "valid_from": template_label.valid_from,
+                        "valid_until": template_label.valid_until,
+                        "issued_at": now,
+                        "path": f"/l/b{n:015x}",
+                        "token": template_label.token,
+                        "signing_key_id": template_label.signing_key_id,
+                        "status_list": next_list + index // 131072,
+                        "status_index": index % 131072,
+                        "search_text": label_search_text(SimpleNamespace(**products[n - start - offset]), holder),
+                    }
+                )
             session.execute(insert(StageValue), stages)
             session.execute(insert(Label), labels)
             session.commit()

@@ -42,7 +42,9 @@ def bench_search(url: str) -> dict[str, object]:
     engine = make_engine(url)
     with Session(engine) as session:
         total = session.scalar(select(func.count()).select_from(Label))
-        sample = session.scalars(select(Label).where(Label.public_id.like("b%")).order_by(Label.id.desc()).limit(1)).first()
+        sample = session.scalars(
+            select(Label).where(Label.public_id.like("b%")).order_by(Label.id.desc()).limit(1)
+        ).first()
         cases: dict[str, tuple[Filters, int]] = {
             "newest": (Filters(), 0),
             "footprint ascending": (Filters(sort="footprint"), 0),
@@ -58,7 +60,10 @@ def bench_search(url: str) -> dict[str, object]:
             "text, common characters, rare order": (Filters(q="能节"), 0),
             "text + scheme, by footprint": (Filters(q="节能", scheme=sample.scheme_version.code, sort="footprint"), 0),
             "status cancelled (rare)": (Filters(status="cancelled"), 0),
-            "scheme + grade, by footprint": (Filters(scheme=sample.scheme_version.code, grade="1", sort="footprint"), 0),
+            "scheme + grade, by footprint": (
+                Filters(scheme=sample.scheme_version.code, grade="1", sort="footprint"),
+                0,
+            ),
             "region + scheme": (Filters(region=sample.holder.division_code[:2], scheme=sample.scheme_version.code), 0),
             "certificate number": (Filters(q=sample.certificate_number), 0),
             "GTIN": (Filters(q=sample.product.gtin or "06900000000000"), 0),
@@ -77,18 +82,26 @@ def bench_search(url: str) -> dict[str, object]:
                 timings.append((time.perf_counter() - started) * 1000 / (pages + 1))
                 session.expunge_all()
             timings.sort()
-            results[name] = {"p50_ms": round(statistics.median(timings), 2), "p95_ms": round(timings[int(0.95 * len(timings)) - 1], 2)}
+            results[name] = {
+                "p50_ms": round(statistics.median(timings), 2),
+                "p95_ms": round(timings[int(0.95 * len(timings)) - 1], 2),
+            }
             everything += timings
     engine.dispose()
     everything.sort()
     return {
-        "database": url.split(":")[0], "labels": total, "queries": results,
-        "overall_p95_ms": round(everything[int(0.95 * len(everything)) - 1], 2), "target_p95_ms": 50,
+        "database": url.split(":")[0],
+        "labels": total,
+        "queries": results,
+        "overall_p95_ms": round(everything[int(0.95 * len(everything)) - 1], 2),
+        "target_p95_ms": 50,
     }
 
 
 def _wrk(url: str, seconds: int = 10) -> tuple[float, float]:
-    out = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", url], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", url], capture_output=True, text=True, check=True
+    ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
     value, unit = float(p99.group(1)), p99.group(2)
@@ -104,27 +117,49 @@ def bench_page(url: str) -> dict[str, object]:
 
     engine = make_engine(url)
     with Session(engine) as session:
-        public_id = session.scalar(select(Label.public_id).where(Label.public_id.like("b%")).order_by(Label.id.desc()).limit(1))
+        public_id = session.scalar(
+            select(Label.public_id).where(Label.public_id.like("b%")).order_by(Label.id.desc()).limit(1)
+        )
         total = session.scalar(select(Label.id).order_by(Label.id.desc()).limit(1))
     engine.dispose()
     hello_rps, hello_p99, page_rps, page_p99 = _serve_and_measure(url, public_id, page_cache=True)
     _, _, fresh_rps, fresh_p99 = _serve_and_measure(url, public_id, page_cache=False)
     return {
-        "database": url.split(":")[0], "labels": total, "hello_rps": round(hello_rps), "hello_p99_ms": round(hello_p99, 2),
-        "label_page_rps": round(page_rps), "label_page_p99_ms": round(page_p99, 2),
-        "ratio": round(page_rps / hello_rps, 3), "target_ratio": 0.6,
-        "label_page_rendered_every_time_rps": round(fresh_rps), "label_page_rendered_every_time_p99_ms": round(fresh_p99, 2),
+        "database": url.split(":")[0],
+        "labels": total,
+        "hello_rps": round(hello_rps),
+        "hello_p99_ms": round(hello_p99, 2),
+        "label_page_rps": round(page_rps),
+        "label_page_p99_ms": round(page_p99, 2),
+        "ratio": round(page_rps / hello_rps, 3),
+        "target_ratio": 0.6,
+        "label_page_rendered_every_time_rps": round(fresh_rps),
+        "label_page_rendered_every_time_p99_ms": round(fresh_p99, 2),
     }
 
 
 def _serve_and_measure(url: str, public_id: str, *, page_cache: bool) -> tuple[float, float, float, float]:
     """gunicorn with 2 workers; wrk against the bare hello, then against the label page (after a warm-up)."""
     port = 5099
-    env = {**os.environ, "BENCH_DATABASE_URL": url, "BENCH_CACHE_DIR": tempfile.mkdtemp(prefix="bench-cache-"),
-           "BENCH_PAGE_CACHE": "1" if page_cache else "0"}
+    env = {
+        **os.environ,
+        "BENCH_DATABASE_URL": url,
+        "BENCH_CACHE_DIR": tempfile.mkdtemp(prefix="bench-cache-"),
+        "BENCH_PAGE_CACHE": "1" if page_cache else "0",
+    }
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "bench.wsgi:app"],
-        cwd=ROOT, env=env,
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "bench.wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     try:
         for _ in range(50):

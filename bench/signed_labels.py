@@ -77,14 +77,30 @@ def granted_applications(session: Session, count: int) -> list[Application]:
     drop_workflow_trigger(session)
     names = ", ".join(columns)
     for _ in range(count):
-        session.execute(text(f"INSERT INTO applications ({names}) SELECT {names} FROM applications WHERE id = :id"), {"id": template.id})
+        session.execute(
+            text(f"INSERT INTO applications ({names}) SELECT {names} FROM applications WHERE id = :id"),
+            {"id": template.id},
+        )
     session.flush()
-    stage_rows = session.execute(text("SELECT stage, position, value FROM application_stages WHERE application_id = :id"), {"id": template.id}).all()
-    ids = session.execute(text("SELECT id FROM applications WHERE id <> :id AND status = 'granted' AND id NOT IN (SELECT application_id FROM labels)"), {"id": template.id}).scalars().all()
+    stage_rows = session.execute(
+        text("SELECT stage, position, value FROM application_stages WHERE application_id = :id"), {"id": template.id}
+    ).all()
+    ids = (
+        session.execute(
+            text(
+                "SELECT id FROM applications WHERE id <> :id AND status = 'granted' AND id NOT IN (SELECT application_id FROM labels)"
+            ),
+            {"id": template.id},
+        )
+        .scalars()
+        .all()
+    )
     for application_id in ids:
         for stage, position, value in stage_rows:
-            session.execute(text("INSERT INTO application_stages (application_id, stage, position, value) VALUES (:a, :s, :p, :v)"),
-                            {"a": application_id, "s": stage, "p": position, "v": value})
+            session.execute(
+                text("INSERT INTO application_stages (application_id, stage, position, value) VALUES (:a, :s, :p, :v)"),
+                {"a": application_id, "s": stage, "p": position, "v": value},
+            )
     session.commit()
     return list(session.scalars(select(Application).where(Application.id.in_(ids))))
 
@@ -99,7 +115,7 @@ def bench_issuance(url: str) -> tuple[float, list[Label]]:
         applications = granted_applications(session, LABELS)
         start = time.perf_counter()
         for offset in range(0, len(applications), BATCH):
-            for application in applications[offset:offset + BATCH]:
+            for application in applications[offset : offset + BATCH]:
                 issue_label(session, Actor.system(), application, host=HOST)
             session.commit()
         seconds = time.perf_counter() - start
@@ -124,7 +140,11 @@ def bench_verification(url: str, urls: list[str], numbers: set[int]) -> tuple[fl
 
         now = utcnow()
         trust = TrustList.from_document(trust_list_document(session, HOST, now), public_jwk(root_key(session)))
-        credentials = [signed_credential(session, purpose, n, HOST, now) for n in sorted(numbers) for purpose in ("revocation", "suspension")]
+        credentials = [
+            signed_credential(session, purpose, n, HOST, now)
+            for n in sorted(numbers)
+            for purpose in ("revocation", "suspension")
+        ]
         status = StatusLists.from_credentials(credentials, trust)
         session.rollback()
     engine.dispose()
@@ -175,7 +195,11 @@ def main() -> None:
     engine_name = make_url(url).get_backend_name()
     try:
         issued, labels = bench_issuance(url)
-        count, urls, numbers = len(labels), [label.qr_url(HOST) for label in labels], {label.status_list for label in labels}
+        count, urls, numbers = (
+            len(labels),
+            [label.qr_url(HOST) for label in labels],
+            {label.status_list for label in labels},
+        )
         timings = bench_rendering(labels, url)
         del labels
         signs = bare_sign_rate()

@@ -61,7 +61,9 @@ def on_rollback(session: Session, callback: Callback) -> None:
 
 def pending(session: Session, tag: str | None = None) -> list[Callback]:
     """The callbacks waiting for the commit (those with ``tag``, if given), in order."""
-    return [item.callback for item in session.info.get(QUEUE, ()) if item.on_commit and (tag is None or item.tag == tag)]
+    return [
+        item.callback for item in session.info.get(QUEUE, ()) if item.on_commit and (tag is None or item.tag == tag)
+    ]
 
 
 def discard(session: Session, tag: str) -> None:

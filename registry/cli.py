@@ -139,7 +139,9 @@ def setup_command(demo: bool | None) -> None:
     if ensure_secret_key(app):
         click.echo(f"Generated a secret key in {app.instance_path}/secret_key.")
     if ensure_kek(app):
-        click.echo(f"Generated a key-encryption key in {app.instance_path}/key_encryption_key (back it up apart from the database).")
+        click.echo(
+            f"Generated a key-encryption key in {app.instance_path}/key_encryption_key (back it up apart from the database)."
+        )
     _ensure_sqlite_directory(_url())
     migrate.upgrade(_url())
     click.echo("Database migrated.")

@@ -122,9 +122,7 @@ def _finish(app: Flask) -> None:
     config = app.config
     production = config["ENV"] == "production"
     if config["ENV"] not in ("development", "production"):
-        raise ConfigurationError(
-            f"REGISTRY_ENV must be 'development' or 'production', not {config['ENV']!r}."
-        )
+        raise ConfigurationError(f"REGISTRY_ENV must be 'development' or 'production', not {config['ENV']!r}.")
     if config["DEMO_MODE"] is None:
         config["DEMO_MODE"] = not production
     if production:
@@ -174,7 +172,9 @@ def _check_mail(config: Any, production: bool) -> None:
             "The file mail backend only keeps messages on this server; production needs REGISTRY_MAIL_BACKEND=smtp."
         )
     if config["MAIL_BACKEND"] == "smtp" and not config.get("MAIL_SERVER"):
-        raise ConfigurationError("The smtp mail backend needs REGISTRY_MAIL_SERVER (and usually MAIL_USERNAME, MAIL_PASSWORD).")
+        raise ConfigurationError(
+            "The smtp mail backend needs REGISTRY_MAIL_SERVER (and usually MAIL_USERNAME, MAIL_PASSWORD)."
+        )
 
 
 def _check_hosts(config: Any) -> None:
@@ -193,7 +193,7 @@ def _check_hosts(config: Any) -> None:
     aliases = config["PUBLIC_HOST_ALIASES"]
     if not isinstance(aliases, (list, tuple)) or not all(isinstance(alias, str) for alias in aliases):
         raise ConfigurationError(
-            'PUBLIC_HOST_ALIASES must be a list of host names, e.g. REGISTRY_PUBLIC_HOST_ALIASES=\'["cfp.example.cn"]\'.'
+            "PUBLIC_HOST_ALIASES must be a list of host names, e.g. REGISTRY_PUBLIC_HOST_ALIASES='[\"cfp.example.cn\"]'."
         )
     for host in aliases:
         try:

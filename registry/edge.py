@@ -41,7 +41,11 @@ def safe_next(target: str | None, default: str) -> str:
 
 def published_json(document: object, *, max_age: int, content_type: str = "application/json") -> Response:
     """A public document: open CORS, ``Cache-Control`` of ``max_age`` seconds, a strong ETag, 304 when unchanged."""
-    body = json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8") if not isinstance(document, (str, bytes)) else document
+    body = (
+        json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+        if not isinstance(document, (str, bytes))
+        else document
+    )
     response = Response(body, content_type=content_type)
     return published(response, max_age=max_age)
 
@@ -120,10 +124,16 @@ def _unstorable(where: Any, text: str) -> Any:
     if found is None:
         return None
     if found.group() == "\x00":
-        return _l("%(where)s contains a NUL character (U+0000), which no text in the registry can hold. "
-                  "Remove it and send the request again.", where=where)
-    return _l("%(where)s contains an unpaired surrogate (U+D800 to U+DFFF), which is not a character. "
-              "Remove it and send the request again.", where=where)
+        return _l(
+            "%(where)s contains a NUL character (U+0000), which no text in the registry can hold. "
+            "Remove it and send the request again.",
+            where=where,
+        )
+    return _l(
+        "%(where)s contains an unpaired surrogate (U+D800 to U+DFFF), which is not a character. "
+        "Remove it and send the request again.",
+        where=where,
+    )
 
 
 def _fields(pairs: Any, named: Any) -> Any:
@@ -139,8 +149,10 @@ def _input_problem() -> Any:
         _unstorable(_l("The address"), request.path)
         or _fields(request.args.items(multi=True), lambda name: _l("The query parameter “%(name)s”", name=name))
         or _fields(request.form.items(multi=True), lambda name: _l("The form field “%(name)s”", name=name))
-        or _fields(((name, file.filename or "") for name, file in request.files.items(multi=True)),
-                   lambda name: _l("The name of the file sent in “%(name)s”", name=name))
+        or _fields(
+            ((name, file.filename or "") for name, file in request.files.items(multi=True)),
+            lambda name: _l("The name of the file sent in “%(name)s”", name=name),
+        )
     )
     if problem is None and request.is_json:
         problem = _json_problem()
@@ -151,13 +163,19 @@ def _json_problem() -> Any:
     from registry.verifier import format as fmt
 
     if (request.content_length or 0) > MAX_JSON_BODY or len(request.get_data(cache=True)) > MAX_JSON_BODY:
-        return _l("The JSON body is larger than %(size)s KiB, which no request to the registry needs. "
-                  "Send a smaller document.", size=MAX_JSON_BODY // 1024)
+        return _l(
+            "The JSON body is larger than %(size)s KiB, which no request to the registry needs. "
+            "Send a smaller document.",
+            size=MAX_JSON_BODY // 1024,
+        )
     try:
         document = fmt.parse_json(request.get_data(cache=True), max_bytes=MAX_JSON_BODY)
     except fmt.JSONTooDeep:
-        return _l("The JSON body is nested more than %(depth)s levels deep, which no request to the registry needs. "
-                  "Send a flatter document.", depth=fmt.MAX_JSON_DEPTH)
+        return _l(
+            "The JSON body is nested more than %(depth)s levels deep, which no request to the registry needs. "
+            "Send a flatter document.",
+            depth=fmt.MAX_JSON_DEPTH,
+        )
     except ValueError:
         return None  # not JSON at all: the view says what it expects
     pending = [document]

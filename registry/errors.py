@@ -11,14 +11,26 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Go back and try again.")),
     401: (_l("Please sign in"), _l("This page is for signed-in users.")),
-    403: (_l("Not allowed"), _l("Your role does not allow this. Ask your organisation's administrator if you need it.")),
+    403: (
+        _l("Not allowed"),
+        _l("Your role does not allow this. Ask your organisation's administrator if you need it."),
+    ),
     404: (_l("Not found"), _l("There is nothing at this address. Check the link, or start again from the home page.")),
     405: (_l("Method not allowed"), _l("This address does not accept that kind of request.")),
-    503: (_l("The registry is busy"), _l("Too many changes arrived at the same moment, so nothing was saved. Try again in a moment.")),
-    409: (_l("Already changed"), _l("Someone changed this at the same time. Reload the page to see the current state.")),
+    503: (
+        _l("The registry is busy"),
+        _l("Too many changes arrived at the same moment, so nothing was saved. Try again in a moment."),
+    ),
+    409: (
+        _l("Already changed"),
+        _l("Someone changed this at the same time. Reload the page to see the current state."),
+    ),
     413: (_l("Upload too large"), _l("The file is larger than the registry accepts. Make it smaller and try again.")),
     429: (_l("Too many attempts"), _l("Too many attempts in a short time. Wait a few minutes, then try again.")),
-    500: (_l("Something went wrong"), _l("The registry could not finish this request; nothing was saved. Try again later.")),
+    500: (
+        _l("Something went wrong"),
+        _l("The registry could not finish this request; nothing was saved. Try again later."),
+    ),
 }
 
 
@@ -43,7 +55,11 @@ def init_app(app: Flask) -> None:
     def _csrf(error: CSRFError) -> tuple[Response | str, int]:
         return render_error(
             400,
-            str(_l("The form expired or was sent from another site, so nothing was saved. Reload the page and send it again.")),
+            str(
+                _l(
+                    "The form expired or was sent from another site, so nothing was saved. Reload the page and send it again."
+                )
+            ),
         )
 
     @app.errorhandler(401)

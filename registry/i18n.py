@@ -44,9 +44,8 @@ def select_locale() -> str:
     return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
-
 def current_language() -> str:
-    """"zh_CN" or "en". (Babel spells the parsed Chinese locale "zh_Hans_CN", so compare languages.)"""
+    """ "zh_CN" or "en". (Babel spells the parsed Chinese locale "zh_Hans_CN", so compare languages.)"""
     locale = get_locale()
     return "en" if locale is not None and locale.language == "en" else "zh_CN"
 

@@ -48,11 +48,14 @@ _BODY_STAFF = _CERTIFICATION | {Permission.DECLARE_RELATIONS}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.APPLICANT: frozenset(
-        _EVERY_SIGNED_IN_USER | _CERTIFICATION | {Permission.MANAGE_OWN_PRODUCTS, Permission.VIEW_OWN_AUDIT, Permission.APPLY}
+        _EVERY_SIGNED_IN_USER
+        | _CERTIFICATION
+        | {Permission.MANAGE_OWN_PRODUCTS, Permission.VIEW_OWN_AUDIT, Permission.APPLY}
         | {Permission.CHANGE_LABEL_STATUS}  # cancel its own labels (registry.labels.lifecycle says which and when)
     ),
     Role.BODY_ADMIN: frozenset(
-        _EVERY_SIGNED_IN_USER | _BODY_STAFF
+        _EVERY_SIGNED_IN_USER
+        | _BODY_STAFF
         | {Permission.MANAGE_BODY_STAFF, Permission.VIEW_OWN_AUDIT, Permission.REVIEW_APPLICATIONS}
         | {Permission.CHANGE_LABEL_STATUS}
     ),
@@ -60,7 +63,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Decision makers may also be assigned to verify a file (then they cannot decide that one).
     Role.DECISION_MAKER: frozenset(_EVERY_SIGNED_IN_USER | _BODY_STAFF | {Permission.EVALUATE, Permission.DECIDE}),
     Role.REGULATOR: frozenset(
-        _EVERY_SIGNED_IN_USER | _CERTIFICATION
+        _EVERY_SIGNED_IN_USER
+        | _CERTIFICATION
         | {Permission.VIEW_ORGANISATIONS, Permission.VIEW_ALL_PRODUCTS}
         | {Permission.VIEW_OWN_AUDIT, Permission.VIEW_ALL_AUDIT}
         | {Permission.CHANGE_LABEL_STATUS}

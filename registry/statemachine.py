@@ -69,7 +69,9 @@ class Machine(Generic[S, A, C]):
     @property
     def final(self) -> frozenset[S]:
         """Statuses with no way out."""
-        statuses = {self.initial} | {rule.target for rule in self.rules} | {s for rule in self.rules for s in rule.sources}
+        statuses = (
+            {self.initial} | {rule.target for rule in self.rules} | {s for rule in self.rules for s in rule.sources}
+        )
         return frozenset(s for s in statuses if not any(s in rule.sources for rule in self.rules))
 
     def actions_from(self, status: S, capacities: Iterable[C]) -> list[A]:
@@ -113,7 +115,10 @@ def guard_ddl(machine: Machine[Any, Any, Any], dialect: str) -> tuple[list[str],
                 f"FOR EACH ROW EXECUTE FUNCTION {name}_guard_status()"
             ),
         ]
-        drop = [f"DROP TRIGGER IF EXISTS {name}_guard_status ON {table}", f"DROP FUNCTION IF EXISTS {name}_guard_status()"]
+        drop = [
+            f"DROP TRIGGER IF EXISTS {name}_guard_status ON {table}",
+            f"DROP FUNCTION IF EXISTS {name}_guard_status()",
+        ]
     return create, drop
 
 

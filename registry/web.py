@@ -79,7 +79,17 @@ def _register_blueprints(app: Flask) -> None:
     from registry.schemes.views import bp as schemes
 
     for blueprint in (
-        public, accounts, dashboard, organisations, products, schemes, audit, applications, labels, notifications, keys,
+        public,
+        accounts,
+        dashboard,
+        organisations,
+        products,
+        schemes,
+        audit,
+        applications,
+        labels,
+        notifications,
+        keys,
         disclosure,
     ):
         app.register_blueprint(blueprint)

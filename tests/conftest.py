@@ -192,7 +192,6 @@ def login_as(client: FlaskClient, role: str) -> FlaskClient:
     return client
 
 
-
 def require_zbar():  # type: ignore[no-untyped-def]
     """pyzbar's ``decode``, or a skip that says how to install zbar (a failure in CI, which installs it)."""
     try:

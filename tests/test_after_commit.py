@@ -142,6 +142,10 @@ def test_importing_the_registry_wires_nothing_and_the_app_factory_wires_once():
     on AuditEvent, part of the model, and stay.)"""
     result = subprocess.run(
         [sys.executable, "-c", NO_IMPORT_WIRING],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, check=False,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr

@@ -61,7 +61,9 @@ def test_environment_overrides_the_defaults(monkeypatch):
     app = create_app()
     assert app.config["PUBLIC_HOST"] == "labels.example.cn"
     assert app.config["SECRET_KEY"] == "from-the-environment"
-    assert app.config["DATABASE_URL"].startswith("sqlite:///") and app.config["DATABASE_URL"].endswith("registry.sqlite3")
+    assert app.config["DATABASE_URL"].startswith("sqlite:///") and app.config["DATABASE_URL"].endswith(
+        "registry.sqlite3"
+    )
 
 
 def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path):

@@ -18,15 +18,18 @@ def _count(session, model) -> int:  # type: ignore[no-untyped-def]
     return session.scalar(select(func.count()).select_from(model))
 
 
-@pytest.mark.parametrize(("url", "where"), [
-    ("/lookup?q=abc%00def", "“q”"),
-    ("/catalogue?q=%00", "“q”"),
-    ("/compare?id=%00&id=x", "“id”"),
-    ("/enterprises/91%00", "address"),
-    ("/l/abc%00def", "address"),
-    ("/01/0690123456789%00", "address"),
-    ("/lookup?q%00=x", "parameter name"),
-])
+@pytest.mark.parametrize(
+    ("url", "where"),
+    [
+        ("/lookup?q=abc%00def", "“q”"),
+        ("/catalogue?q=%00", "“q”"),
+        ("/compare?id=%00&id=x", "“id”"),
+        ("/enterprises/91%00", "address"),
+        ("/l/abc%00def", "address"),
+        ("/01/0690123456789%00", "address"),
+        ("/lookup?q%00=x", "parameter name"),
+    ],
+)
 def test_a_nul_in_a_page_address_is_a_clear_400(client, url, where):
     response = client.get(url)
     assert response.status_code == 400

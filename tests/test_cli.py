@@ -13,13 +13,13 @@ from tests.conftest import make_test_app
 
 
 def readable_by_others(*paths: Path) -> dict[str, str]:
-    return {str(path): oct(stat.S_IMODE(path.stat().st_mode)) for path in paths if stat.S_IMODE(path.stat().st_mode) & 0o077}
+    return {
+        str(path): oct(stat.S_IMODE(path.stat().st_mode)) for path in paths if stat.S_IMODE(path.stat().st_mode) & 0o077
+    }
 
 
 def instance_app(instance: Path, **overrides: object):  # type: ignore[no-untyped-def]
-    app = make_test_app(
-        "sqlite:///" + str(instance / "registry.sqlite3"), instance / "uploads", **overrides
-    )
+    app = make_test_app("sqlite:///" + str(instance / "registry.sqlite3"), instance / "uploads", **overrides)
     app.instance_path = str(instance)
     return app
 

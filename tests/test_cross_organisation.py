@@ -73,8 +73,12 @@ def test_regulator_sees_any_product_read_only(client, session):
 def test_another_bodys_invitation_cannot_be_revoked(client, session):
     other_admin = session.scalar(select(User).where(User.email == "body2.admin@example.com"))
     invitation, _token = invite_member(
-        session, Actor(other_admin), organisation=other_admin.organisation, email="new.verifier@example.org",
-        role=Role.VERIFIER, valid_hours=24,
+        session,
+        Actor(other_admin),
+        organisation=other_admin.organisation,
+        email="new.verifier@example.org",
+        role=Role.VERIFIER,
+        valid_hours=24,
     )
     session.commit()
     sign_in(client, "body.admin@example.com")

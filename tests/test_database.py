@@ -35,10 +35,17 @@ def test_empty_database_upgrades_to_head_and_matches_the_models(empty_database_u
     engine = make_engine(empty_database_url)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": migrate.include_name})
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "include_name": migrate.include_name}
+            )
             differences = compare_metadata(context, Base.metadata)
             assert differences == [], differences
-            assert set(inspect(connection).get_table_names()) >= {"organisations", "users", "audit_events", "alembic_version"}
+            assert set(inspect(connection).get_table_names()) >= {
+                "organisations",
+                "users",
+                "audit_events",
+                "alembic_version",
+            }
     finally:
         engine.dispose()
 
@@ -136,8 +143,10 @@ def test_an_append_only_row_cannot_be_overwritten_or_removed_in_the_database(con
     first = connection.execute(text(f"SELECT * FROM {table} ORDER BY id LIMIT 1")).one()
     column, value = REWRITES[table]
     columns = ", ".join(first._fields)
-    rewritten = f"SELECT {', '.join(f'{value} AS {name}' if name == column else name for name in first._fields)} " \
+    rewritten = (
+        f"SELECT {', '.join(f'{value} AS {name}' if name == column else name for name in first._fields)} "
         f"FROM {table} WHERE id = :id"
+    )
     statements = [
         f"INSERT INTO {table} ({columns}) {rewritten} ON CONFLICT (id) DO UPDATE SET {column} = {value}",
         f"UPDATE {table} SET {column} = {value} WHERE id = :id",
@@ -161,7 +170,12 @@ def test_an_append_only_row_cannot_be_overwritten_or_removed_in_the_database(con
 
 @pytest.mark.parametrize(
     ("role", "organisation_kind"),
-    [("applicant", "certification_body"), ("verifier", "enterprise"), ("regulator", "enterprise"), ("site_admin", "regulator")],
+    [
+        ("applicant", "certification_body"),
+        ("verifier", "enterprise"),
+        ("regulator", "enterprise"),
+        ("site_admin", "regulator"),
+    ],
 )
 def test_a_role_cannot_belong_to_the_wrong_kind_of_organisation(connection, role, organisation_kind):
     organisation_id = connection.execute(
@@ -200,12 +214,16 @@ def test_an_enterprise_needs_its_credit_code(connection):
     savepoint = connection.begin_nested()
     with pytest.raises(IntegrityError):
         connection.execute(
-            text("INSERT INTO organisations (kind, name_zh, is_demo, created_at) VALUES ('enterprise', 'x', false, CURRENT_TIMESTAMP)")
+            text(
+                "INSERT INTO organisations (kind, name_zh, is_demo, created_at) VALUES ('enterprise', 'x', false, CURRENT_TIMESTAMP)"
+            )
         )
     savepoint.rollback()
 
 
-def test_migration_0005_backfills_and_indexes_the_search_text_of_labels_issued_before_it(empty_database_url, tmp_path, monkeypatch):
+def test_migration_0005_backfills_and_indexes_the_search_text_of_labels_issued_before_it(
+    empty_database_url, tmp_path, monkeypatch
+):
     """A registry with labels upgrades to full-text search: their search text is written and the index finds them."""
     from alembic import command
     from sqlalchemy import select
@@ -235,7 +253,9 @@ def test_migration_0005_backfills_and_indexes_the_search_text_of_labels_issued_b
             assert dict(session.execute(select(Label.id, Label.search_text)).all()) == expected
             for label in session.scalars(select(Label)):
                 first_word = label.product.name_zh[:2]
-                assert label.public_id in [found.public_id for found in search(session, Filters(q=first_word), limit=100)[0]]
+                assert label.public_id in [
+                    found.public_id for found in search(session, Filters(q=first_word), limit=100)[0]
+                ]
     finally:
         engine.dispose()
 
@@ -279,7 +299,9 @@ def another_writer_can_start(path) -> bool:
 
 
 @pytest.mark.parametrize(("method", "writer"), [("GET", False), ("HEAD", False), ("POST", True), ("DELETE", True)])
-def test_on_sqlite_a_writing_request_holds_the_write_lock_from_its_first_read_and_a_reading_one_never(sqlite_app, method, writer):
+def test_on_sqlite_a_writing_request_holds_the_write_lock_from_its_first_read_and_a_reading_one_never(
+    sqlite_app, method, writer
+):
     from registry.database import db
 
     app, path = sqlite_app

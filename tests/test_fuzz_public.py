@@ -21,18 +21,23 @@ from registry import PROJECT_ROOT
 from tests.conftest import make_test_app
 
 # Every name the registry reads from a query string: ``args.get("q")``, ``args.getlist("id")`` anywhere.
-PARAMETER_NAMES = sorted({
-    name
-    for path in Path(PROJECT_ROOT, "registry").rglob("*.py")
-    for name in re.findall(r"""args\.get(?:list)?\(\s*["']([^"']+)["']""", path.read_text(encoding="utf-8"))
-})
+PARAMETER_NAMES = sorted(
+    {
+        name
+        for path in Path(PROJECT_ROOT, "registry").rglob("*.py")
+        for name in re.findall(r"""args\.get(?:list)?\(\s*["']([^"']+)["']""", path.read_text(encoding="utf-8"))
+    }
+)
 
 
 def _public_rules(methods: set[str]) -> list:  # type: ignore[type-arg]
     app = make_test_app("sqlite://")  # only its url map is read
     return sorted(
-        (rule for rule in app.url_map.iter_rules()
-         if getattr(app.view_functions[rule.endpoint], "registry_public", False) and methods & rule.methods),
+        (
+            rule
+            for rule in app.url_map.iter_rules()
+            if getattr(app.view_functions[rule.endpoint], "registry_public", False) and methods & rule.methods
+        ),
         key=lambda rule: rule.rule,
     )
 
@@ -48,9 +53,27 @@ def _cursor(key: object) -> str:
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 # What has broken, or could break, a parser or a database: first, so that Hypothesis tries them early.
 NASTY = [
-    "\x00", "abc\x00def", "\u202e1234", "9" * 40, "-" + "9" * 40, "1e40", "NaN", "-Infinity", "²", "٠٦٩٠١٢٣٤٥٦٧٨٩٢",
-    "06901234567892\x00", "'; --", "%", "\\", "W3RydWVd", _cursor([10**30]), _cursor(["NaN", 1]), _cursor(1e40),
-    _cursor(["1e40", 1]), _cursor([2**63]), _cursor(["1", True]),
+    "\x00",
+    "abc\x00def",
+    "\u202e1234",
+    "9" * 40,
+    "-" + "9" * 40,
+    "1e40",
+    "NaN",
+    "-Infinity",
+    "²",
+    "٠٦٩٠١٢٣٤٥٦٧٨٩٢",
+    "06901234567892\x00",
+    "'; --",
+    "%",
+    "\\",
+    "W3RydWVd",
+    _cursor([10**30]),
+    _cursor(["NaN", 1]),
+    _cursor(1e40),
+    _cursor(["1e40", 1]),
+    _cursor([2**63]),
+    _cursor(["1", True]),
 ]
 # URLs carry UTF-8 only: any character but a lone surrogate.
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)) | st.sampled_from(BIDI), max_size=40)
@@ -62,7 +85,10 @@ SEGMENTS = st.lists(st.sampled_from(NASTY) | TEXT | st.integers(min_value=0).map
 LANGUAGES = st.sampled_from(["en", "zh-CN"])
 
 FUZZ = settings(
-    max_examples=12, derandomize=True, database=None, deadline=None,
+    max_examples=12,
+    derandomize=True,
+    database=None,
+    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
@@ -82,7 +108,9 @@ def _url(rule, segments: list[str], parameters: list[tuple[str, str]]) -> str:  
 
 def test_the_fuzzing_covers_the_public_routes_and_parameters():
     # A sanity check of the discovery above: if it broke, the fuzz tests below would quietly test nothing.
-    assert {"/catalogue", "/lookup", "/api/v1/labels", "/enterprises/<uscc>"} <= {rule.rule for rule in PUBLIC_GET_RULES}
+    assert {"/catalogue", "/lookup", "/api/v1/labels", "/enterprises/<uscc>"} <= {
+        rule.rule for rule in PUBLIC_GET_RULES
+    }
     assert {"q", "after", "sort", "limit", "id", "grade"} <= set(PARAMETER_NAMES)
     assert [rule.rule for rule in JSON_RULES] == ["/api/v1/verify"]
 
@@ -101,8 +129,9 @@ def test_no_public_page_answers_5xx(client, rule, segments, parameters, language
 
 
 JSON_BODIES = (
-    st.recursive(JSON_SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
-                 max_leaves=8).map(json.dumps)
+    st.recursive(
+        JSON_SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3), max_leaves=8
+    ).map(json.dumps)
     | st.fixed_dictionaries({"url": VALUES}).map(json.dumps)
     | st.integers(min_value=1, max_value=20_000).map(lambda depth: "[" * depth + "]" * depth)
     | st.binary(max_size=64).map(lambda data: data.decode("latin-1"))
@@ -119,6 +148,10 @@ JSON_BODIES = (
 @example(body="[" * 1000 + "]" * 1000, language="zh-CN")
 @example(body='{"url": ' + "[" * 5000 + "]" * 5000 + "}", language="en")
 def test_no_json_endpoint_answers_5xx(client, rule, body, language):
-    response = client.post(rule.rule, data=body.encode("utf-8", "surrogatepass"), content_type="application/json",
-                                headers={"Accept-Language": language})
+    response = client.post(
+        rule.rule,
+        data=body.encode("utf-8", "surrogatepass"),
+        content_type="application/json",
+        headers={"Accept-Language": language},
+    )
     assert response.status_code < 500, body[:200]

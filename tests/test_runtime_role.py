@@ -30,6 +30,7 @@ def postgresql_only(test):  # type: ignore[no-untyped-def]
     test = pytest.mark.skipif(not BASE_URL, reason="needs REGISTRY_TEST_DATABASE_URL (PostgreSQL roles)")(test)
     return pytest.mark.postgresql(test)
 
+
 # What a runtime role that could disable the triggers would try, none of which it may do.
 FORBIDDEN = [
     "UPDATE audit_events SET tag = 'test:rewritten'",
@@ -70,8 +71,9 @@ def role(owner_url: str) -> Iterator[str]:
         yield name
     finally:
         with admin.connect() as connection:
-            connection.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :name"), {"name": name})
+            connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :name"), {"name": name}
+            )
             connection.execute(text(f'DROP OWNED BY "{name}"'))
             connection.execute(text(f'DROP ROLE "{name}"'))
         admin.dispose()
@@ -86,7 +88,9 @@ def as_role(url: str, role: str) -> str:
 
 
 @postgresql_only
-def test_the_runtime_role_runs_the_registry_but_cannot_change_the_audit_trail_or_its_triggers(owner_url, role, tmp_path: Path):
+def test_the_runtime_role_runs_the_registry_but_cannot_change_the_audit_trail_or_its_triggers(
+    owner_url, role, tmp_path: Path
+):
     result = grant(owner_url, role)
     assert result.exit_code == 0, result.output
     assert "application_transitions, audit_events (append-only)" in result.output
@@ -123,13 +127,17 @@ def test_granting_again_after_an_upgrade_takes_back_what_an_append_only_table_mu
         result = grant(owner_url, role)
         assert result.exit_code == 0, result.output
         with owner.connect() as connection:
-            held = connection.execute(
-                text(
-                    "SELECT privilege_type FROM information_schema.role_table_grants "
-                    "WHERE grantee = :role AND table_name = 'audit_events' ORDER BY privilege_type"
-                ),
-                {"role": role},
-            ).scalars().all()
+            held = (
+                connection.execute(
+                    text(
+                        "SELECT privilege_type FROM information_schema.role_table_grants "
+                        "WHERE grantee = :role AND table_name = 'audit_events' ORDER BY privilege_type"
+                    ),
+                    {"role": role},
+                )
+                .scalars()
+                .all()
+            )
             assert held == ["INSERT", "SELECT"]
             assert connection.execute(
                 text("SELECT has_table_privilege(:role, 'organisations', 'UPDATE')"), {"role": role}
@@ -144,7 +152,9 @@ def test_a_role_that_could_act_as_the_owner_is_refused(owner_url, role):
     admin = create_engine(owner_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            is_super = connection.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar_one()
+            is_super = connection.execute(
+                text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            ).scalar_one()
         result = grant(owner_url, owner_name)
         assert result.exit_code == 1
         assert ("is a superuser" if is_super else "owns, or can act as the owner of") in result.output
@@ -155,8 +165,10 @@ def test_a_role_that_could_act_as_the_owner_is_refused(owner_url, role):
         assert result.exit_code == 1 and "owns, or can act as the owner of, owned_by_runtime" in result.output
         with admin.connect() as connection:
             held = connection.execute(
-                text("SELECT count(*) FROM information_schema.role_table_grants WHERE grantee = :role AND table_name <> "
-                     "'owned_by_runtime'"),
+                text(
+                    "SELECT count(*) FROM information_schema.role_table_grants WHERE grantee = :role AND table_name <> "
+                    "'owned_by_runtime'"
+                ),
                 {"role": role},
             ).scalar_one()
         assert held == 0  # refused before granting anything

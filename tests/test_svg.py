@@ -34,9 +34,20 @@ def test_the_artworks_grade_badges_take_ink_by_contrast_ratio() -> None:
     assert [on_colour(colour) for colour in GRADE_COLOURS] == [INK] * 6 + ["#FFFFFF"]
 
 
-@pytest.mark.parametrize(("value", "places", "text"), [
-    (0, 2, "0"), (10, 2, "10"), (2.0, 2, "2"), (1.004, 2, "1"), (12.3456, 2, "12.35"), (-0.001, 2, "0"),
-    (-1.5, 2, "-1.5"), (0.42333333, 6, "0.423333"), (76.2, 6, "76.2"), (1e-7, 6, "0"),
-])
+@pytest.mark.parametrize(
+    ("value", "places", "text"),
+    [
+        (0, 2, "0"),
+        (10, 2, "10"),
+        (2.0, 2, "2"),
+        (1.004, 2, "1"),
+        (12.3456, 2, "12.35"),
+        (-0.001, 2, "0"),
+        (-1.5, 2, "-1.5"),
+        (0.42333333, 6, "0.423333"),
+        (76.2, 6, "76.2"),
+        (1e-7, 6, "0"),
+    ],
+)
 def test_svg_numbers_have_no_trailing_zeros_and_no_negative_zero(value: float, places: int, text: str) -> None:
     assert svg_number(value, places) == text

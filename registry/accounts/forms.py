@@ -18,8 +18,12 @@ class LoginForm(FlaskForm):
 
 
 class RegisterEnterpriseForm(FlaskForm):
-    organisation_name_zh = StringField(_l("Registered name (Chinese)"), validators=[no_bidi_controls, _required, Length(max=200)])
-    organisation_name_en = StringField(_l("Name in English (optional)"), validators=[no_bidi_controls, Optional(), Length(max=200)])
+    organisation_name_zh = StringField(
+        _l("Registered name (Chinese)"), validators=[no_bidi_controls, _required, Length(max=200)]
+    )
+    organisation_name_en = StringField(
+        _l("Name in English (optional)"), validators=[no_bidi_controls, Optional(), Length(max=200)]
+    )
     uscc = StringField(
         _l("Unified social credit code"),
         validators=[_required, Length(max=40)],
@@ -29,7 +33,10 @@ class RegisterEnterpriseForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[_required, _email, Length(max=254)])
     password = PasswordField(
         _l("Password"),
-        validators=[_required, Length(min=MIN_LENGTH, max=256, message=_l("Use between %(min)d and %(max)d characters."))],
+        validators=[
+            _required,
+            Length(min=MIN_LENGTH, max=256, message=_l("Use between %(min)d and %(max)d characters.")),
+        ],
     )
     confirm = PasswordField(
         _l("Repeat the password"), validators=[_required, EqualTo("password", message=_l("The two passwords differ."))]
@@ -40,7 +47,10 @@ class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[_required])
     new_password = PasswordField(
         _l("New password"),
-        validators=[_required, Length(min=MIN_LENGTH, max=256, message=_l("Use between %(min)d and %(max)d characters."))],
+        validators=[
+            _required,
+            Length(min=MIN_LENGTH, max=256, message=_l("Use between %(min)d and %(max)d characters.")),
+        ],
     )
     confirm = PasswordField(
         _l("Repeat the new password"),
@@ -57,7 +67,10 @@ class AcceptInvitationForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[no_bidi_controls, _required, Length(max=120)])
     password = PasswordField(
         _l("Password"),
-        validators=[_required, Length(min=MIN_LENGTH, max=256, message=_l("Use between %(min)d and %(max)d characters."))],
+        validators=[
+            _required,
+            Length(min=MIN_LENGTH, max=256, message=_l("Use between %(min)d and %(max)d characters.")),
+        ],
     )
     confirm = PasswordField(
         _l("Repeat the password"), validators=[_required, EqualTo("password", message=_l("The two passwords differ."))]

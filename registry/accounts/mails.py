@@ -43,7 +43,9 @@ def _bilingual(to: str, subject: Any, body: Any, params: Callable[[str], dict[st
     return Mail(to=to, subject=" / ".join(subjects), body="\n\n----\n\n".join(bodies) + "\n")
 
 
-def confirm_registration(to: str, organisation_name_zh: str, organisation_name_en: str | None, *, hours: int, link: str) -> Mail:
+def confirm_registration(
+    to: str, organisation_name_zh: str, organisation_name_en: str | None, *, hours: int, link: str
+) -> Mail:
     def params(locale: str) -> dict[str, Any]:
         name = organisation_name_en if locale == "en" and organisation_name_en else organisation_name_zh
         return {"organisation": name, "hours": hours, "link": link}

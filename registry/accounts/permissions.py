@@ -18,4 +18,3 @@ def can_invite(user: User, organisation: Organisation, role: Role) -> bool:
     if user.role is Role.SITE_ADMIN:
         return True
     return user.role is Role.BODY_ADMIN and user.organisation_id == organisation.id and role in BODY_STAFF_ROLES
-

@@ -52,7 +52,9 @@ def register_enterprise(
 ) -> None:
     """Check the registration and e-mail the address: a confirmation link, or a warning if it has an account."""
     email = normalise_email(email)
-    refuse_bidi_controls(organisation_name_zh=organisation_name_zh, organisation_name_en=organisation_name_en, name=name)
+    refuse_bidi_controls(
+        organisation_name_zh=organisation_name_zh, organisation_name_en=organisation_name_en, name=name
+    )
     refuse_unusable_credentials(email, password)
     if not name.strip():
         raise ServiceError(_l("Enter the person's name."), field="name")
@@ -66,7 +68,9 @@ def register_enterprise(
     owner = find_user_by_email(session, email)
     if owner is not None:
         queue_mail(session, mails.address_already_registered(owner.email, sign_in_link=sign_in_link))
-        record_event(session, actor, "registration:existing_account", subject=owner, organisation_id=owner.organisation_id)
+        record_event(
+            session, actor, "registration:existing_account", subject=owner, organisation_id=owner.organisation_id
+        )
         return
     token = secrets.token_urlsafe(32)
     registration = Registration(
@@ -85,8 +89,11 @@ def register_enterprise(
     queue_mail(
         session,
         mails.confirm_registration(
-            email, registration.organisation_name_zh, registration.organisation_name_en,
-            hours=valid_hours, link=confirm_link(token),
+            email,
+            registration.organisation_name_zh,
+            registration.organisation_name_en,
+            hours=valid_hours,
+            link=confirm_link(token),
         ),
     )
 
@@ -122,5 +129,11 @@ def confirm_registration(session: Session, actor: Actor, registration: Registrat
         organisation=organisation,
     )
     registration.confirmed_at = utcnow()
-    record_event(session, Actor(user, actor.address), "registration:confirm", subject=registration, organisation_id=organisation.id)
+    record_event(
+        session,
+        Actor(user, actor.address),
+        "registration:confirm",
+        subject=registration,
+        organisation_id=organisation.id,
+    )
     return user

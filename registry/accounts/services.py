@@ -78,8 +78,14 @@ def create_user(
         raise ServiceError(_l("Enter the person's name."), field="name")
     refuse_unusable_credentials(email, password)
     return add_user(
-        session, actor, email=email, name=name, password_hash=hash_password(password), role=role,
-        organisation=organisation, is_demo=is_demo,
+        session,
+        actor,
+        email=email,
+        name=name,
+        password_hash=hash_password(password),
+        role=role,
+        organisation=organisation,
+        is_demo=is_demo,
     )
 
 
@@ -141,7 +147,14 @@ def authenticate(session: Session, actor: Actor, *, email: str, password: str, d
     elif user is not None and user.is_demo and not demo_mode:
         reason = "demo_disabled"
     if reason is not None:
-        record_event(session, actor, "user:login:failure", subject=user, organisation_id=user.organisation_id if user else None, payload={"reason": reason})
+        record_event(
+            session,
+            actor,
+            "user:login:failure",
+            subject=user,
+            organisation_id=user.organisation_id if user else None,
+            payload={"reason": reason},
+        )
         raise SignInRefused(reason)
     assert user is not None
     user.last_login_at = utcnow()
@@ -213,7 +226,11 @@ def invite_member(
     session.add(invitation)
     session.flush()
     record_event(
-        session, actor, "invitation:create", subject=invitation, organisation_id=organisation.id,
+        session,
+        actor,
+        "invitation:create",
+        subject=invitation,
+        organisation_id=organisation.id,
         payload={"role": str(role)},
     )
     # An address that has an account is invited like any other, so the form does not tell the inviting
@@ -242,7 +259,13 @@ def accept_invitation(session: Session, actor: Actor, invitation: Invitation, *,
         organisation=invitation.organisation,
     )
     invitation.accepted_at = utcnow()
-    record_event(session, Actor(user, actor.address), "invitation:accept", subject=invitation, organisation_id=invitation.organisation_id)
+    record_event(
+        session,
+        Actor(user, actor.address),
+        "invitation:accept",
+        subject=invitation,
+        organisation_id=invitation.organisation_id,
+    )
     return user
 
 
@@ -251,7 +274,9 @@ def revoke_invitation(session: Session, actor: Actor, invitation: Invitation) ->
         raise ServiceError(_l("This invitation was already accepted."), status=409)
     if invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
-        record_event(session, actor, "invitation:revoke", subject=invitation, organisation_id=invitation.organisation_id)
+        record_event(
+            session, actor, "invitation:revoke", subject=invitation, organisation_id=invitation.organisation_id
+        )
 
 
 def list_members(session: Session, organisation: Organisation) -> list[User]:

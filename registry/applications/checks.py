@@ -72,8 +72,11 @@ def completeness_problems(application: Application) -> list[Any]:
         total = sum(values.values(), Decimal(0))
         if abs(total - application.declared_footprint) > split_tolerance(application.declared_footprint):
             problems.append(
-                _l("The stage values add up to %(sum)s, not the declared %(total)s. Correct the split or the total.",
-                   sum=total, total=application.declared_footprint)
+                _l(
+                    "The stage values add up to %(sum)s, not the declared %(total)s. Correct the split or the total.",
+                    sum=total,
+                    total=application.declared_footprint,
+                )
             )
     if application.period_start is None or application.period_end is None:
         problems.append(_l("Enter the data period."))
@@ -83,7 +86,9 @@ def completeness_problems(application: Application) -> list[Any]:
             problems.append(_l("The data period must cover at least %(months)d months.", months=months))
         age = spec.data.max_data_age_months
         if months_between(application.period_end, utcnow().date()) > age:
-            problems.append(_l("The data period ended more than %(months)d months ago; use more recent data.", months=age))
+            problems.append(
+                _l("The data period ended more than %(months)d months ago; use more recent data.", months=age)
+            )
     if application.primary_share_percent is None:
         problems.append(_l("Enter the share of primary data."))
     else:
@@ -134,7 +139,8 @@ def findings_to_issue(session: Session, application: Application) -> list[Any]:
 
 def findings_answered(session: Session, application: Application) -> list[Any]:
     unanswered = [
-        f for f in _findings(session, application)
+        f
+        for f in _findings(session, application)
         if f.round <= application.findings_round and f.blocks_recommendation and f.response is None
     ]
     return [_l("Answer every open finding (%(count)d left).", count=len(unanswered))] if unanswered else []
@@ -225,9 +231,13 @@ def recompute(application: Application) -> Recomputation:
         and abs(computed_share - application.primary_share_percent) > tolerance
     )
     return Recomputation(
-        declared_total=total, stage_sum=stage_sum, split_deviation=split_deviation,
+        declared_total=total,
+        stage_sum=stage_sum,
+        split_deviation=split_deviation,
         split_flagged=total is not None and abs(split_deviation) > split_tolerance(total),
-        stages=checks, tolerance_percent=tolerance, computed_primary_share=computed_share,
+        stages=checks,
+        tolerance_percent=tolerance,
+        computed_primary_share=computed_share,
         primary_share_flagged=share_flagged,
     )
 

@@ -40,16 +40,23 @@ def footprint_form_class(stages: list[str]) -> type[FlaskForm]:
     """The footprint form for one scheme version: one field per life-cycle stage inside its boundary."""
 
     class FootprintForm(FlaskForm):
-        declared_footprint = StringField(_l("Declared footprint (kg CO2e per declared unit)"), validators=[_required, Length(max=30)])
+        declared_footprint = StringField(
+            _l("Declared footprint (kg CO2e per declared unit)"), validators=[_required, Length(max=30)]
+        )
         period_start = DateField(_l("Data period from"), validators=[_required], format="%Y-%m-%d")
         period_end = DateField(_l("Data period to"), validators=[_required], format="%Y-%m-%d")
         primary_share_percent = StringField(
-            _l("Primary data share (%)"), validators=[_required, Length(max=12)],
-            description=_l("The share of the footprint calculated from the company's own or its suppliers' measured data."),
+            _l("Primary data share (%)"),
+            validators=[_required, Length(max=12)],
+            description=_l(
+                "The share of the footprint calculated from the company's own or its suppliers' measured data."
+            ),
         )
 
     for stage in stages:
-        setattr(FootprintForm, f"stage_{stage}", StringField(STAGE_LABELS[stage], validators=[Optional(), Length(max=30)]))
+        setattr(
+            FootprintForm, f"stage_{stage}", StringField(STAGE_LABELS[stage], validators=[Optional(), Length(max=30)])
+        )
     return FootprintForm
 
 
@@ -65,7 +72,8 @@ class LineForm(FlaskForm):
     factor_value = StringField(_l("Emission factor"), validators=[_required, Length(max=30)])
     factor_unit = SelectField(
         _l("Factor unit (CO2e per unit of quantity)"),
-        choices=[(u.value, f"{u.value} CO2e / …") for u in FactorUnit], default=FactorUnit.KG.value,
+        choices=[(u.value, f"{u.value} CO2e / …") for u in FactorUnit],
+        default=FactorUnit.KG.value,
     )
     factor_source = StringField(_l("Factor source"), validators=[no_bidi_controls, _required, Length(max=300)])
     data_kind = SelectField(
@@ -76,13 +84,16 @@ class LineForm(FlaskForm):
 class DocumentForm(FlaskForm):
     kind = SelectField(_l("Kind of document"), choices=[(k.value, k.label) for k in DocumentKind])
     file = FileField(
-        _l("File"), validators=[FileRequired(message=_l("Choose a file."))],
+        _l("File"),
+        validators=[FileRequired(message=_l("Choose a file."))],
         description=_l("Study report: PDF. Inventory: XLSX, ODS or CSV. Evidence: PDF, image, spreadsheet or DOCX."),
     )
 
 
 class AcceptForm(FlaskForm):
-    complete = BooleanField(_l("The file is complete: footprint, stage split, activity data, study report and inventory."))
+    complete = BooleanField(
+        _l("The file is complete: footprint, stage split, activity data, study report and inventory.")
+    )
     competent = BooleanField(_l("The body is accredited and has competent verifiers for this scheme."))
     reason = TextAreaField(_l("Review notes (optional)"), validators=[no_bidi_controls, Optional(), Length(max=4000)])
 
@@ -100,12 +111,19 @@ class DeclarationForm(FlaskForm):
     conflict = RadioField(
         _l("Conflict of interest"),
         choices=[
-            ("no", _l("I declare that I have no relationship with the applicant, its products or its consultants that could compromise my impartiality.")),
+            (
+                "no",
+                _l(
+                    "I declare that I have no relationship with the applicant, its products or its consultants that could compromise my impartiality."
+                ),
+            ),
             ("yes", _l("I have a conflict of interest with this application.")),
         ],
         validators=[_required],
     )
-    details = TextAreaField(_l("If you have a conflict, describe it"), validators=[no_bidi_controls, Optional(), Length(max=2000)])
+    details = TextAreaField(
+        _l("If you have a conflict, describe it"), validators=[no_bidi_controls, Optional(), Length(max=2000)]
+    )
 
 
 class RelationForm(FlaskForm):
@@ -140,25 +158,35 @@ class StatementForm(FlaskForm):
     )
     opinion = SelectField(
         _l("Opinion"),
-        choices=[(Opinion.UNMODIFIED.value, _l("Unmodified")), (Opinion.MODIFIED.value, _l("Modified")),
-                 (Opinion.ADVERSE.value, _l("Adverse"))],
+        choices=[
+            (Opinion.UNMODIFIED.value, _l("Unmodified")),
+            (Opinion.MODIFIED.value, _l("Modified")),
+            (Opinion.ADVERSE.value, _l("Adverse")),
+        ],
     )
     materiality_percent = StringField(_l("Materiality threshold (%)"), validators=[_required, Length(max=12)])
     summary = TextAreaField(
-        _l("Summary"), validators=[no_bidi_controls, _required, Length(max=2000)],
+        _l("Summary"),
+        validators=[no_bidi_controls, _required, Length(max=2000)],
         description=_l("Published with the label: what was verified, how, and the conclusion."),
     )
 
 
 class RecommendForm(FlaskForm):
-    outcome = RadioField(_l("Recommendation"), choices=[(Outcome.GRANT.value, _l("Grant")), (Outcome.REFUSE.value, _l("Refuse"))],
-                         validators=[_required])
+    outcome = RadioField(
+        _l("Recommendation"),
+        choices=[(Outcome.GRANT.value, _l("Grant")), (Outcome.REFUSE.value, _l("Refuse"))],
+        validators=[_required],
+    )
     reason = TextAreaField(_l("Reasons"), validators=[no_bidi_controls, _required, Length(max=4000)])
 
 
 class DecisionForm(FlaskForm):
-    outcome = RadioField(_l("Decision"), choices=[(Outcome.GRANT.value, _l("Grant")), (Outcome.REFUSE.value, _l("Refuse"))],
-                         validators=[_required])
+    outcome = RadioField(
+        _l("Decision"),
+        choices=[(Outcome.GRANT.value, _l("Grant")), (Outcome.REFUSE.value, _l("Refuse"))],
+        validators=[_required],
+    )
     reason = TextAreaField(_l("Reasons"), validators=[no_bidi_controls, _required, Length(max=4000)])
 
 

@@ -95,42 +95,137 @@ class Transition:
 
 
 _BEFORE_DECISION = frozenset(
-    {S.DRAFT, S.SUBMITTED, S.RETURNED, S.ACCEPTED, S.EVALUATION_PLANNED, S.UNDER_EVALUATION, S.FINDINGS_OPEN, S.RECOMMENDED}
+    {
+        S.DRAFT,
+        S.SUBMITTED,
+        S.RETURNED,
+        S.ACCEPTED,
+        S.EVALUATION_PLANNED,
+        S.UNDER_EVALUATION,
+        S.FINDINGS_OPEN,
+        S.RECOMMENDED,
+    }
 )
 
 TRANSITIONS: dict[Action, Transition] = {
     t.action: t
     for t in (
-        Transition(Action.SUBMIT, frozenset({S.DRAFT, S.RETURNED}), S.SUBMITTED, Capacity.APPLICANT,
-                   requires=checks.ready_to_submit, notify=(BODY_ADMINS,)),
-        Transition(Action.RETURN, frozenset({S.SUBMITTED}), S.RETURNED, Capacity.BODY_ADMIN, needs_reason=True,
-                   notify=(APPLICANT,)),
-        Transition(Action.REJECT, frozenset({S.SUBMITTED}), S.REJECTED, Capacity.BODY_ADMIN, needs_reason=True,
-                   notify=(APPLICANT,)),
-        Transition(Action.ACCEPT, frozenset({S.SUBMITTED}), S.ACCEPTED, Capacity.BODY_ADMIN,
-                   requires=checks.ready_to_accept, notify=(APPLICANT,)),
-        Transition(Action.PLAN, frozenset({S.ACCEPTED}), S.EVALUATION_PLANNED, Capacity.BODY_ADMIN,
-                   requires=checks.verifiers_assigned, notify=(APPLICANT,)),  # verifiers get "assigned"
-        Transition(Action.START, frozenset({S.EVALUATION_PLANNED}), S.UNDER_EVALUATION, Capacity.VERIFIER,
-                   requires=checks.declarations_signed, notify=(APPLICANT,)),
-        Transition(Action.ISSUE_FINDINGS, frozenset({S.UNDER_EVALUATION}), S.FINDINGS_OPEN, Capacity.VERIFIER,
-                   requires=checks.findings_to_issue, notify=(APPLICANT,)),
-        Transition(Action.ANSWER_FINDINGS, frozenset({S.FINDINGS_OPEN}), S.UNDER_EVALUATION, Capacity.APPLICANT,
-                   requires=checks.findings_answered, notify=(VERIFIERS,)),
-        Transition(Action.RECOMMEND, frozenset({S.UNDER_EVALUATION}), S.RECOMMENDED, Capacity.VERIFIER,
-                   needs_reason=True, requires=checks.ready_to_recommend, notify=(DECISION_MAKERS,)),
-        Transition(Action.GRANT, frozenset({S.RECOMMENDED}), S.GRANTED, Capacity.DECIDER, needs_reason=True,
-                   requires=checks.grantable, notify=(APPLICANT, BODY_ADMINS, VERIFIERS)),
-        Transition(Action.REFUSE, frozenset({S.RECOMMENDED}), S.REFUSED, Capacity.DECIDER, needs_reason=True,
-                   notify=(APPLICANT, BODY_ADMINS, VERIFIERS)),
-        Transition(Action.APPEAL, frozenset({S.REFUSED}), S.APPEALED, Capacity.APPLICANT, needs_reason=True,
-                   notify=(BODY_ADMINS, DECISION_MAKERS)),
-        Transition(Action.GRANT_ON_APPEAL, frozenset({S.APPEALED}), S.GRANTED, Capacity.APPEAL_DECIDER,
-                   needs_reason=True, requires=checks.grantable, notify=(APPLICANT, BODY_ADMINS)),
-        Transition(Action.REFUSE_ON_APPEAL, frozenset({S.APPEALED}), S.REFUSED_FINAL, Capacity.APPEAL_DECIDER,
-                   needs_reason=True, notify=(APPLICANT, BODY_ADMINS)),
-        Transition(Action.WITHDRAW, _BEFORE_DECISION, S.WITHDRAWN, Capacity.APPLICANT,
-                   notify=(BODY_ADMINS, VERIFIERS)),
+        Transition(
+            Action.SUBMIT,
+            frozenset({S.DRAFT, S.RETURNED}),
+            S.SUBMITTED,
+            Capacity.APPLICANT,
+            requires=checks.ready_to_submit,
+            notify=(BODY_ADMINS,),
+        ),
+        Transition(
+            Action.RETURN,
+            frozenset({S.SUBMITTED}),
+            S.RETURNED,
+            Capacity.BODY_ADMIN,
+            needs_reason=True,
+            notify=(APPLICANT,),
+        ),
+        Transition(
+            Action.REJECT,
+            frozenset({S.SUBMITTED}),
+            S.REJECTED,
+            Capacity.BODY_ADMIN,
+            needs_reason=True,
+            notify=(APPLICANT,),
+        ),
+        Transition(
+            Action.ACCEPT,
+            frozenset({S.SUBMITTED}),
+            S.ACCEPTED,
+            Capacity.BODY_ADMIN,
+            requires=checks.ready_to_accept,
+            notify=(APPLICANT,),
+        ),
+        Transition(
+            Action.PLAN,
+            frozenset({S.ACCEPTED}),
+            S.EVALUATION_PLANNED,
+            Capacity.BODY_ADMIN,
+            requires=checks.verifiers_assigned,
+            notify=(APPLICANT,),
+        ),  # verifiers get "assigned"
+        Transition(
+            Action.START,
+            frozenset({S.EVALUATION_PLANNED}),
+            S.UNDER_EVALUATION,
+            Capacity.VERIFIER,
+            requires=checks.declarations_signed,
+            notify=(APPLICANT,),
+        ),
+        Transition(
+            Action.ISSUE_FINDINGS,
+            frozenset({S.UNDER_EVALUATION}),
+            S.FINDINGS_OPEN,
+            Capacity.VERIFIER,
+            requires=checks.findings_to_issue,
+            notify=(APPLICANT,),
+        ),
+        Transition(
+            Action.ANSWER_FINDINGS,
+            frozenset({S.FINDINGS_OPEN}),
+            S.UNDER_EVALUATION,
+            Capacity.APPLICANT,
+            requires=checks.findings_answered,
+            notify=(VERIFIERS,),
+        ),
+        Transition(
+            Action.RECOMMEND,
+            frozenset({S.UNDER_EVALUATION}),
+            S.RECOMMENDED,
+            Capacity.VERIFIER,
+            needs_reason=True,
+            requires=checks.ready_to_recommend,
+            notify=(DECISION_MAKERS,),
+        ),
+        Transition(
+            Action.GRANT,
+            frozenset({S.RECOMMENDED}),
+            S.GRANTED,
+            Capacity.DECIDER,
+            needs_reason=True,
+            requires=checks.grantable,
+            notify=(APPLICANT, BODY_ADMINS, VERIFIERS),
+        ),
+        Transition(
+            Action.REFUSE,
+            frozenset({S.RECOMMENDED}),
+            S.REFUSED,
+            Capacity.DECIDER,
+            needs_reason=True,
+            notify=(APPLICANT, BODY_ADMINS, VERIFIERS),
+        ),
+        Transition(
+            Action.APPEAL,
+            frozenset({S.REFUSED}),
+            S.APPEALED,
+            Capacity.APPLICANT,
+            needs_reason=True,
+            notify=(BODY_ADMINS, DECISION_MAKERS),
+        ),
+        Transition(
+            Action.GRANT_ON_APPEAL,
+            frozenset({S.APPEALED}),
+            S.GRANTED,
+            Capacity.APPEAL_DECIDER,
+            needs_reason=True,
+            requires=checks.grantable,
+            notify=(APPLICANT, BODY_ADMINS),
+        ),
+        Transition(
+            Action.REFUSE_ON_APPEAL,
+            frozenset({S.APPEALED}),
+            S.REFUSED_FINAL,
+            Capacity.APPEAL_DECIDER,
+            needs_reason=True,
+            notify=(APPLICANT, BODY_ADMINS),
+        ),
+        Transition(Action.WITHDRAW, _BEFORE_DECISION, S.WITHDRAWN, Capacity.APPLICANT, notify=(BODY_ADMINS, VERIFIERS)),
     )
 }
 
@@ -215,8 +310,11 @@ def transition(
     current = application.status
     if current not in rule.sources:
         raise ServiceError(
-            _l("This application is now “%(status)s”, so “%(action)s” is no longer possible. Reload the page to see its current state.",
-               status=current.label, action=action.label),
+            _l(
+                "This application is now “%(status)s”, so “%(action)s” is no longer possible. Reload the page to see its current state.",
+                status=current.label,
+                action=action.label,
+            ),
             status=409,
         )
     if not may_act(session, actor.user, application, rule.who):
@@ -224,44 +322,69 @@ def transition(
     refuse_bidi_controls(reason=reason)
     reason = (reason or "").strip() or None
     if rule.needs_reason and reason is None:
-        raise ServiceError(_l("Give the reasons: they are recorded with the decision and shown to the applicant."), field="reason")
+        raise ServiceError(
+            _l("Give the reasons: they are recorded with the decision and shown to the applicant."), field="reason"
+        )
     problems = rule.requires(session, application) if rule.requires else []
     if problems:
-        raise ServiceError(problems[0] if len(problems) == 1 else _l("Not yet possible: %(problems)s", problems="; ".join(str(p) for p in problems)))
+        raise ServiceError(
+            problems[0]
+            if len(problems) == 1
+            else _l("Not yet possible: %(problems)s", problems="; ".join(str(p) for p in problems))
+        )
 
     now = utcnow()
     # An UPDATE's result is a CursorResult, which has the row count; Session.execute is typed for any statement.
-    moved = cast("CursorResult[Any]", session.execute(
-        update(Application)
-        .where(Application.id == application.id, Application.status == current)
-        .values(status=rule.target, status_changed_at=now, **(changes or {}))
-        .execution_options(synchronize_session=False)
-    ))
+    moved = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(Application)
+            .where(Application.id == application.id, Application.status == current)
+            .values(status=rule.target, status_changed_at=now, **(changes or {}))
+            .execution_options(synchronize_session=False)
+        ),
+    )
     if moved.rowcount != 1:
         raise ServiceError(
-            _l("Someone else acted on this application at the same time, and it has already moved on. Reload the page to see its current state."),
+            _l(
+                "Someone else acted on this application at the same time, and it has already moved on. Reload the page to see its current state."
+            ),
             status=409,
         )
     session.refresh(application, ["status", "status_changed_at", *(changes or {})])
     user = actor.user
     record = TransitionRecord(
-        application_id=application.id, action=action.value, from_status=current, to_status=rule.target,
-        actor_id=user.id if user else None, actor_role=str(user.role) if user else None, reason=reason,
+        application_id=application.id,
+        action=action.value,
+        from_status=current,
+        to_status=rule.target,
+        actor_id=user.id if user else None,
+        actor_role=str(user.role) if user else None,
+        reason=reason,
         details=details or {},
     )
     session.add(record)
     record_event(
-        session, actor, f"application:{action.value}", subject=application, organisation_id=application.body_id,
+        session,
+        actor,
+        f"application:{action.value}",
+        subject=application,
+        organisation_id=application.body_id,
         payload={"from": current.value, "to": rule.target.value, **(details or {})},
     )
     notify(
-        session, recipients(session, application, rule.notify, exclude=user), f"application:{action.value}",
-        application_id=application.id, params={"reference": application.reference},
+        session,
+        recipients(session, application, rule.notify, exclude=user),
+        f"application:{action.value}",
+        application_id=application.id,
+        params={"reference": application.reference},
     )
     return record
 
 
-def recipients(session: Session, application: Application, audiences: Iterable[str], *, exclude: User | None) -> list[User]:
+def recipients(
+    session: Session, application: Application, audiences: Iterable[str], *, exclude: User | None
+) -> list[User]:
     people: list[User] = []
     if application.submitted_at is None:
         # A file never submitted (a draft, withdrawn as a draft) is the applicant's own business.
@@ -280,7 +403,8 @@ def recipients(session: Session, application: Application, audiences: Iterable[s
         elif audience == DECISION_MAKERS:
             involved = participant_ids(session, application)
             people += [
-                u for u in session.scalars(
+                u
+                for u in session.scalars(
                     select(User).where(User.organisation_id == application.body_id, User.role == Role.DECISION_MAKER)
                 )
                 if u.id not in involved

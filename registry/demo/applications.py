@@ -39,7 +39,18 @@ PATHS: dict[S, tuple[str, ...]] = {
     S.GRANTED: ("submit", "accept", "plan", "declare", "start", "evaluate", "recommend", "grant"),
     S.REFUSED: ("submit", "accept", "plan", "declare", "start", "evaluate", "recommend", "refuse"),
     S.APPEALED: ("submit", "accept", "plan", "declare", "start", "evaluate", "recommend", "refuse", "appeal"),
-    S.REFUSED_FINAL: ("submit", "accept", "plan", "declare", "start", "evaluate", "recommend", "refuse", "appeal", "refuse_final"),
+    S.REFUSED_FINAL: (
+        "submit",
+        "accept",
+        "plan",
+        "declare",
+        "start",
+        "evaluate",
+        "recommend",
+        "refuse",
+        "appeal",
+        "refuse_final",
+    ),
     S.WITHDRAWN: ("submit", "withdraw"),
 }
 
@@ -67,8 +78,10 @@ class Team:
             return Actor(user)
 
         return cls(
-            applicant=actor("applicant@example.com"), admin=actor("body.admin@example.com"),
-            verifier=actor("verifier@example.com"), decider=actor("decision@example.com"),
+            applicant=actor("applicant@example.com"),
+            admin=actor("body.admin@example.com"),
+            verifier=actor("verifier@example.com"),
+            decider=actor("decision@example.com"),
             appeal_decider=actor("decision2@example.com"),
         )
 
@@ -80,8 +93,14 @@ def data_period(today: date) -> tuple[date, date]:
 
 
 def complete_draft(
-    session: Session, team: Team, product: Product, body: Organisation, *, folder: Path,
-    footprint: str = "62.4", split: tuple[str, str] = ("40.1", "22.3"),
+    session: Session,
+    team: Team,
+    product: Product,
+    body: Organisation,
+    *,
+    folder: Path,
+    footprint: str = "62.4",
+    split: tuple[str, str] = ("40.1", "22.3"),
 ) -> Application:
     """A draft with everything a submission needs: the total and its split, the period, activity lines, the
     study report and the inventory."""
@@ -91,19 +110,62 @@ def complete_draft(
     start, end = data_period(utcnow().date())
     minimum = int(application.spec.data.min_primary_share * 100)
     services.update_footprint(
-        session, team.applicant, application,
+        session,
+        team.applicant,
+        application,
         services.FootprintData(footprint, {first: split[0], second: split[1]}, start, end, str(max(minimum, 60))),
     )
-    services.add_line(session, team.applicant, application, services.LineData(
-        first, "Main raw material (supplier-specific)", split[0], "kg", "1", "kg", "Supplier's verified footprint, 2025", "primary"))
-    services.add_line(session, team.applicant, application, services.LineData(
-        second, "Purchased electricity", str(round(float(split[1]) / 0.5703, 3)), "kWh", "570.3", "g",
-        "National grid emission factor, 2024 (published by the MEE)", "secondary"))
-    services.upload_document(session, team.applicant, application, kind="study_report",
-                             stream=io.BytesIO(STUDY_REPORT), name="footprint-study.pdf", folder=folder, max_bytes=2**20)
+    services.add_line(
+        session,
+        team.applicant,
+        application,
+        services.LineData(
+            first,
+            "Main raw material (supplier-specific)",
+            split[0],
+            "kg",
+            "1",
+            "kg",
+            "Supplier's verified footprint, 2025",
+            "primary",
+        ),
+    )
+    services.add_line(
+        session,
+        team.applicant,
+        application,
+        services.LineData(
+            second,
+            "Purchased electricity",
+            str(round(float(split[1]) / 0.5703, 3)),
+            "kWh",
+            "570.3",
+            "g",
+            "National grid emission factor, 2024 (published by the MEE)",
+            "secondary",
+        ),
+    )
+    services.upload_document(
+        session,
+        team.applicant,
+        application,
+        kind="study_report",
+        stream=io.BytesIO(STUDY_REPORT),
+        name="footprint-study.pdf",
+        folder=folder,
+        max_bytes=2**20,
+    )
     inventory = f"stage,description,quantity,unit\n{first},raw material,{split[0]},kg\n{second},electricity,1,kWh\n"
-    services.upload_document(session, team.applicant, application, kind="inventory",
-                             stream=io.BytesIO(inventory.encode()), name="inventory.csv", folder=folder, max_bytes=2**20)
+    services.upload_document(
+        session,
+        team.applicant,
+        application,
+        kind="inventory",
+        stream=io.BytesIO(inventory.encode()),
+        name="inventory.csv",
+        folder=folder,
+        max_bytes=2**20,
+    )
     return application
 
 
@@ -125,34 +187,65 @@ def step(session: Session, team: Team, application: Application, name: str) -> N
     elif name == "start":
         evaluation.start_evaluation(session, team.verifier, application)
     elif name == "raise":
-        evaluation.raise_finding(session, team.verifier, application, severity="minor",
-                                 description="The grid emission factor is from 2022; use the latest published factor.")
+        evaluation.raise_finding(
+            session,
+            team.verifier,
+            application,
+            severity="minor",
+            description="The grid emission factor is from 2022; use the latest published factor.",
+        )
     elif name == "issue":
         evaluation.issue_findings(session, team.verifier, application)
     elif name == "evaluate":
         inspected = utcnow().date() - timedelta(days=7)
         for item in evaluation.checklist(session, application):
             evaluation.complete_checklist_item(
-                session, team.verifier, application, item.mode, notes="Checked against the study report and records.",
-                site_date=inspected, site_place=application.product.factory or "Main production site",
+                session,
+                team.verifier,
+                application,
+                item.mode,
+                notes="Checked against the study report and records.",
+                site_date=inspected,
+                site_place=application.product.factory or "Main production site",
             )
         evaluation.sign_statement(
-            session, team.verifier, application, assurance="reasonable", opinion="unmodified",
+            session,
+            team.verifier,
+            application,
+            assurance="reasonable",
+            opinion="unmodified",
             materiality_percent=str(application.spec.certification.materiality_percent),
             summary="The declared footprint is fairly stated in all material respects.",
         )
     elif name == "recommend":
-        evaluation.recommend(session, team.verifier, application, outcome="grant", reasons="No open findings; opinion unmodified.")
+        evaluation.recommend(
+            session, team.verifier, application, outcome="grant", reasons="No open findings; opinion unmodified."
+        )
     elif name == "grant":
-        decisions.decide_application(session, team.decider, application, outcome=Outcome.GRANT, reasons="Recommendation confirmed.")
+        decisions.decide_application(
+            session, team.decider, application, outcome=Outcome.GRANT, reasons="Recommendation confirmed."
+        )
     elif name == "refuse":
-        decisions.decide_application(session, team.decider, application, outcome=Outcome.REFUSE,
-                                     reasons="The primary data share could not be confirmed on site.")
+        decisions.decide_application(
+            session,
+            team.decider,
+            application,
+            outcome=Outcome.REFUSE,
+            reasons="The primary data share could not be confirmed on site.",
+        )
     elif name == "appeal":
-        services.appeal_refusal(session, team.applicant, application, grounds="The supplier data was provided after the visit.")
+        services.appeal_refusal(
+            session, team.applicant, application, grounds="The supplier data was provided after the visit."
+        )
     elif name == "refuse_final":
-        decisions.decide_application(session, team.appeal_decider, application, outcome=Outcome.REFUSE,
-                                     reasons="The supplier data does not cover the data period.", on_appeal=True)
+        decisions.decide_application(
+            session,
+            team.appeal_decider,
+            application,
+            outcome=Outcome.REFUSE,
+            reasons="The supplier data does not cover the data period.",
+            on_appeal=True,
+        )
     elif name == "withdraw":
         services.withdraw_application(session, team.applicant, application, reason="Product redesigned.")
     else:

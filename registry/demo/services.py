@@ -49,20 +49,51 @@ class DemoOrganisation:
 
 
 ORGANISATIONS = [
-    DemoOrganisation("battery", OrganisationKind.ENTERPRISE, "鲁能示范电池有限公司（演示）",
-                     "Luneng Demo Battery Co., Ltd. (demo)", uscc=demo_uscc("370100", "MA3C0001")),
-    DemoOrganisation("pv", OrganisationKind.ENTERPRISE, "蜀光示范光伏科技有限公司（演示）",
-                     "Shuguang Demo Photovoltaic Technology Co., Ltd. (demo)", uscc=demo_uscc("510100", "MA6D0002")),
-    DemoOrganisation("steel", OrganisationKind.ENTERPRISE, "晋阳示范特钢股份有限公司（演示）",
-                     "Jinyang Demo Special Steel Co., Ltd. (demo)", uscc=demo_uscc("140100", "MA0E0003")),
-    DemoOrganisation("body", OrganisationKind.CERTIFICATION_BODY, "华碳示范认证中心（演示）",
-                     "Huatan Demo Certification Centre (demo)", uscc=demo_uscc("110000", "MA0F0004"),
-                     accreditation_number="DEMO-CNCA-R-2026-001", body_code="HTDEMO"),
-    DemoOrganisation("body2", OrganisationKind.CERTIFICATION_BODY, "蓉城示范检验认证有限公司（演示）",
-                     "Rongcheng Demo Inspection and Certification Co., Ltd. (demo)", uscc=demo_uscc("510100", "MA6G0005"),
-                     accreditation_number="DEMO-CNCA-R-2026-002", body_code="RCDEMO"),
-    DemoOrganisation("regulator", OrganisationKind.REGULATOR, "示范市市场监督管理局（演示）",
-                     "Demo City Administration for Market Regulation (demo)"),
+    DemoOrganisation(
+        "battery",
+        OrganisationKind.ENTERPRISE,
+        "鲁能示范电池有限公司（演示）",
+        "Luneng Demo Battery Co., Ltd. (demo)",
+        uscc=demo_uscc("370100", "MA3C0001"),
+    ),
+    DemoOrganisation(
+        "pv",
+        OrganisationKind.ENTERPRISE,
+        "蜀光示范光伏科技有限公司（演示）",
+        "Shuguang Demo Photovoltaic Technology Co., Ltd. (demo)",
+        uscc=demo_uscc("510100", "MA6D0002"),
+    ),
+    DemoOrganisation(
+        "steel",
+        OrganisationKind.ENTERPRISE,
+        "晋阳示范特钢股份有限公司（演示）",
+        "Jinyang Demo Special Steel Co., Ltd. (demo)",
+        uscc=demo_uscc("140100", "MA0E0003"),
+    ),
+    DemoOrganisation(
+        "body",
+        OrganisationKind.CERTIFICATION_BODY,
+        "华碳示范认证中心（演示）",
+        "Huatan Demo Certification Centre (demo)",
+        uscc=demo_uscc("110000", "MA0F0004"),
+        accreditation_number="DEMO-CNCA-R-2026-001",
+        body_code="HTDEMO",
+    ),
+    DemoOrganisation(
+        "body2",
+        OrganisationKind.CERTIFICATION_BODY,
+        "蓉城示范检验认证有限公司（演示）",
+        "Rongcheng Demo Inspection and Certification Co., Ltd. (demo)",
+        uscc=demo_uscc("510100", "MA6G0005"),
+        accreditation_number="DEMO-CNCA-R-2026-002",
+        body_code="RCDEMO",
+    ),
+    DemoOrganisation(
+        "regulator",
+        OrganisationKind.REGULATOR,
+        "示范市市场监督管理局（演示）",
+        "Demo City Administration for Market Regulation (demo)",
+    ),
     DemoOrganisation("platform", OrganisationKind.PLATFORM, "示范电商平台（演示）", "Demo E-commerce Platform (demo)"),
 ]
 
@@ -82,20 +113,76 @@ USERS = [
 
 # (organisation key, category, name zh, name en, model, trademark, factory, GTIN body or None)
 PRODUCTS = [
-    ("battery", "li-battery", "储能用磷酸铁锂电池模组", "LFP energy-storage battery module", "LN-ESS-280Ah-51.2V",
-     "鲁能示范", "山东省济南市示范工业园 1 号厂房", "200000000001"),
-    ("battery", "li-battery", "电动自行车用锂离子电池组", "Lithium-ion battery pack for e-bikes", "LN-EB-48V20Ah",
-     "鲁能示范", "山东省济南市示范工业园 2 号厂房", None),
-    ("battery", "li-battery", "户用储能电池包", "Home energy-storage battery pack", "LN-HS-10kWh",
-     "鲁能示范", "山东省济南市示范工业园 1 号厂房", "200000000003"),
-    ("battery", "li-battery", "通信基站用磷酸铁锂电池", "LFP battery for telecom base stations", "LN-TC-48V100Ah",
-     "鲁能示范", "山东省济南市示范工业园 2 号厂房", "200000000004"),
-    ("battery", "li-battery", "电动工具锂电池包", "Power-tool lithium battery pack", "LN-PT-18V4Ah",
-     "鲁能示范", "山东省济南市示范工业园 3 号厂房", None),
-    ("pv", "pv-module", "单晶硅双面光伏组件", "Bifacial monocrystalline PV module", "SG-M72-580W",
-     "蜀光示范", "四川省成都市示范光伏产业园", "200000000002"),
-    ("steel", "steel", "热轧带肋钢筋", "Hot-rolled ribbed steel bar", "HRB400E Φ16",
-     "晋阳示范", "山西省太原市示范钢铁基地", None),
+    (
+        "battery",
+        "li-battery",
+        "储能用磷酸铁锂电池模组",
+        "LFP energy-storage battery module",
+        "LN-ESS-280Ah-51.2V",
+        "鲁能示范",
+        "山东省济南市示范工业园 1 号厂房",
+        "200000000001",
+    ),
+    (
+        "battery",
+        "li-battery",
+        "电动自行车用锂离子电池组",
+        "Lithium-ion battery pack for e-bikes",
+        "LN-EB-48V20Ah",
+        "鲁能示范",
+        "山东省济南市示范工业园 2 号厂房",
+        None,
+    ),
+    (
+        "battery",
+        "li-battery",
+        "户用储能电池包",
+        "Home energy-storage battery pack",
+        "LN-HS-10kWh",
+        "鲁能示范",
+        "山东省济南市示范工业园 1 号厂房",
+        "200000000003",
+    ),
+    (
+        "battery",
+        "li-battery",
+        "通信基站用磷酸铁锂电池",
+        "LFP battery for telecom base stations",
+        "LN-TC-48V100Ah",
+        "鲁能示范",
+        "山东省济南市示范工业园 2 号厂房",
+        "200000000004",
+    ),
+    (
+        "battery",
+        "li-battery",
+        "电动工具锂电池包",
+        "Power-tool lithium battery pack",
+        "LN-PT-18V4Ah",
+        "鲁能示范",
+        "山东省济南市示范工业园 3 号厂房",
+        None,
+    ),
+    (
+        "pv",
+        "pv-module",
+        "单晶硅双面光伏组件",
+        "Bifacial monocrystalline PV module",
+        "SG-M72-580W",
+        "蜀光示范",
+        "四川省成都市示范光伏产业园",
+        "200000000002",
+    ),
+    (
+        "steel",
+        "steel",
+        "热轧带肋钢筋",
+        "Hot-rolled ribbed steel bar",
+        "HRB400E Φ16",
+        "晋阳示范",
+        "山西省太原市示范钢铁基地",
+        None,
+    ),
 ]
 
 
@@ -114,16 +201,29 @@ def load_demo_data(session: Session, *, upload_dir: Path | None = None) -> int:
         )
         if existing is None:
             existing = create_organisation(
-                session, actor, kind=spec.kind, name_zh=spec.name_zh, name_en=spec.name_en, uscc=spec.uscc,
-                accreditation_number=spec.accreditation_number, body_code=spec.body_code, is_demo=True,
+                session,
+                actor,
+                kind=spec.kind,
+                name_zh=spec.name_zh,
+                name_en=spec.name_en,
+                uscc=spec.uscc,
+                accreditation_number=spec.accreditation_number,
+                body_code=spec.body_code,
+                is_demo=True,
             )
             added += 1
         organisations[spec.key] = existing
     for email, name, role, key in USERS:
         if session.scalar(select(User.id).where(User.email == email)) is None:
             create_user(
-                session, actor, email=email, name=name, password=DEMO_PASSWORD, role=role,
-                organisation=organisations[key] if key else None, is_demo=True,
+                session,
+                actor,
+                email=email,
+                name=name,
+                password=DEMO_PASSWORD,
+                role=role,
+                organisation=organisations[key] if key else None,
+                is_demo=True,
             )
             added += 1
     for key, category, name_zh, name_en, model, trademark, factory, gtin_body in PRODUCTS:
@@ -135,10 +235,18 @@ def load_demo_data(session: Session, *, upload_dir: Path | None = None) -> int:
         )
         if exists is None:
             create_product(
-                session, actor, organisation,
-                ProductDetails(category_code=category, name_zh=name_zh, name_en=name_en, model=model,
-                               trademark=trademark, factory=factory,
-                               gtin=demo_gtin("0" + gtin_body) if gtin_body else None),
+                session,
+                actor,
+                organisation,
+                ProductDetails(
+                    category_code=category,
+                    name_zh=name_zh,
+                    name_en=name_en,
+                    model=model,
+                    trademark=trademark,
+                    factory=factory,
+                    gtin=demo_gtin("0" + gtin_body) if gtin_body else None,
+                ),
             )
             added += 1
     if upload_dir is not None:

@@ -88,7 +88,10 @@ def _anonymous_without_messages() -> bool:
     without loading either (the common case, and the cheap one); otherwise Flask-Login and the session decide."""
     config = current_app.config
     cookies = request.cookies
-    if config["SESSION_COOKIE_NAME"] not in cookies and config.get("REMEMBER_COOKIE_NAME", "remember_token") not in cookies:
+    if (
+        config["SESSION_COOKIE_NAME"] not in cookies
+        and config.get("REMEMBER_COOKIE_NAME", "remember_token") not in cookies
+    ):
         return True
     return not current_user.is_authenticated and not session.get("_flashes")
 

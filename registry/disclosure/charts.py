@@ -57,8 +57,7 @@ MINUS = "\u2212"
 _XOf = Callable[[Decimal], float]
 
 DEFAULT_NEGATIVE_NOTE = (
-    "Negative values (credits) are listed but not drawn in the bar; "
-    "percentages are shares of the positive stages."
+    "Negative values (credits) are listed but not drawn in the bar; percentages are shares of the positive stages."
 )
 
 
@@ -252,7 +251,7 @@ def histogram_bins(values: list[Decimal] | Distribution, *, bins: int = 12) -> l
 
 
 def percentile_rank(values: list[Decimal], value: Decimal) -> int:
-    """"This product has a lower footprint than N % of its category": ``100 · count(v > value) / len(values)``,
+    """ "This product has a lower footprint than N % of its category": ``100 · count(v > value) / len(values)``,
     rounded half up to a whole per cent. ``values`` is the whole category, this product included.
 
     Ties do not count (an equal footprint is not a higher one). Fewer than two values (no category, or this product
@@ -343,24 +342,45 @@ def histogram_svg(
         is_marked = index == marked_bin
         if is_marked:
             marked_top = _H_BASELINE - height
-        parts.append(svg_element(
-            "rect", x=left + gap / 2, y=_H_BASELINE - height, width=right - left - gap, height=height,
-            fill=BAR_MARKED if is_marked else BAR, class_="chart-bar chart-bar-marked" if is_marked else "chart-bar",
-        ))
+        parts.append(
+            svg_element(
+                "rect",
+                x=left + gap / 2,
+                y=_H_BASELINE - height,
+                width=right - left - gap,
+                height=height,
+                fill=BAR_MARKED if is_marked else BAR,
+                class_="chart-bar chart-bar-marked" if is_marked else "chart-bar",
+            )
+        )
     # Axis line and the min / max ticks and labels.
-    parts.append(svg_element("line", x1=_H_LEFT, y1=_H_BASELINE, x2=_H_RIGHT, y2=_H_BASELINE, stroke=LINE,
-                          stroke_width=1, class_="chart-axis"))
+    parts.append(
+        svg_element(
+            "line",
+            x1=_H_LEFT,
+            y1=_H_BASELINE,
+            x2=_H_RIGHT,
+            y2=_H_BASELINE,
+            stroke=LINE,
+            stroke_width=1,
+            class_="chart-axis",
+        )
+    )
     parts.extend(_axis_labels(low, high, x_of, unit_text))
     # The marker.
     parts.extend(_marker(marked, marked_bin, marked_top, grid, x_of, label_text, unit_text))
 
     if desc is None:
         products = "1 product" if total == 1 else f"{total} products"
-        spread = (f"all {format_number(low)} {unit_text}" if low == high
-                  else f"from {format_number(low)} to {format_number(high)} {unit_text}")
+        spread = (
+            f"all {format_number(low)} {unit_text}"
+            if low == high
+            else f"from {format_number(low)} to {format_number(high)} {unit_text}"
+        )
         desc = f"{products}, {spread}. {label_text}: {format_number(marked)} {unit_text}."
-    return svg_root(parts, height=_H_HEIGHT, title=title_text, desc=clean(desc), id_prefix=id_prefix,
-                kind="chart-histogram")
+    return svg_root(
+        parts, height=_H_HEIGHT, title=title_text, desc=clean(desc), id_prefix=id_prefix, kind="chart-histogram"
+    )
 
 
 def _axis_labels(low: Decimal, high: Decimal, x_of: _XOf, unit: str) -> list[str]:
@@ -370,16 +390,37 @@ def _axis_labels(low: Decimal, high: Decimal, x_of: _XOf, unit: str) -> list[str
     parts: list[str] = []
     x_low, x_high = x_of(low), x_of(high)
     for x in sorted({x_low, x_high}):
-        parts.append(svg_element("line", x1=x, y1=_H_BASELINE, x2=x, y2=_H_BASELINE + _H_TICK, stroke=LINE,
-                              stroke_width=1, class_="chart-axis"))
+        parts.append(
+            svg_element(
+                "line",
+                x1=x,
+                y1=_H_BASELINE,
+                x2=x,
+                y2=_H_BASELINE + _H_TICK,
+                stroke=LINE,
+                stroke_width=1,
+                class_="chart-axis",
+            )
+        )
     if low == high:
         text = format_number(low) + suffix
         size = min(_H_FONT, max(_H_MIN_FONT, _H_FONT * WIDTH / max(text_width(text, _H_FONT), 1)))
-        parts.append(svg_text(truncate(text, size, WIDTH), x_low, _H_AXIS_Y, size=size, anchor="middle", fill=MUTED,
-                           class_="chart-axis-label"))
+        parts.append(
+            svg_text(
+                truncate(text, size, WIDTH),
+                x_low,
+                _H_AXIS_Y,
+                size=size,
+                anchor="middle",
+                fill=MUTED,
+                class_="chart-axis-label",
+            )
+        )
         return parts
-    options = [(format_number(low) + suffix, format_number(high) + suffix),
-               (format_number(low), format_number(high) + suffix)]
+    options = [
+        (format_number(low) + suffix, format_number(high) + suffix),
+        (format_number(low), format_number(high) + suffix),
+    ]
     gap = 8.0
     left_text, right_text = options[-1]
     size = _H_FONT
@@ -397,13 +438,18 @@ def _axis_labels(low: Decimal, high: Decimal, x_of: _XOf, unit: str) -> list[str
     left_x = min(x_low, WIDTH - right_width - gap - left_width)
     right_x = max(x_high, left_x + left_width + gap + right_width)
     left_x, right_x = max(0.0, left_x), min(float(WIDTH), right_x)
-    parts.append(svg_text(left_text, left_x, _H_AXIS_Y, size=size, anchor="start", fill=MUTED, class_="chart-axis-label"))
-    parts.append(svg_text(right_text, right_x, _H_AXIS_Y, size=size, anchor="end", fill=MUTED, class_="chart-axis-label"))
+    parts.append(
+        svg_text(left_text, left_x, _H_AXIS_Y, size=size, anchor="start", fill=MUTED, class_="chart-axis-label")
+    )
+    parts.append(
+        svg_text(right_text, right_x, _H_AXIS_Y, size=size, anchor="end", fill=MUTED, class_="chart-axis-label")
+    )
     return parts
 
 
-def _marker(marked: Decimal, marked_bin: int | None, bar_top: float, grid: _Grid, x_of: _XOf, label: str,
-            unit: str) -> list[str]:
+def _marker(
+    marked: Decimal, marked_bin: int | None, bar_top: float, grid: _Grid, x_of: _XOf, label: str, unit: str
+) -> list[str]:
     """A triangle at ``marked`` with its label above and a line down to the top of its bin's bar (crossing the
     dark bar would split it in two); beyond the bins, an arrow at that edge."""
     parts: list[str] = []
@@ -415,8 +461,18 @@ def _marker(marked: Decimal, marked_bin: int | None, bar_top: float, grid: _Grid
         parts.append(svg_element("polygon", points=_points((x - 5, top), (x + 5, top), (x, tip)), fill=INK))
         text = truncate(label, _H_FONT, WIDTH)
         half = text_width(text, _H_FONT) / 2
-        parts.append(svg_text(text, min(max(x, half), WIDTH - half), _H_LABEL_Y, size=_H_FONT, anchor="middle",
-                           fill=INK, weight="bold", class_="chart-marker-label"))
+        parts.append(
+            svg_text(
+                text,
+                min(max(x, half), WIDTH - half),
+                _H_LABEL_Y,
+                size=_H_FONT,
+                anchor="middle",
+                fill=INK,
+                weight="bold",
+                class_="chart-marker-label",
+            )
+        )
     else:
         # Outside the bins: the value is part of the label, since the axis does not reach it.
         text = f"{label} ({format_number(marked)}{' ' + unit if unit else ''})".strip()
@@ -424,15 +480,41 @@ def _marker(marked: Decimal, marked_bin: int | None, bar_top: float, grid: _Grid
         room = WIDTH - 14.0
         text = truncate(text, _H_FONT, room)
         if marked < grid.start:
-            parts.append(svg_element("polygon", points=_points((2, middle), (10, middle - 5), (10, middle + 5)),
-                                  fill=INK))
-            parts.append(svg_text(text, 13.0, _H_LABEL_Y, size=_H_FONT, anchor="start", fill=INK, weight="bold",
-                               class_="chart-marker-label"))
+            parts.append(
+                svg_element("polygon", points=_points((2, middle), (10, middle - 5), (10, middle + 5)), fill=INK)
+            )
+            parts.append(
+                svg_text(
+                    text,
+                    13.0,
+                    _H_LABEL_Y,
+                    size=_H_FONT,
+                    anchor="start",
+                    fill=INK,
+                    weight="bold",
+                    class_="chart-marker-label",
+                )
+            )
         else:
-            parts.append(svg_element("polygon", points=_points((WIDTH - 2, middle), (WIDTH - 10, middle - 5),
-                                                            (WIDTH - 10, middle + 5)), fill=INK))
-            parts.append(svg_text(text, WIDTH - 13.0, _H_LABEL_Y, size=_H_FONT, anchor="end", fill=INK, weight="bold",
-                               class_="chart-marker-label"))
+            parts.append(
+                svg_element(
+                    "polygon",
+                    points=_points((WIDTH - 2, middle), (WIDTH - 10, middle - 5), (WIDTH - 10, middle + 5)),
+                    fill=INK,
+                )
+            )
+            parts.append(
+                svg_text(
+                    text,
+                    WIDTH - 13.0,
+                    _H_LABEL_Y,
+                    size=_H_FONT,
+                    anchor="end",
+                    fill=INK,
+                    weight="bold",
+                    class_="chart-marker-label",
+                )
+            )
     return [f'<g class="chart-marker">{"".join(parts)}</g>']
 
 
@@ -500,20 +582,45 @@ def lifecycle_svg(
                 cumulative += value
                 right = round(float(cumulative / positive_total) * WIDTH, 2)
             width = round(right - left, 2)
-            segments.append(svg_element("rect", x=left, y=_L_BAR_Y, width=width, height=_L_BAR_HEIGHT, fill=colour,
-                                     class_="chart-segment"))
+            segments.append(
+                svg_element(
+                    "rect", x=left, y=_L_BAR_Y, width=width, height=_L_BAR_HEIGHT, fill=colour, class_="chart-segment"
+                )
+            )
             if width >= text_width(share, _L_SMALL) + 6:
-                segments.append(svg_text(share, left + width / 2, _L_BAR_Y + _L_BAR_HEIGHT / 2 + 3.5, size=_L_SMALL,
-                                      anchor="middle", fill=ink_on(colour, "#000000", WHITE),
-                                      class_="chart-segment-label"))
+                segments.append(
+                    svg_text(
+                        share,
+                        left + width / 2,
+                        _L_BAR_Y + _L_BAR_HEIGHT / 2 + 3.5,
+                        size=_L_SMALL,
+                        anchor="middle",
+                        fill=ink_on(colour, "#000000", WHITE),
+                        class_="chart-segment-label",
+                    )
+                )
             if left > 0:
-                separators.append(svg_element("line", x1=left, y1=_L_BAR_Y, x2=left, y2=_L_BAR_Y + _L_BAR_HEIGHT,
-                                           stroke=WHITE, stroke_width=1))
+                separators.append(
+                    svg_element(
+                        "line", x1=left, y1=_L_BAR_Y, x2=left, y2=_L_BAR_Y + _L_BAR_HEIGHT, stroke=WHITE, stroke_width=1
+                    )
+                )
             left = right
         parts.append(f'<g class="chart-bar">{"".join(segments + separators)}</g>')
     else:
-        parts.append(svg_element("rect", x=0.5, y=_L_BAR_Y + 0.5, width=WIDTH - 1, height=_L_BAR_HEIGHT - 1,
-                              fill="none", stroke=LINE, stroke_width=1, class_="chart-bar chart-bar-empty"))
+        parts.append(
+            svg_element(
+                "rect",
+                x=0.5,
+                y=_L_BAR_Y + 0.5,
+                width=WIDTH - 1,
+                height=_L_BAR_HEIGHT - 1,
+                fill="none",
+                stroke=LINE,
+                stroke_width=1,
+                class_="chart-bar chart-bar-empty",
+            )
+        )
 
     # The legend: columns sized to their longest entry, the name column takes what is left.
     values = [format_number(value) for _, value in rows]
@@ -525,7 +632,9 @@ def lifecycle_svg(
     name_width = max(40.0, value_right - value_width - _L_COLUMN_GAP - _L_NAME_X)
 
     legend: list[str] = [
-        svg_text(unit_text, value_right, _L_HEADER_Y, size=_L_SMALL, anchor="end", fill=MUTED, class_="chart-legend-head"),
+        svg_text(
+            unit_text, value_right, _L_HEADER_Y, size=_L_SMALL, anchor="end", fill=MUTED, class_="chart-legend-head"
+        ),
         svg_text("%", share_right, _L_HEADER_Y, size=_L_SMALL, anchor="end", fill=MUTED, class_="chart-legend-head"),
     ]
     y = _L_HEADER_Y + _L_ROW_GAP  # top of the next row
@@ -534,26 +643,55 @@ def lifecycle_svg(
         baseline = y + _L_LINE - 3
         if value < 0:
             # Hollow and dashed: a credit has no segment in the bar.
-            swatch = svg_element("rect", x=0.75, y=y + 2.75, width=_L_SWATCH - 1.5, height=_L_SWATCH - 1.5, fill=WHITE,
-                              stroke=MUTED, stroke_width=1.5, stroke_dasharray="2 1.5", class_="chart-swatch")
+            swatch = svg_element(
+                "rect",
+                x=0.75,
+                y=y + 2.75,
+                width=_L_SWATCH - 1.5,
+                height=_L_SWATCH - 1.5,
+                fill=WHITE,
+                stroke=MUTED,
+                stroke_width=1.5,
+                stroke_dasharray="2 1.5",
+                class_="chart-swatch",
+            )
         else:
-            swatch = svg_element("rect", x=0, y=y + 2, width=_L_SWATCH, height=_L_SWATCH, fill=colour,
-                              class_="chart-swatch")
+            swatch = svg_element(
+                "rect", x=0, y=y + 2, width=_L_SWATCH, height=_L_SWATCH, fill=colour, class_="chart-swatch"
+            )
         row = [swatch]
-        row.extend(svg_text(line, _L_NAME_X, baseline + i * _L_LINE, size=_L_FONT, anchor="start", fill=INK)
-                   for i, line in enumerate(lines))
+        row.extend(
+            svg_text(line, _L_NAME_X, baseline + i * _L_LINE, size=_L_FONT, anchor="start", fill=INK)
+            for i, line in enumerate(lines)
+        )
         row.append(svg_text(value_text, value_right, baseline, size=_L_FONT, anchor="end", fill=INK))
         row.append(svg_text(share, share_right, baseline, size=_L_FONT, anchor="end", fill=INK))
         legend.append(f'<g class="chart-legend-row{" chart-legend-negative" if value < 0 else ""}">{"".join(row)}</g>')
         y += len(lines) * _L_LINE + _L_ROW_GAP
     if total_label is not None:
-        legend.append(svg_element("line", x1=_L_NAME_X, y1=y - _L_ROW_GAP / 2, x2=WIDTH, y2=y - _L_ROW_GAP / 2,
-                               stroke=LINE, stroke_width=1))
+        legend.append(
+            svg_element(
+                "line",
+                x1=_L_NAME_X,
+                y1=y - _L_ROW_GAP / 2,
+                x2=WIDTH,
+                y2=y - _L_ROW_GAP / 2,
+                stroke=LINE,
+                stroke_width=1,
+            )
+        )
         baseline = y + _L_LINE - 3
         legend.append(
             '<g class="chart-legend-total">'
-            + svg_text(truncate(clean(total_label), _L_FONT, name_width), _L_NAME_X, baseline, size=_L_FONT,
-                    anchor="start", fill=INK, weight="bold")
+            + svg_text(
+                truncate(clean(total_label), _L_FONT, name_width),
+                _L_NAME_X,
+                baseline,
+                size=_L_FONT,
+                anchor="start",
+                fill=INK,
+                weight="bold",
+            )
             + svg_text(total_text, value_right, baseline, size=_L_FONT, anchor="end", fill=INK, weight="bold")
             + "</g>"
         )
@@ -569,14 +707,18 @@ def lifecycle_svg(
 
     if desc is None:
         unit_suffix = f" {unit_text}" if unit_text else ""
-        listed = [f"{name}: {value_text}{unit_suffix}" + (f" ({share})" if share != "–" else "")
-                  for (name, _), value_text, share in zip(rows, values, shares, strict=True)]
+        listed = [
+            f"{name}: {value_text}{unit_suffix}" + (f" ({share})" if share != "–" else "")
+            for (name, _), value_text, share in zip(rows, values, shares, strict=True)
+        ]
         desc = "; ".join(listed) + "."
-    return svg_root(parts, height=height, title=clean(title), desc=clean(desc), id_prefix=id_prefix,
-                kind="chart-lifecycle")
+    return svg_root(
+        parts, height=height, title=clean(title), desc=clean(desc), id_prefix=id_prefix, kind="chart-lifecycle"
+    )
 
 
 # --- SVG writing ---------------------------------------------------------------------------------------------------
+
 
 def check_prefix(id_prefix: str) -> None:
     if not isinstance(id_prefix, str) or not _ID_PREFIX.match(id_prefix):
@@ -600,10 +742,24 @@ def svg_element(tag: str, **attributes: object) -> str:
     return f"<{tag} {' '.join(rendered)}/>"
 
 
-def svg_text(content: str, x: float, y: float, *, size: float, anchor: str, fill: str, weight: str | None = None,
-          class_: str | None = None) -> str:
-    attributes = {"x": svg_number(x, _PLACES), "y": svg_number(y, _PLACES), "font-size": svg_number(size, _PLACES),
-                  "text-anchor": anchor, "fill": fill}
+def svg_text(
+    content: str,
+    x: float,
+    y: float,
+    *,
+    size: float,
+    anchor: str,
+    fill: str,
+    weight: str | None = None,
+    class_: str | None = None,
+) -> str:
+    attributes = {
+        "x": svg_number(x, _PLACES),
+        "y": svg_number(y, _PLACES),
+        "font-size": svg_number(size, _PLACES),
+        "text-anchor": anchor,
+        "fill": fill,
+    }
     if weight:
         attributes["font-weight"] = weight
     if class_:

@@ -158,16 +158,18 @@ def product_footprint(
     validity = _validity(label, reference_end)
     if validity is not None:
         document["validityPeriodStart"], document["validityPeriodEnd"] = validity
-    document.update({
-        "companyName": label.holder.name_zh,
-        "companyIds": [f"urn:pact:{domain}:uscc:{label.holder.uscc}"],
-        "productDescription": _product_description(label),
-        "productIds": _product_ids(label, domain),
-        "productClassifications": [f"urn:pact:{domain}:category-id:{spec.category.code}"],
-        "productNameCompany": label.product.name_zh,
-        "comment": _comment(label, host, amount, pact_unit_name, scheme_amount),
-        "pcf": pcf,
-    })
+    document.update(
+        {
+            "companyName": label.holder.name_zh,
+            "companyIds": [f"urn:pact:{domain}:uscc:{label.holder.uscc}"],
+            "productDescription": _product_description(label),
+            "productIds": _product_ids(label, domain),
+            "productClassifications": [f"urn:pact:{domain}:category-id:{spec.category.code}"],
+            "productNameCompany": label.product.name_zh,
+            "comment": _comment(label, host, amount, pact_unit_name, scheme_amount),
+            "pcf": pcf,
+        }
+    )
     return document
 
 
@@ -184,7 +186,6 @@ def _domain(host: str) -> str:
 
 def _day_start(day: date) -> str:
     return datetime(day.year, day.month, day.day, tzinfo=CHINA_STANDARD_TIME).isoformat()
-
 
 
 def _validity(label: Label, reference_end: date) -> tuple[str, str] | None:
@@ -231,11 +232,15 @@ def _cross_sectoral_standards(spec: SchemeDefinition) -> list[str]:
 def _product_rules(label: Label, domain: str) -> list[dict[str, Any]]:
     """The scheme itself (its declared unit, boundary and cut-off are sector-specific rules the registry sets),
     and any published product-category rule it names."""
-    rules: list[dict[str, Any]] = [{
-        "operator": "Other",
-        "ruleNames": [f"{label.scheme_version.code} {label.scheme_version.version}: {label.scheme_version.title_en}"],
-        "otherOperatorName": f"Carbon footprint label registry ({domain})",
-    }]
+    rules: list[dict[str, Any]] = [
+        {
+            "operator": "Other",
+            "ruleNames": [
+                f"{label.scheme_version.code} {label.scheme_version.version}: {label.scheme_version.title_en}"
+            ],
+            "otherOperatorName": f"Carbon footprint label registry ({domain})",
+        }
+    ]
     for standard in label.scheme_version.spec.standards:
         if standard.role == "product_rule":
             code = standard.code

@@ -55,9 +55,12 @@ class Filters:
     @classmethod
     def from_args(cls, args: dict[str, str]) -> Filters:
         filters = cls(
-            q=(args.get("q") or "").strip()[:100], scheme=(args.get("scheme") or "").strip(),
-            grade=(args.get("grade") or "").strip(), status=(args.get("status") or "").strip(),
-            region=(args.get("region") or "").strip()[:2], sort=(args.get("sort") or "newest").strip(),
+            q=(args.get("q") or "").strip()[:100],
+            scheme=(args.get("scheme") or "").strip(),
+            grade=(args.get("grade") or "").strip(),
+            status=(args.get("status") or "").strip(),
+            region=(args.get("region") or "").strip()[:2],
+            sort=(args.get("sort") or "newest").strip(),
         )
         if filters.sort not in SORTS:
             raise SearchError(_l("sort must be one of %(values)s.", values=", ".join(SORTS)))
@@ -77,8 +80,10 @@ def _encode_cursor(label: Label, sort: str) -> str:
 # overflows instead of answering.
 _BIGINT = range(-(2**63), 2**63)
 _FOOTPRINTS = (Decimal(_BIGINT[0]).scaleb(-6), Decimal(_BIGINT[-1]).scaleb(-6))  # MicroDecimal: millionths in a BIGINT
-BROKEN_CURSOR = _l("The paging link is broken: after is not a cursor this registry gave out. "
-                   "Start again from the first page, without after.")
+BROKEN_CURSOR = _l(
+    "The paging link is broken: after is not a cursor this registry gave out. "
+    "Start again from the first page, without after."
+)
 
 
 def _decode_cursor(cursor: str, sort: str) -> list[object]:
@@ -145,7 +150,9 @@ def _text_conditions(session: Session, q: str) -> list[ColumnElement[bool]]:
         return [false()]
     if session.get_bind().dialect.name == "sqlite":
         return []
-    vector: ColumnClause[Any] = literal_column("labels.search_vector")  # generated from search_text, GIN-indexed (migration 0005)
+    vector: ColumnClause[Any] = literal_column(
+        "labels.search_vector"
+    )  # generated from search_text, GIN-indexed (migration 0005)
     return [vector.op("@@")(func.to_tsquery(literal_column("'simple'::regconfig"), tsquery(phrases)))]
 
 
@@ -186,7 +193,9 @@ def _sqlite_text_page(
                 return found
     if read < TEXT_WINDOW:
         return found
-    matches = text("SELECT rowid FROM labels_search WHERE labels_search MATCH :match").bindparams(match=fts5_query(phrases))
+    matches = text("SELECT rowid FROM labels_search WHERE labels_search MATCH :match").bindparams(
+        match=fts5_query(phrases)
+    )
     return session.execute(statement.where(Label.id.in_(matches.columns(column("rowid", Integer)))).limit(want)).all()
 
 
@@ -199,7 +208,9 @@ def _conditions(session: Session, filters: Filters) -> list[ColumnElement[bool]]
         conditions += _text_conditions(session, filters.q)
     if filters.scheme:
         versions = list(session.scalars(select(SchemeVersion.id).join(Scheme).where(Scheme.code == filters.scheme)))
-        conditions.append(Label.scheme_version_id == versions[0] if len(versions) == 1 else Label.scheme_version_id.in_(versions))
+        conditions.append(
+            Label.scheme_version_id == versions[0] if len(versions) == 1 else Label.scheme_version_id.in_(versions)
+        )
     if filters.grade:
         conditions.append(Label.grade_code == filters.grade)
     if filters.status:
@@ -210,7 +221,9 @@ def _conditions(session: Session, filters: Filters) -> list[ColumnElement[bool]]
     return conditions
 
 
-def search(session: Session, filters: Filters, *, limit: int = 20, after: str | None = None) -> tuple[list[Label], str | None]:
+def search(
+    session: Session, filters: Filters, *, limit: int = 20, after: str | None = None
+) -> tuple[list[Label], str | None]:
     """One page of labels and the cursor of the next page (None on the last). The page's ids are found first on
     the labels table and its indexes alone; then those labels are loaded with what a catalogue row shows."""
     limit = max(1, min(limit, MAX_PAGE))
@@ -225,18 +238,27 @@ def search(session: Session, filters: Filters, *, limit: int = 20, after: str | 
         if after:
             footprint, last_id = _decode_cursor(after, filters.sort)
             if ascending:
-                statement = statement.where(or_(Label.footprint > footprint, and_(Label.footprint == footprint, Label.id > last_id)))
+                statement = statement.where(
+                    or_(Label.footprint > footprint, and_(Label.footprint == footprint, Label.id > last_id))
+                )
             else:
-                statement = statement.where(or_(Label.footprint < footprint, and_(Label.footprint == footprint, Label.id < last_id)))
-        statement = statement.order_by(*((Label.footprint, Label.id) if ascending else (Label.footprint.desc(), Label.id.desc())))
+                statement = statement.where(
+                    or_(Label.footprint < footprint, and_(Label.footprint == footprint, Label.id < last_id))
+                )
+        statement = statement.order_by(
+            *((Label.footprint, Label.id) if ascending else (Label.footprint.desc(), Label.id.desc()))
+        )
     phrases = _sqlite_free_text(session, filters.q)
     if phrases:
         keys = _sqlite_text_page(session, statement, phrases, limit + 1)
     else:
         keys = session.execute(statement.limit(limit + 1)).all()
     ids = [row.id for row in keys[:limit]]
-    loaded = {label.id: label for label in session.scalars(
-        select(Label).where(Label.id.in_(ids)).options(lazyload(Label.application), lazyload(Label.signing_key))
-    )}
+    loaded = {
+        label.id: label
+        for label in session.scalars(
+            select(Label).where(Label.id.in_(ids)).options(lazyload(Label.application), lazyload(Label.signing_key))
+        )
+    }
     page = [loaded[i] for i in ids]
     return page, (_encode_cursor(page[-1], filters.sort) if len(keys) > limit else None)

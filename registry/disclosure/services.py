@@ -65,21 +65,29 @@ def category(session: Session, label: Label, bins: int = 12) -> Category:
     from registry.disclosure import charts
 
     major = label.scheme_version.version.split(".")[0]
-    version_ids = list(session.scalars(
-        select(SchemeVersion.id).where(SchemeVersion.scheme_id == label.scheme_version.scheme_id,
-                                       SchemeVersion.version.like(f"{major}.%"))
-    ))
+    version_ids = list(
+        session.scalars(
+            select(SchemeVersion.id).where(
+                SchemeVersion.scheme_id == label.scheme_version.scheme_id, SchemeVersion.version.like(f"{major}.%")
+            )
+        )
+    )
     in_scope = (Label.status.in_(CURRENT_STATUSES), Label.scheme_version_id.in_(version_ids))
     included = label.status in CURRENT_STATUSES  # otherwise this label is added to the valid ones
     distribution = counted_distribution(session, in_scope, bins, plus=None if included else label.footprint)
     assert distribution is not None  # it holds this label at least
     total = distribution.total
-    higher = session.scalar(select(func.count()).select_from(Label).where(*in_scope, Label.footprint > label.footprint)) or 0
+    higher = (
+        session.scalar(select(func.count()).select_from(Label).where(*in_scope, Label.footprint > label.footprint)) or 0
+    )
     return Category(distribution, charts.percent_higher(higher, total))
 
 
 def counted_distribution(
-    session: Session, in_scope: tuple[ColumnElement[bool], ...], bins: int = 12, plus: Decimal | None = None,
+    session: Session,
+    in_scope: tuple[ColumnElement[bool], ...],
+    bins: int = 12,
+    plus: Decimal | None = None,
 ) -> Distribution | None:
     """The footprints of the labels ``in_scope`` (and ``plus``, one more value, if given) in ``bins`` round bins,
     counted in SQL: a count, a minimum and a maximum, then a count per bin over its footprint range, so nothing
@@ -87,7 +95,9 @@ def counted_distribution(
     from registry.disclosure import charts
 
     raw = type_coerce(Label.footprint, BigInteger)  # MicroDecimal stores millionths: integer arithmetic in SQL
-    total, low_raw, high_raw = session.execute(select(func.count(), func.min(raw), func.max(raw)).where(*in_scope)).one()
+    total, low_raw, high_raw = session.execute(
+        select(func.count(), func.min(raw), func.max(raw)).where(*in_scope)
+    ).one()
     if plus is not None:
         own = int(plus * MICRO)
         total += 1
@@ -109,9 +119,14 @@ def counted_distribution(
             for index in range(found.count):
                 upper = found.edge(index + 1)
                 below = Label.footprint <= upper if index == found.count - 1 else Label.footprint < upper
-                counts[index] += session.scalar(
-                    select(func.count()).select_from(Label).where(*in_scope, Label.footprint >= found.edge(index), below)
-                ) or 0
+                counts[index] += (
+                    session.scalar(
+                        select(func.count())
+                        .select_from(Label)
+                        .where(*in_scope, Label.footprint >= found.edge(index), below)
+                    )
+                    or 0
+                )
         if plus is not None:
             counts[found.index(plus) or 0] += 1
     return Distribution(low=low, high=high, total=total, grid=found, counts=tuple(counts))
@@ -143,13 +158,20 @@ def public_document(session: Session, label: Label, host: str) -> dict[str, Any]
         "record": record,
         "record_hash": record_hash(record).hex(),
         "status": label.status.value,
-        "status_list": {"list": label.status_list, "index": label.status_index,
-                        "revocation": f"https://{host}/status/revocation/{label.status_list}",
-                        "suspension": f"https://{host}/status/suspension/{label.status_list}"},
+        "status_list": {
+            "list": label.status_list,
+            "index": label.status_index,
+            "revocation": f"https://{host}/status/revocation/{label.status_list}",
+            "suspension": f"https://{host}/status/suspension/{label.status_list}",
+        },
         "qr_url": label.qr_url(host),
-        "verification": None if statement is None else {
-            "assurance": statement.assurance.value, "opinion": statement.opinion.value,
-            "materiality_percent": plain(statement.materiality_percent), "summary": statement.summary,
+        "verification": None
+        if statement is None
+        else {
+            "assurance": statement.assurance.value,
+            "opinion": statement.opinion.value,
+            "materiality_percent": plain(statement.materiality_percent),
+            "summary": statement.summary,
         },
         "links": {
             "page": label.page_url(host),
@@ -167,9 +189,11 @@ NOTICE_ACTIONS = (LabelAction.SUSPEND, LabelAction.RESTORE, LabelAction.WITHDRAW
 
 def status_changes(session: Session, label: Label) -> list[LabelTransition]:
     """The label's history, from its issue: every status it has had, when, by whom (in which capacity) and why."""
-    return list(session.scalars(
-        select(LabelTransition).where(LabelTransition.label_id == label.id).order_by(LabelTransition.id)
-    ))
+    return list(
+        session.scalars(
+            select(LabelTransition).where(LabelTransition.label_id == label.id).order_by(LabelTransition.id)
+        )
+    )
 
 
 def notices(session: Session, *, before: int | None = None, limit: int = 50) -> list[LabelTransition]:

@@ -60,8 +60,7 @@ _B_GAP = 4.0
 _B_MIN_BAR = 1.5  # a count of one among thousands stays visible
 
 
-def bar_chart_svg(rows: Iterable[tuple[str, int]], *, title: str, id_prefix: str,
-                  desc: str | None = None) -> Markup:
+def bar_chart_svg(rows: Iterable[tuple[str, int]], *, title: str, id_prefix: str, desc: str | None = None) -> Markup:
     """Horizontal bars (viewBox 320 wide, ``width="100%"``), one per ``(name, count)`` in the given order: the
     name above its bar, the count after it; bars scaled to the largest count. A zero count has no bar, only "0".
     No rows: ``Markup("")``. ``desc`` defaults to a language-neutral list "name: count; …"."""
@@ -79,19 +78,52 @@ def bar_chart_svg(rows: Iterable[tuple[str, int]], *, title: str, id_prefix: str
     parts: list[str] = []
     for index, ((name, count), count_text) in enumerate(zip(data, counts, strict=True)):
         top = index * _B_ROW
-        row = [svg_text(truncate(name, _B_FONT, WIDTH), 0, top + _B_NAME_Y, size=_B_FONT, anchor="start", fill=INK,
-                     class_="chart-bar-name")]
+        row = [
+            svg_text(
+                truncate(name, _B_FONT, WIDTH),
+                0,
+                top + _B_NAME_Y,
+                size=_B_FONT,
+                anchor="start",
+                fill=INK,
+                class_="chart-bar-name",
+            )
+        ]
         width = max(_B_MIN_BAR, room * count / largest) if count else 0.0
         if count:
-            row.append(svg_element("rect", x=0, y=top + _B_BAR_Y, width=width, height=_B_BAR_HEIGHT, fill=BAR_MARKED,
-                                class_="chart-bar"))
-        row.append(svg_text(count_text, width + (_B_GAP if count else 0.0), top + _B_BAR_Y + _B_BAR_HEIGHT - 2,
-                         size=_B_FONT, anchor="start", fill=INK, class_="chart-bar-value"))
+            row.append(
+                svg_element(
+                    "rect",
+                    x=0,
+                    y=top + _B_BAR_Y,
+                    width=width,
+                    height=_B_BAR_HEIGHT,
+                    fill=BAR_MARKED,
+                    class_="chart-bar",
+                )
+            )
+        row.append(
+            svg_text(
+                count_text,
+                width + (_B_GAP if count else 0.0),
+                top + _B_BAR_Y + _B_BAR_HEIGHT - 2,
+                size=_B_FONT,
+                anchor="start",
+                fill=INK,
+                class_="chart-bar-value",
+            )
+        )
         parts.append(f'<g class="chart-row">{"".join(row)}</g>')
     if desc is None:
         desc = "; ".join(f"{name}: {text}" for (name, _), text in zip(data, counts, strict=True)) + "."
-    return svg_root(parts, height=len(data) * _B_ROW - (_B_ROW - _B_BAR_Y - _B_BAR_HEIGHT) + 2, title=clean(title),
-                desc=clean(desc), id_prefix=id_prefix, kind="chart-bars")
+    return svg_root(
+        parts,
+        height=len(data) * _B_ROW - (_B_ROW - _B_BAR_Y - _B_BAR_HEIGHT) + 2,
+        title=clean(title),
+        desc=clean(desc),
+        id_prefix=id_prefix,
+        kind="chart-bars",
+    )
 
 
 # --- The summary ----------------------------------------------------------------------------------------------
@@ -211,8 +243,9 @@ def summary(session: Session) -> Summary:
     valid_by_grade: dict[tuple[int, str], int] = defaultdict(int)
     total_by_grade: dict[tuple[int, str], int] = defaultdict(int)
     for version_id, grade_code, total, valid in session.execute(
-        select(Label.scheme_version_id, Label.grade_code, func.count(), _valid_count())
-        .group_by(Label.scheme_version_id, Label.grade_code)
+        select(Label.scheme_version_id, Label.grade_code, func.count(), _valid_count()).group_by(
+            Label.scheme_version_id, Label.grade_code
+        )
     ):
         key = (version_by_id[version_id].scheme_id, grade_code)
         total_by_grade[key] += int(total)
@@ -247,9 +280,11 @@ def _footprints(session: Session, versions: list[SchemeVersion], major: int) -> 
         return None
     unit = versions[-1].spec.declared_unit
     return Footprints(
-        major=major, unit_zh=unit.description_zh or versions[-1].declared_unit,
+        major=major,
+        unit_zh=unit.description_zh or versions[-1].declared_unit,
         unit_en=unit.description_en or versions[-1].declared_unit,
-        distribution=distribution, median=_median(session, in_scope, distribution.total),
+        distribution=distribution,
+        median=_median(session, in_scope, distribution.total),
     )
 
 
@@ -272,23 +307,33 @@ def _scheme_stats(
     codes = list(names)
     codes += sorted(code for (sid, code) in total_by_grade if sid == scheme_id and code not in names)
     grades = tuple(
-        GradeCount(code=code, name_zh=names.get(code, (code, code))[0], name_en=names.get(code, (code, code))[1],
-                   valid=valid_by_grade.get((scheme_id, code), 0), total=total_by_grade.get((scheme_id, code), 0))
+        GradeCount(
+            code=code,
+            name_zh=names.get(code, (code, code))[0],
+            name_en=names.get(code, (code, code))[1],
+            valid=valid_by_grade.get((scheme_id, code), 0),
+            total=total_by_grade.get((scheme_id, code), 0),
+        )
         for code in codes
     )
 
     footprints = [
-        found for major in sorted({_major(v.version) for v in ordered})
+        found
+        for major in sorted({_major(v.version) for v in ordered})
         if (found := _footprints(session, [v for v in ordered if _major(v.version) == major], major)) is not None
     ]
 
     category = latest.spec.category
     return SchemeStats(
-        code=latest.code, title_zh=latest.title_zh, title_en=latest.title_en,
+        code=latest.code,
+        title_zh=latest.title_zh,
+        title_en=latest.title_en,
         category_zh=category.name_zh or latest.title_zh,
         category_en=category.name_en or latest.title_en,
-        valid=sum(g.valid for g in grades), total=sum(g.total for g in grades),
-        grades=grades, footprints=tuple(footprints),
+        valid=sum(g.valid for g in grades),
+        total=sum(g.total for g in grades),
+        grades=grades,
+        footprints=tuple(footprints),
     )
 
 
@@ -312,10 +357,13 @@ def _regions(session: Session) -> tuple[RegionCount, ...]:
         total[province] += int(count)
         valid[province] += int(valid_count or 0)
     regions = [
-        RegionCount(code=f"{province}0000" if province else "",
-                    name_zh=(PROVINCES[province] if province else UNKNOWN_REGION)[0],
-                    name_en=(PROVINCES[province] if province else UNKNOWN_REGION)[1],
-                    valid=valid[province], total=total[province])
+        RegionCount(
+            code=f"{province}0000" if province else "",
+            name_zh=(PROVINCES[province] if province else UNKNOWN_REGION)[0],
+            name_en=(PROVINCES[province] if province else UNKNOWN_REGION)[1],
+            valid=valid[province],
+            total=total[province],
+        )
         for province in total
     ]
     regions.sort(key=lambda r: (-r.valid, -r.total, r.code or "999999"))
@@ -338,8 +386,19 @@ def _regions(session: Session) -> tuple[RegionCount, ...]:
 # that a spreadsheet would take for a formula (starting with = + - @, a tab or a carriage return, or their
 # full-width forms) is prefixed with a single quote.
 
-CSV_HEADER = ("dimension", "key", "name_zh", "name_en", "valid_labels", "all_labels",
-              "min_kg_co2e", "median_kg_co2e", "max_kg_co2e", "declared_unit_zh", "declared_unit_en")
+CSV_HEADER = (
+    "dimension",
+    "key",
+    "name_zh",
+    "name_en",
+    "valid_labels",
+    "all_labels",
+    "min_kg_co2e",
+    "median_kg_co2e",
+    "max_kg_co2e",
+    "declared_unit_zh",
+    "declared_unit_en",
+)
 BOM = "\ufeff"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
@@ -356,13 +415,32 @@ def csv_rows(data: Summary) -> list[tuple[object, ...]]:
     rows: list[tuple[object, ...]] = [("total", "all", "全部标识", "All labels", data.valid, data.total, *empty)]
     by_code = sorted(data.schemes, key=lambda s: s.code)
     rows += [("category", s.code, s.title_zh, s.title_en, s.valid, s.total, *empty) for s in by_code]
-    rows += [("region", r.code, r.name_zh, r.name_en, r.valid, r.total, *empty)
-             for r in sorted(data.regions, key=lambda r: r.code or "999999")]
-    rows += [("grade", f"{s.code}/{g.code}", g.name_zh, g.name_en, g.valid, g.total, *empty)
-             for s in by_code for g in s.grades]
-    rows += [("footprint", f"{s.code}/v{f.major}", s.title_zh, s.title_en, f.count, "",
-              plain(f.minimum), plain(f.median), plain(f.maximum), f.unit_zh, f.unit_en)
-             for s in by_code for f in s.footprints]
+    rows += [
+        ("region", r.code, r.name_zh, r.name_en, r.valid, r.total, *empty)
+        for r in sorted(data.regions, key=lambda r: r.code or "999999")
+    ]
+    rows += [
+        ("grade", f"{s.code}/{g.code}", g.name_zh, g.name_en, g.valid, g.total, *empty)
+        for s in by_code
+        for g in s.grades
+    ]
+    rows += [
+        (
+            "footprint",
+            f"{s.code}/v{f.major}",
+            s.title_zh,
+            s.title_en,
+            f.count,
+            "",
+            plain(f.minimum),
+            plain(f.median),
+            plain(f.maximum),
+            f.unit_zh,
+            f.unit_en,
+        )
+        for s in by_code
+        for f in s.footprints
+    ]
     return rows
 
 

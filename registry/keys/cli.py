@@ -56,7 +56,10 @@ def list_command() -> None:
 def rotate_command(body_code: str) -> None:
     """Make a new active key for a body; its previous key becomes verify-only."""
     body = db.session.scalar(
-        select(Organisation).where(Organisation.body_code == body_code.strip().upper(), Organisation.kind == OrganisationKind.CERTIFICATION_BODY)
+        select(Organisation).where(
+            Organisation.body_code == body_code.strip().upper(),
+            Organisation.kind == OrganisationKind.CERTIFICATION_BODY,
+        )
     )
     if body is None:
         _fail(f"No certification body has the code {body_code!r}. `flask keys list` shows the bodies with keys.")
@@ -79,7 +82,9 @@ def revoke_command(kid: str, reason: str, at_text: str | None) -> None:
             _fail(f"--at {at_text!r} is not an ISO 8601 time, e.g. 2026-11-20T08:00:00Z.")
         at = at if at.tzinfo else at.replace(tzinfo=UTC)
     key = _commit(lambda: revoke(db.session, Actor.system(), kid, reason, at))
-    click.echo(f"Revoked {key.kid} at {key.revoked_at:%Y-%m-%d %H:%M:%S}Z. Run `flask keys rotate --body {key.body.body_code if key.body else ''}` if the body has no other active key.")
+    click.echo(
+        f"Revoked {key.kid} at {key.revoked_at:%Y-%m-%d %H:%M:%S}Z. Run `flask keys rotate --body {key.body.body_code if key.body else ''}` if the body has no other active key."
+    )
 
 
 @group.command("root")

@@ -75,7 +75,9 @@ def _aad(kid: str) -> bytes:
 
 
 def seal(private_key: ec.EllipticCurvePrivateKey, kid: str, kek: bytes) -> bytes:
-    der = private_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    der = private_key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     nonce = secrets.token_bytes(12)
     return nonce + AESGCM(kek).encrypt(nonce, der, _aad(kid))
 

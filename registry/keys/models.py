@@ -35,10 +35,20 @@ class SigningKey(Base):
         CheckConstraint("(status = 'revoked') = (revoked_at IS NOT NULL)", name="revoked_has_time"),
         CheckConstraint("length(sealed_private_key) > 32", name="private_key_sealed"),
         # One active signing key per body, and one active root key.
-        Index("uq_signing_keys_active_body", "body_id", unique=True,
-              sqlite_where=text("status = 'active' AND role = 'body'"), postgresql_where=text("status = 'active' AND role = 'body'")),
-        Index("uq_signing_keys_active_root", "role", unique=True,
-              sqlite_where=text("status = 'active' AND role = 'root'"), postgresql_where=text("status = 'active' AND role = 'root'")),
+        Index(
+            "uq_signing_keys_active_body",
+            "body_id",
+            unique=True,
+            sqlite_where=text("status = 'active' AND role = 'body'"),
+            postgresql_where=text("status = 'active' AND role = 'body'"),
+        ),
+        Index(
+            "uq_signing_keys_active_root",
+            "role",
+            unique=True,
+            sqlite_where=text("status = 'active' AND role = 'root'"),
+            postgresql_where=text("status = 'active' AND role = 'root'"),
+        ),
     )
 
     id: Mapped[intpk]

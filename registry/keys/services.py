@@ -38,9 +38,17 @@ def _generate(session: Session, role: KeyRole, body: Organisation | None, now: d
         sign_until = add_months(now, BODY_SIGNING_MONTHS)
         verify_until = add_months(sign_until, BODY_VERIFY_MONTHS_AFTER_SIGNING)
     key = SigningKey(
-        kid=kid, role=role, body_id=body.id if body else None, body=body,
-        public_jwk=fmt.public_jwk(private_key.public_key()), sealed_private_key=seal(private_key, kid, current_kek()),
-        status=KeyStatus.ACTIVE, created_at=now, sign_from=now, sign_until=sign_until, verify_until=verify_until,
+        kid=kid,
+        role=role,
+        body_id=body.id if body else None,
+        body=body,
+        public_jwk=fmt.public_jwk(private_key.public_key()),
+        sealed_private_key=seal(private_key, kid, current_kek()),
+        status=KeyStatus.ACTIVE,
+        created_at=now,
+        sign_from=now,
+        sign_until=sign_until,
+        verify_until=verify_until,
     )
     session.add(key)
     session.flush()
@@ -64,8 +72,10 @@ class NoRootKey(ServiceError):
 
     def __init__(self) -> None:
         super().__init__(
-            _l("The registry has no root key that may sign now, so it cannot publish this document. Its operator "
-               "makes one with `flask setup` or `flask keys root` (issuing a label makes one too)."),
+            _l(
+                "The registry has no root key that may sign now, so it cannot publish this document. Its operator "
+                "makes one with `flask setup` or `flask keys root` (issuing a label makes one too)."
+            ),
             status=503,
         )
 
@@ -116,7 +126,11 @@ def rotate(session: Session, actor: Actor, body: Organisation, now: datetime | N
     key = _generate(session, KeyRole.BODY, body, now)
     root_key(session)
     record_event(
-        session, actor, "key:rotate", subject=key, organisation_id=body.id,
+        session,
+        actor,
+        "key:rotate",
+        subject=key,
+        organisation_id=body.id,
         payload={"kid": key.kid, "retired": previous.kid if previous else None},
     )
     return key
@@ -137,8 +151,14 @@ def revoke(session: Session, actor: Actor, kid: str, reason: str, at: datetime |
     key.revoked_at = at or now
     key.revocation_reason = reason.strip()[:500]
     key.sign_until = max(min(key.sign_until, now), key.sign_from + timedelta(seconds=1))
-    record_event(session, actor, "key:revoke", subject=key, organisation_id=key.body_id,
-                 payload={"kid": kid, "revoked_at": key.revoked_at.isoformat(), "reason": key.revocation_reason})
+    record_event(
+        session,
+        actor,
+        "key:revoke",
+        subject=key,
+        organisation_id=key.body_id,
+        payload={"kid": kid, "revoked_at": key.revoked_at.isoformat(), "reason": key.revocation_reason},
+    )
     return key
 
 
@@ -174,17 +194,23 @@ def trust_list_payload(session: Session, host: str, now: datetime, aliases: Sequ
     for key in list_keys(session):
         if key.role is not KeyRole.BODY or key.body is None:
             continue
-        keys.append({
-            "kid": key.kid,
-            "jwk": public_jwk(key),
-            "body": {
-                "code": key.body.body_code, "name_zh": key.body.name_zh, "name_en": key.body.name_en,
-                "accreditation_number": key.body.accreditation_number,
-            },
-            "status": key.status.value,
-            "sign_from": _iso(key.sign_from), "sign_until": _iso(key.sign_until), "verify_until": _iso(key.verify_until),
-            "revoked_at": _iso(key.revoked_at),
-        })
+        keys.append(
+            {
+                "kid": key.kid,
+                "jwk": public_jwk(key),
+                "body": {
+                    "code": key.body.body_code,
+                    "name_zh": key.body.name_zh,
+                    "name_en": key.body.name_en,
+                    "accreditation_number": key.body.accreditation_number,
+                },
+                "status": key.status.value,
+                "sign_from": _iso(key.sign_from),
+                "sign_until": _iso(key.sign_until),
+                "verify_until": _iso(key.verify_until),
+                "revoked_at": _iso(key.revoked_at),
+            }
+        )
     return {
         "type": "CarbonLabelTrustList",
         "issuer": f"https://{host}",
@@ -200,7 +226,9 @@ def signed_document(session: Session, payload: dict[str, Any], typ: str) -> str:
     if there is none."""
     root = published_root_key(session)
     header = {"alg": "ES256", "kid": root.kid, "typ": typ}
-    return fmt.jws_compact(header, json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), private_key(root))
+    return fmt.jws_compact(
+        header, json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), private_key(root)
+    )
 
 
 def trust_list_document(session: Session, host: str, now: datetime, aliases: Sequence[str] = ()) -> dict[str, str]:

@@ -32,7 +32,9 @@ def jwks_json() -> Response:
 def trust_list_json() -> Response:
     now = utcnow().replace(second=0, microsecond=0)
     try:
-        document = trust_list_document(db.session, current_app.config["PUBLIC_HOST"], now, current_app.config["PUBLIC_HOST_ALIASES"])
+        document = trust_list_document(
+            db.session, current_app.config["PUBLIC_HOST"], now, current_app.config["PUBLIC_HOST_ALIASES"]
+        )
     except NoRootKey as error:
         return unavailable_document(error)
     return published_json(document, max_age=KEYS_MAX_AGE)

@@ -191,7 +191,7 @@ class Artwork:
 
 
 def co2e(prefix: str = "kg ", suffix: str = "") -> tuple[Span, ...]:
-    """"kg CO₂e" with a real subscript (CJK fonts draw U+2082 a full em wide)."""
+    """ "kg CO₂e" with a real subscript (CJK fonts draw U+2082 a full em wide)."""
     return (Span(prefix + "CO"), Span("2", subscript=True), Span("e" + suffix))
 
 
@@ -252,7 +252,7 @@ def _description(label: Label) -> str:
 
 
 def _lower_first(text: str) -> str:
-    """"One unit of …" → "one unit of …" after "per"; acronyms and units ("LFP", "kWh") are left alone."""
+    """ "One unit of …" → "one unit of …" after "per"; acronyms and units ("LFP", "kWh") are left alone."""
     return text[0].lower() + text[1:] if text[:2].istitle() and text[:1].isalpha() else text
 
 
@@ -274,8 +274,11 @@ def _standard(label: Label, url: str, size: Size) -> Artwork:
     qr_x = _snap(margin - quiet)
     qr_y = _snap(height - margin + quiet - size.qr_mm)
     art = Artwork(
-        size=size, title="碳足迹标识 Carbon Footprint Label " + clean(label.certificate_number),
-        description=_description(label), qr=_qr_code(url, size, qr_x, qr_y), mark=(margin, 1.75, 7.0),
+        size=size,
+        title="碳足迹标识 Carbon Footprint Label " + clean(label.certificate_number),
+        description=_description(label),
+        qr=_qr_code(url, size, qr_x, qr_y),
+        mark=(margin, 1.75, 7.0),
     )
 
     # Header band: the registry mark, the label's name in both languages.
@@ -397,8 +400,11 @@ def _small(label: Label, url: str, size: Size) -> Artwork:
     qr_x = _snap(width - qr_y - size.qr_mm)
     column = qr_x - margin - 0.2  # the text stops short of the QR code's quiet zone
     art = Artwork(
-        size=size, title="碳足迹标识 Carbon Footprint Label " + clean(label.certificate_number),
-        description=_description(label), qr=_qr_code(url, size, qr_x, qr_y), mark=(margin, margin, 4.2),
+        size=size,
+        title="碳足迹标识 Carbon Footprint Label " + clean(label.certificate_number),
+        description=_description(label),
+        qr=_qr_code(url, size, qr_x, qr_y),
+        mark=(margin, margin, 4.2),
     )
 
     # Mark and name.
@@ -423,7 +429,9 @@ def _small(label: Label, url: str, size: Size) -> Artwork:
     art.boxes.append(Box(margin, badge_y, badge, badge, colour, radius=0.5))
     code = clean(label.grade_code)
     code_size = fit_size(code, 2.9, badge - 0.6)
-    art.text(margin + badge / 2, badge_y + 2.65, code_size, code, weight="bold", fill=on_colour(colour), anchor="middle")
+    art.text(
+        margin + badge / 2, badge_y + 2.65, code_size, code, weight="bold", fill=on_colour(colour), anchor="middle"
+    )
     name_zh, name_en = _grade_names(label)
     grade_text = " ".join(part for part in ("等级", name_zh, name_en) if part)
     art.text(margin + badge + 0.8, badge_y + 2.45, 1.5, truncate(grade_text, 1.5, column - badge - 0.8), weight="bold")
@@ -447,7 +455,9 @@ def _grade_scale(art: Artwork, label: Label, x: float, y: float, width: float, h
         colour = GRADE_COLOURS[round(index * (len(GRADE_COLOURS) - 1) / (len(grades) - 1))]
         own = code == label.grade_code
         box_height = height if own else height * 0.45
-        art.boxes.append(Box(x + index * (step + gap), y + height - box_height, step, box_height, colour if own else _faded(colour)))
+        art.boxes.append(
+            Box(x + index * (step + gap), y + height - box_height, step, box_height, colour if own else _faded(colour))
+        )
 
 
 def _faded(colour: str) -> str:
@@ -468,8 +478,12 @@ _LAYOUTS = {"standard": _standard, "small": _small}
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     environment = Environment(
-        loader=FileSystemLoader(PROJECT_ROOT / "templates"), autoescape=True, undefined=StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        loader=FileSystemLoader(PROJECT_ROOT / "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
     )
     # Lengths in millimetres to six decimals (1 nm), so module sizes stay exact.
     environment.filters["n"] = lambda value: svg_number(value, 6)
@@ -487,8 +501,15 @@ def render_svg(label: Label, url: str, size: str) -> bytes:
     art = layout(label, url, size)
     template = _environment().get_template("labels/artwork.svg")
     return template.render(
-        art=art, font_family=FONT_FAMILY, subscript_scale=SUBSCRIPT_SCALE, colours={
-            "brand": BRAND, "brand_dark": BRAND_DARK, "ink": INK, "muted": MUTED, "rule": RULE,
+        art=art,
+        font_family=FONT_FAMILY,
+        subscript_scale=SUBSCRIPT_SCALE,
+        colours={
+            "brand": BRAND,
+            "brand_dark": BRAND_DARK,
+            "ink": INK,
+            "muted": MUTED,
+            "rule": RULE,
             "white": WHITE,
         },
     ).encode("utf-8")

@@ -27,7 +27,9 @@ from registry.verifier import format as fmt
 from registry.verifier.core import Verdict, verify
 from registry.verifier.sources import Sources, fetch_online, load_offline, load_root_key, origin_of
 
-group = AppGroup("labels", help="Signed labels: verify a scanned QR code; suspend, restore, withdraw, cancel and expire labels.")
+group = AppGroup(
+    "labels", help="Signed labels: verify a scanned QR code; suspend, restore, withdraw, cancel and expire labels."
+)
 
 # Exit status of `flask labels verify`: a script can tell "valid" from "not valid" from "valid when the saved
 # status lists were made, but they are too old to say more" from "could not run".
@@ -63,20 +65,51 @@ def _human_age(seconds: int) -> str:
 @group.command("verify")
 @click.argument("scanned")
 @click.option("--offline", is_flag=True, help="Use only saved files: no network.")
-@click.option("--trust-list", "trust_list", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A saved /.well-known/label-trust-list.json.")
-@click.option("--status-list", "status_lists", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A saved /status/revocation/N or /status/suspension/N (repeat for each).")
-@click.option("--root-key", "root_key_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The pinned registry root key (a JWK from `flask keys root`); default: this instance's root key.")
-@click.option("--save", "save_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Online: also save the trust list and status lists here, for later offline use.")
-@click.option("--max-age", "max_age", type=Duration(), metavar="DURATION",
-              help="Accept status lists up to this old (e.g. 2h, 7d) instead of their own ttl; older ones give stale_status.")
+@click.option(
+    "--trust-list",
+    "trust_list",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A saved /.well-known/label-trust-list.json.",
+)
+@click.option(
+    "--status-list",
+    "status_lists",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A saved /status/revocation/N or /status/suspension/N (repeat for each).",
+)
+@click.option(
+    "--root-key",
+    "root_key_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The pinned registry root key (a JWK from `flask keys root`); default: this instance's root key.",
+)
+@click.option(
+    "--save",
+    "save_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Online: also save the trust list and status lists here, for later offline use.",
+)
+@click.option(
+    "--max-age",
+    "max_age",
+    type=Duration(),
+    metavar="DURATION",
+    help="Accept status lists up to this old (e.g. 2h, 7d) instead of their own ttl; older ones give stale_status.",
+)
 @click.option("--lang", default="en", type=click.Choice(["en", "zh_CN"]), help="Language of the message.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def verify_command(scanned: str, offline: bool, trust_list: Path | None, status_lists: tuple[Path, ...],
-                   root_key_file: Path | None, save_dir: Path | None, max_age: float | None, lang: str, as_json: bool) -> None:
+def verify_command(
+    scanned: str,
+    offline: bool,
+    trust_list: Path | None,
+    status_lists: tuple[Path, ...],
+    root_key_file: Path | None,
+    save_dir: Path | None,
+    max_age: float | None,
+    lang: str,
+    as_json: bool,
+) -> None:
     """Verify SCANNED: the URL a QR code holds (https://host/01/…#L1.…) or a bare token.
 
     \b
@@ -91,7 +124,9 @@ def verify_command(scanned: str, offline: bool, trust_list: Path | None, status_
         root = load_root_key(root_key_file) if root_key_file else public_jwk(root_key(db.session))
         if offline:
             if trust_list is None:
-                raise click.UsageError("--offline needs --trust-list FILE (and usually --status-list FILE for each list).")
+                raise click.UsageError(
+                    "--offline needs --trust-list FILE (and usually --status-list FILE for each list)."
+                )
             sources = load_offline(trust_list, list(status_lists), root)
         else:
             sources = fetch_online(scanned, origin_of(scanned, current_app.config["PUBLIC_HOST"]), root)
@@ -110,7 +145,9 @@ def verify_command(scanned: str, offline: bool, trust_list: Path | None, status_
 
 def _report(scanned: str, sources: Sources, lang: str, as_json: bool, max_age: float | None) -> None:
     now = time.time()
-    result = verify(scanned, sources.trust, sources.status if sources.status.lists else None, now=now, max_status_age=max_age)
+    result = verify(
+        scanned, sources.trust, sources.status if sources.status.lists else None, now=now, max_status_age=max_age
+    )
     ages = sources.ages(now)
     if as_json:
         click.echo(json.dumps({**result.as_json(lang, now), "sources_age_seconds": ages}, ensure_ascii=False, indent=2))
@@ -118,21 +155,31 @@ def _report(scanned: str, sources: Sources, lang: str, as_json: bool, max_age: f
         click.echo(f"{result.verdict.value}: {result.message(lang)}")
         if result.claims:
             claims = result.claims
-            click.echo(f"  label {claims.label_id}  path {claims.sub}  scheme {claims.scheme_id} {claims.scheme_version}")
-            click.echo(f"  footprint {claims.footprint_g} g CO2e per {claims.declared_unit}, grade {claims.grade}, {claims.boundary}")
+            click.echo(
+                f"  label {claims.label_id}  path {claims.sub}  scheme {claims.scheme_id} {claims.scheme_version}"
+            )
+            click.echo(
+                f"  footprint {claims.footprint_g} g CO2e per {claims.declared_unit}, grade {claims.grade}, {claims.boundary}"
+            )
         click.echo("  trust list: " + _human_age(ages.pop("trust_list")) + " old")
         if not sources.status.lists:
             click.echo("  status lists: not given, revocation and suspension NOT checked")
         for (purpose, number), status_list in sources.status.lists.items():
             limit = status_list.ttl if max_age is None else max_age
-            note = f", older than {'--max-age' if max_age is not None else 'its ttl'} of {_human_age(int(limit))}" if status_list.is_stale(now, max_age) else ""
+            note = (
+                f", older than {'--max-age' if max_age is not None else 'its ttl'} of {_human_age(int(limit))}"
+                if status_list.is_stale(now, max_age)
+                else ""
+            )
             click.echo(f"  status list {purpose}-{number}: {_human_age(ages[f'{purpose}-{number}'])} old{note}")
         for purpose, checked in result.status_checked.items():
             if checked is None and result.claims is not None:
                 # Lists were given, but not the one this label is in: saying nothing would read as checked.
                 click.echo(f"  status list {purpose}-{result.claims.status_list}: not given, {purpose} NOT checked")
         if result.verdict is Verdict.STALE_STATUS:
-            click.echo("  fetch fresh lists (run online, with --save to keep them), or accept older ones with --max-age DURATION")
+            click.echo(
+                "  fetch fresh lists (run online, with --save to keep them), or accept older ones with --max-age DURATION"
+            )
     if result.verdict is Verdict.STALE_STATUS:
         sys.exit(EXIT_STALE_STATUS)
     sys.exit(EXIT_VALID if result.verdict is Verdict.VALID else EXIT_NOT_VALID)
@@ -140,17 +187,22 @@ def _report(scanned: str, sources: Sources, lang: str, as_json: bool, max_age: f
 
 # --- the lifecycle: each person's transition, and the registry's scheduled expiry ------------------------------
 
+
 def _label_by_number(certificate_number: str) -> Label:
     label = db.session.scalar(select(Label).where(Label.certificate_number == certificate_number.strip().upper()))
     if label is None:
-        raise click.ClickException(f"No label has the certificate number {certificate_number!r} (e.g. CFP-HTDEMO-2026-000001).")
+        raise click.ClickException(
+            f"No label has the certificate number {certificate_number!r} (e.g. CFP-HTDEMO-2026-000001)."
+        )
     return label
 
 
 def _actor_by_email(email: str) -> Actor:
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     if user is None or not user.is_active_account:
-        raise click.ClickException(f"No active account has the e-mail address {email!r}: --actor names the person who acts.")
+        raise click.ClickException(
+            f"No active account has the e-mail address {email!r}: --actor names the person who acts."
+        )
     return Actor(user=user, address="cli")
 
 
@@ -159,18 +211,37 @@ def _lifecycle_command(action: LabelAction) -> None:
 
     @click.argument("certificate_number")
     @click.option("--reason-code", required=True, help=f"Why, as a code: {reasons}.")
-    @click.option("--reason", "public_reason", required=True, help="Why, in words the public reads with the new status.")
-    @click.option("--actor", "actor_email", required=True, help="The e-mail address of the person who takes the action.")
-    @click.option("--evidence", multiple=True, metavar="SHA256", help="The SHA-256 of a piece of evidence (repeat for each).")
+    @click.option(
+        "--reason", "public_reason", required=True, help="Why, in words the public reads with the new status."
+    )
+    @click.option(
+        "--actor", "actor_email", required=True, help="The e-mail address of the person who takes the action."
+    )
+    @click.option(
+        "--evidence", multiple=True, metavar="SHA256", help="The SHA-256 of a piece of evidence (repeat for each)."
+    )
     @click.option("--lang", default="en", type=click.Choice(["en", "zh_CN"]), help="Language of a refusal's message.")
-    def command(certificate_number: str, reason_code: str, public_reason: str, actor_email: str,
-                evidence: tuple[str, ...], lang: str, resolve_by: datetime | None = None) -> None:
+    def command(
+        certificate_number: str,
+        reason_code: str,
+        public_reason: str,
+        actor_email: str,
+        evidence: tuple[str, ...],
+        lang: str,
+        resolve_by: datetime | None = None,
+    ) -> None:
         label = _label_by_number(certificate_number)
         actor = _actor_by_email(actor_email)
         try:
             lifecycle.change_status(
-                db.session, label, action, actor, reason_code=reason_code, public_reason=public_reason,
-                resolve_by=resolve_by.date() if resolve_by else None, evidence=evidence,
+                db.session,
+                label,
+                action,
+                actor,
+                reason_code=reason_code,
+                public_reason=public_reason,
+                resolve_by=resolve_by.date() if resolve_by else None,
+                evidence=evidence,
             )
         except ServiceError as error:
             db.session.rollback()
@@ -186,8 +257,12 @@ def _lifecycle_command(action: LabelAction) -> None:
         LabelAction.CANCEL: "Cancel (注销) a label at its holder's request: final.",
     }[action] + "\n\nPrints the label's new status."
     if action is LabelAction.SUSPEND:
-        command = click.option("--resolve-by", type=click.DateTime(["%Y-%m-%d"]), required=True,
-                               help="The date (YYYY-MM-DD) by which the suspension is to be resolved.")(command)
+        command = click.option(
+            "--resolve-by",
+            type=click.DateTime(["%Y-%m-%d"]),
+            required=True,
+            help="The date (YYYY-MM-DD) by which the suspension is to be resolved.",
+        )(command)
     group.command(action.value)(command)
 
 

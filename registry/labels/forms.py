@@ -16,15 +16,20 @@ from registry.labels.models import LabelAction
 class LabelStatusForm(FlaskForm):
     reason_code = SelectField(_l("Reason"), validators=[DataRequired(message=_l("Choose a reason."))])
     public_reason = TextAreaField(
-        _l("Reason shown to the public"), validators=[no_bidi_controls, DataRequired(message=_l("This field is required.")), Length(max=2000)],
+        _l("Reason shown to the public"),
+        validators=[no_bidi_controls, DataRequired(message=_l("This field is required.")), Length(max=2000)],
         description=_l("Shown on the label's public page and in the public notices, beside the new status."),
     )
     resolve_by = DateField(
-        _l("To be resolved by"), validators=[Optional()], format="%Y-%m-%d",
-        render_kw={"type": "date"}, description=_l("Suspensions only: the date by which it is restored or withdrawn."),
+        _l("To be resolved by"),
+        validators=[Optional()],
+        format="%Y-%m-%d",
+        render_kw={"type": "date"},
+        description=_l("Suspensions only: the date by which it is restored or withdrawn."),
     )
     evidence = TextAreaField(
-        _l("Evidence (SHA-256 hashes, one a line)"), validators=[Optional(), Length(max=6600)],
+        _l("Evidence (SHA-256 hashes, one a line)"),
+        validators=[Optional(), Length(max=6600)],
         description=_l("The hash of each file the decision rests on; the files stay with you."),
     )
 

@@ -55,8 +55,11 @@ def version() -> str:
 def fingerprint(label: Label, url: str, size: str, ext: str) -> str:
     """What names one rendering (and is its ETag): the same for the same bytes."""
     printed = (
-        label.product.name_zh, label.product.name_en or "", label.product.model,
-        label.body.name_zh, label.body.name_en or "",
+        label.product.name_zh,
+        label.product.name_en or "",
+        label.product.model,
+        label.body.name_zh,
+        label.body.name_en or "",
     )
     parts = (version(), size, ext, url, *printed)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]

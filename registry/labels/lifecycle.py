@@ -50,12 +50,26 @@ LIFECYCLE: Machine[LabelStatus, LabelAction, LabelCapacity] = Machine(
 
 # The reason codes each action takes; the first is what the registry's own steps record.
 REASONS: dict[LabelAction, tuple[LabelReason, ...]] = {
-    A.SUSPEND: (LabelReason.NONCONFORMITY, LabelReason.FALSE_DATA, LabelReason.SURVEILLANCE_FAILED,
-                LabelReason.SPOT_CHECK_FAILED, LabelReason.MISUSE, LabelReason.DISHONEST_LISTING,
-                LabelReason.KEY_REVOKED, LabelReason.OTHER),
+    A.SUSPEND: (
+        LabelReason.NONCONFORMITY,
+        LabelReason.FALSE_DATA,
+        LabelReason.SURVEILLANCE_FAILED,
+        LabelReason.SPOT_CHECK_FAILED,
+        LabelReason.MISUSE,
+        LabelReason.DISHONEST_LISTING,
+        LabelReason.KEY_REVOKED,
+        LabelReason.OTHER,
+    ),
     A.RESTORE: (LabelReason.RESOLVED, LabelReason.OTHER),
-    A.WITHDRAW: (LabelReason.FALSE_DATA, LabelReason.NONCONFORMITY, LabelReason.SURVEILLANCE_FAILED,
-                 LabelReason.SPOT_CHECK_FAILED, LabelReason.MISUSE, LabelReason.DISHONEST_LISTING, LabelReason.OTHER),
+    A.WITHDRAW: (
+        LabelReason.FALSE_DATA,
+        LabelReason.NONCONFORMITY,
+        LabelReason.SURVEILLANCE_FAILED,
+        LabelReason.SPOT_CHECK_FAILED,
+        LabelReason.MISUSE,
+        LabelReason.DISHONEST_LISTING,
+        LabelReason.OTHER,
+    ),
     A.CANCEL: (LabelReason.HOLDER_REQUEST, LabelReason.PRODUCT_DISCONTINUED, LabelReason.OTHER),
     A.EXPIRE: (LabelReason.VALIDITY_ENDED,),
     A.SUPERSEDE: (LabelReason.SUPERSEDED,),
@@ -91,16 +105,19 @@ def available_actions(user: User | None, label: Label) -> list[LabelAction]:
 
 
 def history(session: Session, label: Label) -> list[LabelTransition]:
-    return list(session.scalars(
-        select(LabelTransition).where(LabelTransition.label_id == label.id).order_by(LabelTransition.id)
-    ))
+    return list(
+        session.scalars(
+            select(LabelTransition).where(LabelTransition.label_id == label.id).order_by(LabelTransition.id)
+        )
+    )
 
 
 def last_suspension(session: Session, label: Label) -> LabelTransition | None:
     return session.scalar(
         select(LabelTransition)
         .where(LabelTransition.label_id == label.id, LabelTransition.action == A.SUSPEND.value)
-        .order_by(LabelTransition.id.desc()).limit(1)
+        .order_by(LabelTransition.id.desc())
+        .limit(1)
     )
 
 
@@ -108,9 +125,17 @@ def record_issue(session: Session, actor: Actor, label: Label) -> LabelTransitio
     """The first row of a label's history, written by issuance."""
     user = actor.user
     row = LabelTransition(
-        label_id=label.id, action="issue", from_status=None, to_status=S.VALID, at=label.issued_at,
-        actor_id=user.id if user else None, actor_role=str(user.role) if user else None, capacity=C.BODY,
-        reason_code=LabelReason.GRANTED, public_reason=label.certificate_number, evidence=[],
+        label_id=label.id,
+        action="issue",
+        from_status=None,
+        to_status=S.VALID,
+        at=label.issued_at,
+        actor_id=user.id if user else None,
+        actor_role=str(user.role) if user else None,
+        capacity=C.BODY,
+        reason_code=LabelReason.GRANTED,
+        public_reason=label.certificate_number,
+        evidence=[],
     )
     session.add(row)
     return row
@@ -141,8 +166,11 @@ def change_status(
     current = label.status
     if current not in rule.sources:
         raise ServiceError(
-            _l("This label is now “%(status)s”, so “%(action)s” is no longer possible. Reload the page to see its current state.",
-               status=current.label, action=action.label),
+            _l(
+                "This label is now “%(status)s”, so “%(action)s” is no longer possible. Reload the page to see its current state.",
+                status=current.label,
+                action=action.label,
+            ),
             status=409,
         )
     capacity = _capacity(actor, label, rule, as_registry)
@@ -160,14 +188,20 @@ def change_status(
         code = None
     if code is None or code not in allowed:
         raise ServiceError(
-            _l("Choose a reason code for “%(action)s”: one of %(codes)s.", action=action.label,
-               codes=", ".join(str(r) for r in allowed)),
+            _l(
+                "Choose a reason code for “%(action)s”: one of %(codes)s.",
+                action=action.label,
+                codes=", ".join(str(r) for r in allowed),
+            ),
             field="reason_code",
         )
     refuse_bidi_controls(public_reason=public_reason)
     words = (public_reason or "").strip() or None
     if rule.needs_reason and capacity is not C.SYSTEM and words is None:
-        raise ServiceError(_l("Give the reason in words: it is shown to the public with the label's new status."), field="public_reason")
+        raise ServiceError(
+            _l("Give the reason in words: it is shown to the public with the label's new status."),
+            field="public_reason",
+        )
     if words is not None and len(words) > 2000:
         raise ServiceError(_l("Keep the reason under 2,000 characters."), field="public_reason")
 
@@ -178,13 +212,17 @@ def change_status(
             raise ServiceError(_l("Give the date by which the suspension is to be resolved."), field="resolve_by")
         if not today < resolve_by <= today + timedelta(days=MAX_SUSPENSION_DAYS):
             raise ServiceError(
-                _l("The resolve-by date must be after today and at most %(days)d days ahead.", days=MAX_SUSPENSION_DAYS),
+                _l(
+                    "The resolve-by date must be after today and at most %(days)d days ahead.", days=MAX_SUSPENSION_DAYS
+                ),
                 field="resolve_by",
             )
     elif resolve_by is not None:
         resolve_by = None
     if action is A.EXPIRE and label.valid_until >= today:
-        raise ServiceError(_l("This label is valid until %(date)s; it cannot expire before then.", date=label.valid_until.isoformat()))
+        raise ServiceError(
+            _l("This label is valid until %(date)s; it cannot expire before then.", date=label.valid_until.isoformat())
+        )
     if (action is A.SUPERSEDE) != (successor is not None):
         raise ValueError("a supersession, and only a supersession, names the label that takes its place")
     hashes = _evidence_hashes(evidence)
@@ -195,22 +233,37 @@ def change_status(
         label.superseded_by_id = successor.id
     user = actor.user
     row = LabelTransition(
-        label_id=label.id, action=action.value, from_status=current, to_status=rule.target, at=now,
-        actor_id=user.id if user else None, actor_role=str(user.role) if user else None, capacity=capacity,
-        reason_code=code, public_reason=words, resolve_by=resolve_by, evidence=hashes,
+        label_id=label.id,
+        action=action.value,
+        from_status=current,
+        to_status=rule.target,
+        at=now,
+        actor_id=user.id if user else None,
+        actor_role=str(user.role) if user else None,
+        capacity=capacity,
+        reason_code=code,
+        public_reason=words,
+        resolve_by=resolve_by,
+        evidence=hashes,
         successor_id=successor.id if successor is not None else None,
     )
     session.add(row)
     session.flush()
     payload: dict[str, object] = {
-        "certificate_number": label.certificate_number, "from": current.value, "to": rule.target.value,
-        "capacity": capacity.value, "reason_code": code.value,
+        "certificate_number": label.certificate_number,
+        "from": current.value,
+        "to": rule.target.value,
+        "capacity": capacity.value,
+        "reason_code": code.value,
     }
     if successor is not None:
         payload["successor"] = successor.certificate_number
     record_event(session, actor, f"label:{action.value}", subject=label, organisation_id=label.body_id, payload=payload)
     notify(
-        session, _told(session, label, exclude=user), f"label:{action.value}", application_id=label.application_id,
+        session,
+        _told(session, label, exclude=user),
+        f"label:{action.value}",
+        application_id=label.application_id,
         params={"reference": label.certificate_number},
     )
     return row
@@ -232,13 +285,15 @@ def expire_due(session: Session, actor: Actor, now: datetime | None = None, *, l
 def supersede_earlier(session: Session, actor: Actor, label: Label) -> list[Label]:
     """Called by issuance: the product's other live labels under the same scheme step aside for ``label``."""
     scheme_id = label.scheme_version.scheme_id
-    earlier = list(session.scalars(
-        select(Label)
-        .join(SchemeVersion, SchemeVersion.id == Label.scheme_version_id)
-        .where(Label.product_id == label.product_id, Label.status.in_(_LIVE), Label.id != label.id)
-        .where(SchemeVersion.scheme_id == scheme_id)
-        .order_by(Label.id)
-    ))
+    earlier = list(
+        session.scalars(
+            select(Label)
+            .join(SchemeVersion, SchemeVersion.id == Label.scheme_version_id)
+            .where(Label.product_id == label.product_id, Label.status.in_(_LIVE), Label.id != label.id)
+            .where(SchemeVersion.scheme_id == scheme_id)
+            .order_by(Label.id)
+        )
+    )
     for old in earlier:
         change_status(session, old, A.SUPERSEDE, actor, successor=label, as_registry=True)
     return earlier
@@ -251,7 +306,9 @@ def _lock(session: Session, label: Label) -> None:
         session.refresh(label, ["status"], with_for_update=session.get_bind().dialect.name == "postgresql")
 
 
-def _capacity(actor: Actor, label: Label, rule: Rule[LabelStatus, LabelAction, LabelCapacity], as_registry: bool) -> LabelCapacity:
+def _capacity(
+    actor: Actor, label: Label, rule: Rule[LabelStatus, LabelAction, LabelCapacity], as_registry: bool
+) -> LabelCapacity:
     if as_registry:
         if C.SYSTEM not in rule.who:
             raise ValueError(f"{rule.action} is a person's action, not the registry's")
@@ -272,7 +329,9 @@ def _evidence_hashes(evidence: Iterable[str]) -> list[str]:
     for item in evidence:
         value = item.strip().lower()
         if len(value) != 64 or any(ch not in "0123456789abcdef" for ch in value):
-            raise ServiceError(_l("Evidence is given by its SHA-256 hash: 64 hexadecimal characters."), field="evidence")
+            raise ServiceError(
+                _l("Evidence is given by its SHA-256 hash: 64 hexadecimal characters."), field="evidence"
+            )
         hashes.append(value)
     return hashes
 
@@ -285,5 +344,3 @@ def _told(session: Session, label: Label, *, exclude: User | None) -> list[User]
         )
     )
     return [p for p in people if exclude is None or p.id != exclude.id]
-
-

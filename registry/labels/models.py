@@ -155,7 +155,10 @@ class Label(Base):
         CheckConstraint("length(public_id) >= 16", name="public_id_long_enough"),
         # Each label holds one entry, the same index in its list's revocation and suspension bitstrings.
         UniqueConstraint("status_list", "status_index"),
-        CheckConstraint(f"status_list >= 0 AND status_index >= 0 AND status_index < {STATUS_LIST_SIZE}", name="status_entry_in_range"),
+        CheckConstraint(
+            f"status_list >= 0 AND status_index >= 0 AND status_index < {STATUS_LIST_SIZE}",
+            name="status_entry_in_range",
+        ),
         CheckConstraint("length(token) > 100", name="token_present"),
         # The catalogue and the public API sort by footprint and page by (footprint, id).
         Index("ix_labels_footprint_id", "footprint", "id"),
@@ -206,7 +209,10 @@ class Label(Base):
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("labels.id"))
 
     application: Mapped[Application] = relationship(
-        foreign_keys=[application_id], primaryjoin="Label.application_id == Application.id", viewonly=True, lazy="joined"
+        foreign_keys=[application_id],
+        primaryjoin="Label.application_id == Application.id",
+        viewonly=True,
+        lazy="joined",
     )
     product: Mapped[Product] = relationship(lazy="joined")
     holder: Mapped[Organisation] = relationship(foreign_keys=[holder_id], lazy="joined")

@@ -19,7 +19,12 @@ from collections.abc import Iterable
 
 # Han (unified ideographs, extensions A to G, compatibility), kana and hangul syllables: written without spaces.
 _UNSPACED = (
-    (0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0x20000, 0x3FFFF),
+    (0x3040, 0x30FF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xAC00, 0xD7AF),
+    (0xF900, 0xFAFF),
+    (0x20000, 0x3FFFF),
 )
 
 
@@ -85,8 +90,11 @@ def search_text(*fields: str | None) -> str:
 def label_search_text(product: object, holder: object) -> str:
     """A label's search text from its product and holder (anything with their name attributes)."""
     return search_text(
-        getattr(product, "name_zh", None), getattr(product, "name_en", None), getattr(product, "model", None),
-        getattr(holder, "name_zh", None), getattr(holder, "name_en", None),
+        getattr(product, "name_zh", None),
+        getattr(product, "name_en", None),
+        getattr(product, "model", None),
+        getattr(holder, "name_zh", None),
+        getattr(holder, "name_en", None),
     )
 
 

@@ -100,8 +100,16 @@ def issue_label(session: Session, actor: Actor, application: Application, host: 
     session.add(label)
     session.flush()
     record_event(
-        session, actor, "label:issue", subject=label, organisation_id=application.body_id,
-        payload={"certificate_number": label.certificate_number, "application": application.id, "grade": label.grade_code},
+        session,
+        actor,
+        "label:issue",
+        subject=label,
+        organisation_id=application.body_id,
+        payload={
+            "certificate_number": label.certificate_number,
+            "application": application.id,
+            "grade": label.grade_code,
+        },
     )
     lifecycle.record_issue(session, actor, label)
     # One product, one current label per scheme: a new grant (a renewal, a change, an appeal) supersedes the last.

@@ -53,18 +53,25 @@ def public_record(label: Label, application: Application | None = None) -> dict[
         "certificate_number": label.certificate_number,
         "path": label.path,
         "product": {
-            "name_zh": label.product.name_zh, "name_en": label.product.name_en, "model": label.product.model,
+            "name_zh": label.product.name_zh,
+            "name_en": label.product.name_en,
+            "model": label.product.model,
             "gtin": label.product.gtin,
         },
         "holder": {"name_zh": label.holder.name_zh, "name_en": label.holder.name_en},
         "body": {
-            "code": label.body.body_code, "name_zh": label.body.name_zh, "name_en": label.body.name_en,
+            "code": label.body.body_code,
+            "name_zh": label.body.name_zh,
+            "name_en": label.body.name_en,
             "accreditation_number": label.body.accreditation_number,
         },
         "scheme": {"id": label.scheme_version.code, "version": label.scheme_version.version},
         "declared_unit": {
-            "kind": unit.kind, "amount": plain(unit.amount), "unit": unit.unit,
-            "description_zh": unit.description_zh, "description_en": unit.description_en,
+            "kind": unit.kind,
+            "amount": plain(unit.amount),
+            "unit": unit.unit,
+            "description_zh": unit.description_zh,
+            "description_en": unit.description_en,
         },
         "boundary": label.scheme_version.boundary,
         "footprint_kg_co2e": plain(label.footprint),
@@ -99,7 +106,9 @@ def allocate_status_entry(session: Session) -> tuple[int, int]:
         ).scalar_one_or_none()
         if index is not None:
             return int(current), int(index)
-        session.execute(insert(StatusListCounter).values(list_number=current + 1, last_index=-1).on_conflict_do_nothing())
+        session.execute(
+            insert(StatusListCounter).values(list_number=current + 1, last_index=-1).on_conflict_do_nothing()
+        )
 
 
 def exp_timestamp(label: Label) -> int:
@@ -111,11 +120,19 @@ def exp_timestamp(label: Label) -> int:
 def claims_for(label: Label, application: Application | None = None) -> fmt.LabelClaims:
     unit = label.scheme_version.spec.declared_unit
     return fmt.LabelClaims(
-        iss=label.body.body_code or "", sub=label.path, iat=int(label.issued_at.timestamp()), exp=exp_timestamp(label),
-        cti=fmt.b64url_decode(label.public_id), footprint_g=footprint_grams(label.footprint),
-        declared_unit=declared_unit_text(unit), boundary=label.scheme_version.boundary,
-        scheme_id=label.scheme_version.code, scheme_version=label.scheme_version.version, grade=label.grade_code,
-        status_list=label.status_list, status_index=label.status_index,
+        iss=label.body.body_code or "",
+        sub=label.path,
+        iat=int(label.issued_at.timestamp()),
+        exp=exp_timestamp(label),
+        cti=fmt.b64url_decode(label.public_id),
+        footprint_g=footprint_grams(label.footprint),
+        declared_unit=declared_unit_text(unit),
+        boundary=label.scheme_version.boundary,
+        scheme_id=label.scheme_version.code,
+        scheme_version=label.scheme_version.version,
+        grade=label.grade_code,
+        status_list=label.status_list,
+        status_index=label.status_index,
         record_hash=fmt.record_hash(public_record(label, application)),
     )
 
@@ -124,7 +141,9 @@ def sign_label(label: Label, application: Application, key: SigningKey, host: st
     """Sign the label's token with the body's key; refuse (nothing is written) if its QR code would be too big."""
     label.signing_key = key
     label.signing_key_id = key.id
-    label.token = fmt.encode_token(fmt.label_claims_map(claims_for(label, application)), fmt.b64url_decode(key.kid), private_key(key))
+    label.token = fmt.encode_token(
+        fmt.label_claims_map(claims_for(label, application)), fmt.b64url_decode(key.kid), private_key(key)
+    )
     version = qr_version(label.qr_url(host))
     if version > MAX_QR_VERSION:
         raise ServiceError(
@@ -165,11 +184,20 @@ def worst_case_url(spec: SchemeDefinition, host: str) -> str:
 
     key = ec.generate_private_key(ec.SECP256R1())
     claims = fmt.LabelClaims(
-        iss="W" * 6, sub="/l/" + "W" * len(fmt.b64url(bytes(fmt.LABEL_ID_BYTES))), iat=2**32 - 1, exp=2**32 - 1,
-        cti=b"\xff" * fmt.LABEL_ID_BYTES, footprint_g=2**32 - 1, declared_unit=declared_unit_text(spec.declared_unit),
-        boundary=spec.boundary.type, scheme_id=spec.id, scheme_version=spec.version,
-        grade=max((grade.code for grade in spec.grades), key=len), status_list=255,
-        status_index=fmt.STATUS_LIST_SIZE - 1, record_hash=b"\xff" * fmt.RECORD_HASH_BYTES,
+        iss="W" * 6,
+        sub="/l/" + "W" * len(fmt.b64url(bytes(fmt.LABEL_ID_BYTES))),
+        iat=2**32 - 1,
+        exp=2**32 - 1,
+        cti=b"\xff" * fmt.LABEL_ID_BYTES,
+        footprint_g=2**32 - 1,
+        declared_unit=declared_unit_text(spec.declared_unit),
+        boundary=spec.boundary.type,
+        scheme_id=spec.id,
+        scheme_version=spec.version,
+        grade=max((grade.code for grade in spec.grades), key=len),
+        status_list=255,
+        status_index=fmt.STATUS_LIST_SIZE - 1,
+        record_hash=b"\xff" * fmt.RECORD_HASH_BYTES,
     )
     token = fmt.encode_token(fmt.label_claims_map(claims), fmt.kid_for(key.public_key()), key)
     return f"https://{host}{claims.sub}#{fmt.TOKEN_PREFIX}{token}"

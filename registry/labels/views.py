@@ -57,13 +57,24 @@ def change_status(public_id: str, action: str) -> ResponseReturnValue:
     label = _own_label(public_id)
     chosen = LabelAction(action)
     form = LabelStatusForm.for_action(chosen)
-    outcome = submit(form, lambda: lifecycle.change_status(
-        db.session, label, chosen, current_actor(), reason_code=form.reason_code.data,
-        public_reason=form.public_reason.data, resolve_by=form.resolve_by.data if chosen is LabelAction.SUSPEND else None,
-        evidence=form.evidence_hashes(),
-    ))
+    outcome = submit(
+        form,
+        lambda: lifecycle.change_status(
+            db.session,
+            label,
+            chosen,
+            current_actor(),
+            reason_code=form.reason_code.data,
+            public_reason=form.public_reason.data,
+            resolve_by=form.resolve_by.data if chosen is LabelAction.SUSPEND else None,
+            evidence=form.evidence_hashes(),
+        ),
+    )
     if outcome.done:
-        flash(_("The label is now “%(status)s”. Every reader sees this within a minute.", status=label.status.label), "success")
+        flash(
+            _("The label is now “%(status)s”. Every reader sees this within a minute.", status=label.status.label),
+            "success",
+        )
         return redirect(url_for("labels.detail", public_id=label.public_id))
     return _render_detail(label, outcome.status, failed=chosen, form=form)
 
@@ -80,10 +91,16 @@ def _render_detail(
     label: Label, status: int = 200, *, failed: LabelAction | None = None, form: LabelStatusForm | None = None
 ) -> ResponseReturnValue:
     actions = lifecycle.available_actions(current_user, label)
-    forms = {a: (form if a is failed and form is not None else LabelStatusForm.for_action(a, formdata=None)) for a in actions}
+    forms = {
+        a: (form if a is failed and form is not None else LabelStatusForm.for_action(a, formdata=None)) for a in actions
+    }
     return render_template(
-        "labels/detail.html", label=label, qr_url=label.qr_url(current_app.config["PUBLIC_HOST"]),
-        history=lifecycle.history(db.session, label), status_forms=forms, failed=failed,
+        "labels/detail.html",
+        label=label,
+        qr_url=label.qr_url(current_app.config["PUBLIC_HOST"]),
+        history=lifecycle.history(db.session, label),
+        status_forms=forms,
+        failed=failed,
     ), status
 
 
@@ -96,7 +113,11 @@ def _public_label(public_id: str) -> Label:
 
 
 def _immutable(
-    label: Label, kind: str, content_type: str, render: Callable[[str], bytes], download: str | None = None,
+    label: Label,
+    kind: str,
+    content_type: str,
+    render: Callable[[str], bytes],
+    download: str | None = None,
     etag: str | None = None,
 ) -> Response:
     """QR images and artwork never change for a label: a strong ETag from what they encode, checked before
@@ -143,8 +164,12 @@ def label_artwork(public_id: str, size: str, ext: str) -> Response:
     folder = Path(current_app.config["ARTWORK_DIR"])
     url = label.qr_url(current_app.config["PUBLIC_HOST"])
     return _immutable(
-        label, f"label-{size}.{ext}", ARTWORK_TYPES[ext], lambda url: kept_artwork(folder, label, url, size, ext),
-        download=f"{label.certificate_number}-{size}.{ext}", etag=fingerprint(label, url, size, ext),
+        label,
+        f"label-{size}.{ext}",
+        ARTWORK_TYPES[ext],
+        lambda url: kept_artwork(folder, label, url, size, ext),
+        download=f"{label.certificate_number}-{size}.{ext}",
+        etag=fingerprint(label, url, size, ext),
     )
 
 
@@ -175,7 +200,9 @@ def status_list(purpose: str, number: int) -> Response:
         abort(404)
     try:
         document = signed_credential(db.session, purpose, number, current_app.config["PUBLIC_HOST"], utcnow())
-    except NoRootKey as error:  # a label's list is signed by the root key its issuance made; only a new registry has none
+    except (
+        NoRootKey
+    ) as error:  # a label's list is signed by the root key its issuance made; only a new registry has none
         return unavailable_document(error)
     return published_json(document, max_age=STATUS_MAX_AGE, content_type="application/vc+jwt")
 
@@ -189,20 +216,32 @@ def api_verify() -> tuple[Response, int] | Response:
     origin, so a platform's page can call it from the browser (the CORS preflight is answered here)."""
     if request.method == "OPTIONS":
         preflight = Response(status=204)
-        preflight.headers.update({
-            "Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "POST",
-            "Access-Control-Allow-Headers": "Content-Type", "Access-Control-Max-Age": "86400",
-        })
+        preflight.headers.update(
+            {
+                "Access-Control-Allow-Origin": "*",
+                "Access-Control-Allow-Methods": "POST",
+                "Access-Control-Allow-Headers": "Content-Type",
+                "Access-Control-Max-Age": "86400",
+            }
+        )
         return preflight
     language = str(get_locale() or "zh_CN")
     payload = request.get_json(silent=True)
     scanned = payload.get("url") if isinstance(payload, dict) else None
     if not isinstance(scanned, str) or not scanned.strip() or len(scanned) > 4096:
-        english = 'Send JSON {"url": "<the URL the QR code holds>"}, e.g. {"url": "https://host/01/06901234567892#L1.…"}.'
+        english = (
+            'Send JSON {"url": "<the URL the QR code holds>"}, e.g. {"url": "https://host/01/06901234567892#L1.…"}.'
+        )
         chinese = '请发送 JSON {"url": "<二维码中的网址>"}，例如 {"url": "https://host/01/06901234567892#L1.…"}。'
         message = english if language.startswith("en") else chinese
-        response = Response(json.dumps({"error": "bad_request", "message": message, "messages": {"en": english, "zh_CN": chinese}}, ensure_ascii=False),
-                            status=400, content_type="application/json")
+        response = Response(
+            json.dumps(
+                {"error": "bad_request", "message": message, "messages": {"en": english, "zh_CN": chinese}},
+                ensure_ascii=False,
+            ),
+            status=400,
+            content_type="application/json",
+        )
         response.headers["Access-Control-Allow-Origin"] = "*"
         return response
     host = current_app.config["PUBLIC_HOST"]
@@ -211,7 +250,9 @@ def api_verify() -> tuple[Response, int] | Response:
     # without signing them only to check the signature again. It only reads: nothing is committed.
     try:
         root = key_from_jwk(public_jwk(published_root_key(db.session)))
-        trust = TrustList.from_payload(trust_list_payload(db.session, host, now, current_app.config["PUBLIC_HOST_ALIASES"]), root)
+        trust = TrustList.from_payload(
+            trust_list_payload(db.session, host, now, current_app.config["PUBLIC_HOST_ALIASES"]), root
+        )
     except NoRootKey as error:
         return unavailable_document(error)
     entry = status_entry(scanned)

@@ -42,14 +42,20 @@ BANNER_TITLES: dict[LabelStatus, LazyString] = {
     LabelStatus.SUPERSEDED: _l("This label has been replaced"),
 }
 BANNER_TEXTS: dict[LabelStatus, LazyString] = {
-    LabelStatus.SUSPENDED: _l("The certification body has suspended it while a problem is resolved. Do not rely on the value shown until it is restored."),
+    LabelStatus.SUSPENDED: _l(
+        "The certification body has suspended it while a problem is resolved. Do not rely on the value shown until it is restored."
+    ),
     LabelStatus.WITHDRAWN: _l("The certification body withdrew it. The value shown is no longer certified."),
     LabelStatus.CANCELLED: _l("The holder cancelled it. The value shown is no longer certified."),
     LabelStatus.EXPIRED: _l("Its validity has ended. The value shown is no longer certified."),
-    LabelStatus.SUPERSEDED: _l("A newer label replaced it after a change or renewal. The value shown was certified for its own period."),
+    LabelStatus.SUPERSEDED: _l(
+        "A newer label replaced it after a change or renewal. The value shown was certified for its own period."
+    ),
 }
 
 # Every status but valid has a banner: a status added without one fails here, at import, not on a label page.
-_WITHOUT_BANNER = {status for status in LabelStatus if status is not LabelStatus.VALID} - (BANNER_TITLES.keys() & BANNER_TEXTS.keys())
+_WITHOUT_BANNER = {status for status in LabelStatus if status is not LabelStatus.VALID} - (
+    BANNER_TITLES.keys() & BANNER_TEXTS.keys()
+)
 if _WITHOUT_BANNER:
     raise TypeError(f"no banner for the label status {', '.join(sorted(_WITHOUT_BANNER))}")

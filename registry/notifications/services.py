@@ -28,8 +28,12 @@ MESSAGES: dict[str, Any] = {
     "application:reject": _l("Application %(reference)s was rejected."),
     "application:accept": _l("Application %(reference)s was accepted for certification."),
     "application:plan": _l("Verifiers were assigned to application %(reference)s."),
-    "application:assigned": _l("You were assigned to evaluate application %(reference)s. Sign your conflict-of-interest declaration first."),
-    "application:conflict": _l("A verifier declared a conflict of interest on application %(reference)s. Assign someone else."),
+    "application:assigned": _l(
+        "You were assigned to evaluate application %(reference)s. Sign your conflict-of-interest declaration first."
+    ),
+    "application:conflict": _l(
+        "A verifier declared a conflict of interest on application %(reference)s. Assign someone else."
+    ),
     "application:start": _l("Evaluation of application %(reference)s has started."),
     "application:issue_findings": _l("Findings were raised on application %(reference)s. Answer each one."),
     "application:answer_findings": _l("The applicant answered the findings on application %(reference)s."),
@@ -38,9 +42,13 @@ MESSAGES: dict[str, Any] = {
     "application:refuse": _l("Application %(reference)s was refused."),
     "application:appeal": _l("The refusal of application %(reference)s was appealed."),
     "application:grant_on_appeal": _l("On appeal, application %(reference)s was granted; a label was issued."),
-    "application:refuse_on_appeal": _l("On appeal, the refusal of application %(reference)s was confirmed. This is final."),
+    "application:refuse_on_appeal": _l(
+        "On appeal, the refusal of application %(reference)s was confirmed. This is final."
+    ),
     "application:withdraw": _l("Application %(reference)s was withdrawn by the applicant."),
-    "label:suspend": _l("Label %(reference)s was suspended. It shows as suspended to everyone until it is restored or withdrawn."),
+    "label:suspend": _l(
+        "Label %(reference)s was suspended. It shows as suspended to everyone until it is restored or withdrawn."
+    ),
     "label:restore": _l("Label %(reference)s was restored and is valid again."),
     "label:withdraw": _l("Label %(reference)s was withdrawn. This is final: it shows as withdrawn to everyone."),
     "label:cancel": _l("Label %(reference)s was cancelled. This is final."),
@@ -54,7 +62,9 @@ def message_for(notification: Notification) -> str:
     return str(template) % notification.params if template is not None else notification.event
 
 
-def notify(session: Session, users: Iterable[User], event_tag: str, *, application_id: int | None, params: dict[str, Any]) -> int:
+def notify(
+    session: Session, users: Iterable[User], event_tag: str, *, application_id: int | None, params: dict[str, Any]
+) -> int:
     """Write a notification for each person (once each) and queue their e-mail for after the commit."""
     outbox: list[Mail] = []
     seen: set[int] = set()
@@ -63,7 +73,9 @@ def notify(session: Session, users: Iterable[User], event_tag: str, *, applicati
             continue
         seen.add(user.id)
         session.add(Notification(user_id=user.id, event=event_tag, application_id=application_id, params=params))
-        outbox.append(Mail(to=user.email, subject=_bilingual(event_tag, params, short=True), body=_bilingual(event_tag, params)))
+        outbox.append(
+            Mail(to=user.email, subject=_bilingual(event_tag, params, short=True), body=_bilingual(event_tag, params))
+        )
     if outbox:
         after_commit(session, SendMail(tuple(outbox)), tag=MAIL)
     return len(seen)
@@ -110,9 +122,7 @@ def drop_queued_mail(session: Session) -> None:
 
 
 def list_notifications(session: Session, user: User, *, limit: int = 50) -> list[Notification]:
-    query = (
-        select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc()).limit(limit)
-    )
+    query = select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc()).limit(limit)
     return list(session.scalars(query))
 
 

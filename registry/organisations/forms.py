@@ -30,7 +30,9 @@ class OrganisationForm(FlaskForm):
     body_code = StringField(
         _l("Short code"),
         validators=[Optional(), Length(max=10)],
-        description=_l("Certification bodies only: 2 to 6 letters or digits, used in certificate numbers and signed labels."),
+        description=_l(
+            "Certification bodies only: 2 to 6 letters or digits, used in certificate numbers and signed labels."
+        ),
     )
     contact_email = EmailField(
         _l("Contact e-mail"), validators=[Optional(), Email(check_deliverability=False), Length(max=254)]

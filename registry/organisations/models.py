@@ -86,7 +86,6 @@ class Organisation(Base):
         return f"<Organisation {self.id} {self.kind} {self.name_zh!r}>"
 
 
-
 class BarredOrganisation(Base):
     """An organisation barred from certification (for example on the dishonest-entities list) for a period.
 

@@ -26,8 +26,10 @@ def validated_uscc(session: Session, raw: str) -> tuple[str, str]:
     taken = session.scalar(select(Organisation.id).where(Organisation.uscc == parsed.code))
     if taken is not None:
         raise ServiceError(
-            _l("An organisation with this unified social credit code is already registered. "
-               "If it is yours, ask its administrator to invite you."),
+            _l(
+                "An organisation with this unified social credit code is already registered. "
+                "If it is yours, ask its administrator to invite you."
+            ),
             field="uscc",
         )
     return parsed.code, parsed.division_code
@@ -47,8 +49,13 @@ def create_organisation(
     website: str | None = None,
     is_demo: bool = False,
 ) -> Organisation:
-    refuse_bidi_controls(name_zh=name_zh, name_en=name_en, accreditation_number=accreditation_number,
-                         contact_email=contact_email, website=website)
+    refuse_bidi_controls(
+        name_zh=name_zh,
+        name_en=name_en,
+        accreditation_number=accreditation_number,
+        contact_email=contact_email,
+        website=website,
+    )
     name_zh = name_zh.strip()
     if not name_zh:
         raise ServiceError(_l("Enter the organisation's registered name in Chinese."), field="name_zh")
@@ -97,7 +104,9 @@ def _validated_body_identifiers(
         )
     if not BODY_CODE.match(body_code):
         raise ServiceError(
-            _l("The short code must be 2 to 6 letters A-Z or digits; it appears in certificate numbers and signed labels."),
+            _l(
+                "The short code must be 2 to 6 letters A-Z or digits; it appears in certificate numbers and signed labels."
+            ),
             field="body_code",
         )
     if session.scalar(select(Organisation.id).where(Organisation.accreditation_number == accreditation_number)):

@@ -83,19 +83,25 @@ def _normalise(raw: str) -> str:
 def _check_alphabet(text: str) -> None:
     for position, char in enumerate(text, start=1):
         if char not in ALPHABET:
-            raise UsccError("alphabet", _l(
-                "The character %(char)s at position %(position)s is not allowed:"
-                " a unified social credit code uses only digits and capital"
-                " letters, and the letters I, O, S, V and Z are never used.",
-                char=char, position=position))
+            raise UsccError(
+                "alphabet",
+                _l(
+                    "The character %(char)s at position %(position)s is not allowed:"
+                    " a unified social credit code uses only digits and capital"
+                    " letters, and the letters I, O, S, V and Z are never used.",
+                    char=char,
+                    position=position,
+                ),
+            )
 
 
 def uscc_check_character(first17: str) -> str:
     """Public so that fixtures and demo data can mint codes that pass."""
     if len(first17) != 17:
-        raise UsccError("length", _l(
-            "The check character is computed over exactly 17 characters;"
-            " %(count)s were given.", count=len(first17)))
+        raise UsccError(
+            "length",
+            _l("The check character is computed over exactly 17 characters; %(count)s were given.", count=len(first17)),
+        )
     _check_alphabet(first17)
     total = sum(ALPHABET.index(c) * w for c, w in zip(first17, WEIGHTS, strict=True))
     return ALPHABET[(31 - total % 31) % 31]
@@ -147,30 +153,48 @@ def parse_uscc(raw: str) -> Uscc:
     is told about the most fundamental mistake first."""
     code = _normalise(raw)
     if len(code) != 18:
-        raise UsccError("length", _l(
-            "A unified social credit code has exactly 18 characters;"
-            " %(count)s were given.", count=len(code)))
+        raise UsccError(
+            "length",
+            _l("A unified social credit code has exactly 18 characters; %(count)s were given.", count=len(code)),
+        )
     _check_alphabet(code)
     if code[0] not in REGISTRATION_AUTHORITIES:
-        raise UsccError("registration_authority", _l(
-            "The first character (registration authority) must be one of"
-            " 1-9, A, N or Y, not %(char)s.", char=code[0]))
+        raise UsccError(
+            "registration_authority",
+            _l(
+                "The first character (registration authority) must be one of 1-9, A, N or Y, not %(char)s.",
+                char=code[0],
+            ),
+        )
     division = code[2:8]
     if not (division.isascii() and division.isdigit()):
-        raise UsccError("division", _l(
-            "Positions 3-8 must be the six-digit administrative division code,"
-            " not %(division)s.", division=division))
+        raise UsccError(
+            "division",
+            _l(
+                "Positions 3-8 must be the six-digit administrative division code, not %(division)s.", division=division
+            ),
+        )
     if division[:2] not in PROVINCES:
-        raise UsccError("division", _l(
-            "Positions 3-8 (%(division)s) do not start with a province-level"
-            " division code: %(province)s is not a code in GB/T 2260.",
-            division=division, province=division[:2]))
+        raise UsccError(
+            "division",
+            _l(
+                "Positions 3-8 (%(division)s) do not start with a province-level"
+                " division code: %(province)s is not a code in GB/T 2260.",
+                division=division,
+                province=division[:2],
+            ),
+        )
     expected = uscc_check_character(code[:17])
     if code[17] != expected:
-        raise UsccError("check_character", _l(
-            "The check character (position 18) should be %(expected)s, not"
-            " %(given)s; please check the code for a typing mistake.",
-            expected=expected, given=code[17]))
+        raise UsccError(
+            "check_character",
+            _l(
+                "The check character (position 18) should be %(expected)s, not"
+                " %(given)s; please check the code for a typing mistake.",
+                expected=expected,
+                given=code[17],
+            ),
+        )
     return Uscc(
         code=code,
         registration_authority=code[0],

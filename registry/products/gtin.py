@@ -32,9 +32,14 @@ class GtinError(ValueError):
 def _check_digits(text: str) -> None:
     for position, char in enumerate(text, start=1):
         if char not in _DIGITS:
-            raise GtinError("digits", _l(
-                "A GTIN contains only digits; %(char)s at position"
-                " %(position)s is not a digit.", char=char, position=position))
+            raise GtinError(
+                "digits",
+                _l(
+                    "A GTIN contains only digits; %(char)s at position %(position)s is not a digit.",
+                    char=char,
+                    position=position,
+                ),
+            )
 
 
 def gtin_check_digit(body: str) -> str:
@@ -55,13 +60,15 @@ def normalise_gtin(raw: str) -> str:
     digits = "".join(text.split()).replace("-", "")
     _check_digits(digits)
     if len(digits) not in ACCEPTED_LENGTHS:
-        raise GtinError("length", _l(
-            "A GTIN has 8, 12, 13 or 14 digits; %(count)s were given.",
-            count=len(digits)))
+        raise GtinError("length", _l("A GTIN has 8, 12, 13 or 14 digits; %(count)s were given.", count=len(digits)))
     expected = gtin_check_digit(digits[:-1])
     if digits[-1] != expected:
-        raise GtinError("check_digit", _l(
-            "The check digit should be %(expected)s, not %(given)s; please"
-            " check the number for a typing mistake.",
-            expected=expected, given=digits[-1]))
+        raise GtinError(
+            "check_digit",
+            _l(
+                "The check digit should be %(expected)s, not %(given)s; please check the number for a typing mistake.",
+                expected=expected,
+                given=digits[-1],
+            ),
+        )
     return digits.zfill(14)

@@ -30,9 +30,16 @@ class ProductDetails:
 
 def _clean(session: Session, details: ProductDetails, *, product_id: int | None) -> ProductDetails:
     if details.category_code not in category_codes(session):
-        raise ServiceError(_l("Choose one of the product categories that have a certification scheme."), field="category_code")
-    refuse_bidi_controls(name_zh=details.name_zh, name_en=details.name_en, model=details.model,
-                         trademark=details.trademark, factory=details.factory)
+        raise ServiceError(
+            _l("Choose one of the product categories that have a certification scheme."), field="category_code"
+        )
+    refuse_bidi_controls(
+        name_zh=details.name_zh,
+        name_en=details.name_en,
+        model=details.model,
+        trademark=details.trademark,
+        factory=details.factory,
+    )
     name_zh = details.name_zh.strip()
     model = details.model.strip()
     if not name_zh:
@@ -87,8 +94,14 @@ def create_product(session: Session, actor: Actor, organisation: Organisation, d
     product = Product(organisation_id=organisation.id, **cleaned.__dict__)
     session.add(product)
     session.flush()
-    record_event(session, actor, "product:create", subject=product, organisation_id=organisation.id,
-                 payload={"name_zh": product.name_zh, "model": product.model, "gtin": product.gtin})
+    record_event(
+        session,
+        actor,
+        "product:create",
+        subject=product,
+        organisation_id=organisation.id,
+        payload={"name_zh": product.name_zh, "model": product.model, "gtin": product.gtin},
+    )
     return product
 
 
@@ -104,20 +117,29 @@ def update_product(session: Session, actor: Actor, product: Product, details: Pr
     _check_unique_name(session, product.organisation_id, cleaned, product.id)
     changes = {
         field: {"from": getattr(product, field), "to": value}
-        for field, value in cleaned.__dict__.items() if getattr(product, field) != value
+        for field, value in cleaned.__dict__.items()
+        if getattr(product, field) != value
     }
     certified = [field for field in CERTIFIED_FIELDS if field in changes]
     if certified and session.scalar(select(func.count()).select_from(Label).where(Label.product_id == product.id)):
         raise ServiceError(
-            _l("This product holds a carbon footprint label, which certifies its names, model and GTIN as they are: "
-               "they can no longer be changed. To certify the changed product, apply for a new label."),
+            _l(
+                "This product holds a carbon footprint label, which certifies its names, model and GTIN as they are: "
+                "they can no longer be changed. To certify the changed product, apply for a new label."
+            ),
             field=certified[0],
         )
     for field, change in changes.items():
         setattr(product, field, change["to"])
     if changes:
-        record_event(session, actor, "product:update", subject=product, organisation_id=product.organisation_id,
-                     payload={"changes": changes})
+        record_event(
+            session,
+            actor,
+            "product:update",
+            subject=product,
+            organisation_id=product.organisation_id,
+            payload={"changes": changes},
+        )
     return product
 
 

@@ -94,8 +94,11 @@ class DeclaredUnit:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DeclaredUnit:
         return cls(
-            kind=data["kind"], amount=_decimal(data["amount"]), unit=data["unit"],
-            description_zh=data["description_zh"], description_en=data["description_en"],
+            kind=data["kind"],
+            amount=_decimal(data["amount"]),
+            unit=data["unit"],
+            description_zh=data["description_zh"],
+            description_en=data["description_en"],
         )
 
 
@@ -116,8 +119,10 @@ class Boundary:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Boundary:
         return cls(
-            type=data["type"], required_stages=tuple(data["required_stages"]),
-            optional_stages=tuple(data.get("optional_stages", ())), cut_off_percent=_decimal(data["cut_off_percent"]),
+            type=data["type"],
+            required_stages=tuple(data["required_stages"]),
+            optional_stages=tuple(data.get("optional_stages", ())),
+            cut_off_percent=_decimal(data["cut_off_percent"]),
         )
 
 
@@ -133,7 +138,8 @@ class DataRules:
     def from_dict(cls, data: Mapping[str, Any]) -> DataRules:
         return cls(
             min_primary_share=_decimal(data["min_primary_share"]),
-            reference_period_months=data["reference_period_months"], max_data_age_months=data["max_data_age_months"],
+            reference_period_months=data["reference_period_months"],
+            max_data_age_months=data["max_data_age_months"],
         )
 
 
@@ -150,9 +156,11 @@ class Certification:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Certification:
         return cls(
-            modes=tuple(data["modes"]), surveillance_interval_months=data["surveillance_interval_months"],
+            modes=tuple(data["modes"]),
+            surveillance_interval_months=data["surveillance_interval_months"],
             verification_tolerance_percent=_decimal(data["verification_tolerance_percent"]),
-            materiality_percent=_decimal(data["materiality_percent"]), validity_months=data["validity_months"],
+            materiality_percent=_decimal(data["materiality_percent"]),
+            validity_months=data["validity_months"],
         )
 
 
@@ -168,7 +176,9 @@ class Grade:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Grade:
         return cls(
-            code=data["code"], name_zh=data["name_zh"], name_en=data["name_en"],
+            code=data["code"],
+            name_zh=data["name_zh"],
+            name_en=data["name_en"],
             max_kg_co2e=_optional_decimal(data.get("max_kg_co2e")),
         )
 
@@ -187,7 +197,8 @@ class Claim:
         return cls(
             best_grades=tuple(data.get("best_grades", ())),
             min_reduction_percent=_optional_decimal(data.get("min_reduction_percent")),
-            basis_zh=data["basis_zh"], basis_en=data["basis_en"],
+            basis_zh=data["basis_zh"],
+            basis_en=data["basis_en"],
         )
 
 

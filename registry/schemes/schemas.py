@@ -71,13 +71,17 @@ class BoundarySchema(_Strict):
     def _stages_fit_boundary(self, data: dict[str, Any], **_: Any) -> None:
         required, optional = set(data["required_stages"]), set(data.get("optional_stages", []))
         if required & optional:
-            raise ValidationError(f"Stages listed as both required and optional: {sorted(required & optional)}.", "optional_stages")
+            raise ValidationError(
+                f"Stages listed as both required and optional: {sorted(required & optional)}.", "optional_stages"
+            )
         if len(data["required_stages"]) != len(required):
             raise ValidationError("A stage is listed twice.", "required_stages")
         if data["type"] == "cradle-to-grave":
             missing = [stage for stage in STAGES if stage not in required]
             if missing:
-                raise ValidationError(f"A cradle-to-grave boundary requires every stage; missing: {missing}.", "required_stages")
+                raise ValidationError(
+                    f"A cradle-to-grave boundary requires every stage; missing: {missing}.", "required_stages"
+                )
         else:
             for stage in ("raw_material_acquisition", "production"):
                 if stage not in required:
@@ -159,12 +163,16 @@ class SchemeFileSchema(_Strict):
         if data["product_rule"]["status"] == "published" and not any(
             s["role"] == "product_rule" for s in data["standards"]
         ):
-            raise ValidationError("A published product rule must be listed in standards with role 'product_rule'.", "product_rule")
+            raise ValidationError(
+                "A published product rule must be listed in standards with role 'product_rule'.", "product_rule"
+            )
         self._check_grades(data["grades"])
         self._check_label_types(data)
         unit_kind, boundary = data["declared_unit"]["kind"], data["boundary"]["type"]
         if (unit_kind == "functional") != (boundary == "cradle-to-grave"):
-            raise ValidationError("A functional unit goes with cradle-to-grave, a declared unit with cradle-to-gate.", "declared_unit")
+            raise ValidationError(
+                "A functional unit goes with cradle-to-grave, a declared unit with cradle-to-gate.", "declared_unit"
+            )
 
     @staticmethod
     def _check_grades(grades: list[dict[str, Any]]) -> None:
@@ -193,7 +201,9 @@ class SchemeFileSchema(_Strict):
                 raise ValidationError("low_carbon needs [claims.low_carbon] with best_grades.", "claims")
             unknown = set(claim["best_grades"]) - grade_codes
             if unknown:
-                raise ValidationError(f"claims.low_carbon.best_grades names unknown grades {sorted(unknown)}.", "claims")
+                raise ValidationError(
+                    f"claims.low_carbon.best_grades names unknown grades {sorted(unknown)}.", "claims"
+                )
         if "reduction" in types and not (claims.get("reduction") or {}).get("min_reduction_percent"):
             raise ValidationError("reduction needs [claims.reduction] with min_reduction_percent.", "claims")
         for claim_type in claims:

@@ -37,7 +37,9 @@ def _plan(session: Session | None, directory: Path) -> tuple[SyncReport, list[Sc
     new_files: list[SchemeFile] = []
     report = SyncReport(invalid=errors)
     if not files and not errors:
-        report.invalid.append(SchemeFileError(directory, [f"no scheme files found under {directory}/<id>/<version>.toml"]))
+        report.invalid.append(
+            SchemeFileError(directory, [f"no scheme files found under {directory}/<id>/<version>.toml"])
+        )
     for scheme_file in files:
         label = f"{scheme_file.code} {scheme_file.version}"
         existing = _find_version(session, scheme_file) if session is not None else None
@@ -115,7 +117,10 @@ def _add_version(session: Session, actor: Actor, scheme_file: SchemeFile) -> Sch
     session.add(version)
     session.flush()
     record_event(
-        session, actor, "scheme:version:add", subject=version,
+        session,
+        actor,
+        "scheme:version:add",
+        subject=version,
         payload={"scheme": scheme.code, "version": version.version, "sha256": version.content_sha256},
     )
     return version

@@ -27,10 +27,13 @@ def detail(code: str, version: str | None = None) -> ResponseReturnValue:
     scheme_version = get_version(db.session, code, version)
     if scheme_version is None:
         abort(404)
-    return public_page(render_template(
-        "schemes/detail.html",
-        version=scheme_version,
-        scheme=scheme_version.scheme,
-        d=scheme_version.spec,
-        stages=STAGES,
-    ), max_age=300)
+    return public_page(
+        render_template(
+            "schemes/detail.html",
+            version=scheme_version,
+            scheme=scheme_version.scheme,
+            d=scheme_version.spec,
+            stages=STAGES,
+        ),
+        max_age=300,
+    )

@@ -152,7 +152,9 @@ class TrustList:
     hosts: tuple[str, ...] = ()
 
     @classmethod
-    def from_document(cls, document: dict[str, Any] | str | bytes, root_key: dict[str, Any] | ec.EllipticCurvePublicKey) -> TrustList:
+    def from_document(
+        cls, document: dict[str, Any] | str | bytes, root_key: dict[str, Any] | ec.EllipticCurvePublicKey
+    ) -> TrustList:
         """Parse ``/.well-known/label-trust-list.json`` (flattened JWS JSON), checking the root signature.
 
         ``root_key`` is the trust anchor: the registry's root public key, pinned by the verifier (a JWK or a
@@ -161,7 +163,9 @@ class TrustList:
         if isinstance(document, (str, bytes)):
             document = fmt.parse_json(document)
         root = root_key if isinstance(root_key, ec.EllipticCurvePublicKey) else fmt.key_from_jwk(root_key)
-        if not isinstance(document, dict) or not all(isinstance(document.get(k), str) for k in ("protected", "payload", "signature")):
+        if not isinstance(document, dict) or not all(
+            isinstance(document.get(k), str) for k in ("protected", "payload", "signature")
+        ):
             raise FormatError("the trust list is not a flattened JWS")
         _, payload = fmt.jws_verify(f"{document['protected']}.{document['payload']}.{document['signature']}", root)
         return cls.from_payload(fmt.parse_json(payload), root)
@@ -177,13 +181,25 @@ class TrustList:
             if fmt.kid_for(key) != kid:
                 raise FormatError("a trust-list kid does not match its key")
             keys[kid] = TrustedKey(
-                kid=kid, key=key, body_code=entry["body"]["code"],
-                body_name={"zh_CN": entry["body"]["name_zh"], "en": entry["body"].get("name_en") or entry["body"]["name_zh"]},
-                sign_from=_parse_time(entry["sign_from"]) or 0.0, sign_until=_parse_time(entry["sign_until"]) or 0.0,
-                verify_until=_parse_time(entry["verify_until"]) or 0.0, revoked_at=_parse_time(entry.get("revoked_at")),
+                kid=kid,
+                key=key,
+                body_code=entry["body"]["code"],
+                body_name={
+                    "zh_CN": entry["body"]["name_zh"],
+                    "en": entry["body"].get("name_en") or entry["body"]["name_zh"],
+                },
+                sign_from=_parse_time(entry["sign_from"]) or 0.0,
+                sign_until=_parse_time(entry["sign_until"]) or 0.0,
+                verify_until=_parse_time(entry["verify_until"]) or 0.0,
+                revoked_at=_parse_time(entry.get("revoked_at")),
             )
-        return cls(keys=keys, issued_at=_parse_time(body["issued_at"]) or 0.0, issuer=body["issuer"], root_key=root,
-                   hosts=_published_hosts(body))
+        return cls(
+            keys=keys,
+            issued_at=_parse_time(body["issued_at"]) or 0.0,
+            issuer=body["issuer"],
+            root_key=root,
+            hosts=_published_hosts(body),
+        )
 
 
 def _published_hosts(body: dict[str, Any]) -> tuple[str, ...]:
@@ -246,7 +262,10 @@ class StatusLists:
             _, payload = fmt.jws_verify(compact, trust.root_key)
             credential = fmt.parse_json(payload)
             subject = credential["credentialSubject"]
-            if "BitstringStatusListCredential" not in credential.get("type", []) or subject.get("type") != "BitstringStatusList":
+            if (
+                "BitstringStatusListCredential" not in credential.get("type", [])
+                or subject.get("type") != "BitstringStatusList"
+            ):
                 raise FormatError("not a BitstringStatusListCredential")
             purpose = subject["statusPurpose"]
             number = int(str(credential["id"]).rstrip("/").rsplit("/", 1)[-1])
@@ -254,8 +273,11 @@ class StatusLists:
             if not isinstance(ttl, (int, float)) or isinstance(ttl, bool) or ttl < 0:
                 raise FormatError("the status list's ttl is not a number of milliseconds")
             status_list = StatusList(
-                purpose=purpose, number=number, bits=decode_encoded_list(subject["encodedList"]),
-                valid_from=_parse_time(credential["validFrom"]) or 0.0, ttl=ttl / 1000,
+                purpose=purpose,
+                number=number,
+                bits=decode_encoded_list(subject["encodedList"]),
+                valid_from=_parse_time(credential["validFrom"]) or 0.0,
+                ttl=ttl / 1000,
             )
             known = lists.lists.get((purpose, number))
             if known is None or status_list.valid_from > known.valid_from:
@@ -319,7 +341,8 @@ class Result:
             "scanned_host": self.scanned_host,
             "status_lists": {
                 purpose: {
-                    "valid_from": _iso(stamp), "age_seconds": None if stamp is None else int(now - stamp),
+                    "valid_from": _iso(stamp),
+                    "age_seconds": None if stamp is None else int(now - stamp),
                     "stale": purpose in self.stale,
                 }
                 for purpose, stamp in self.status_checked.items()
@@ -327,8 +350,13 @@ class Result:
         }
 
 
-def verify(scanned: str, trust: TrustList, status: StatusLists | None, now: float | None = None,
-           max_status_age: float | None = None) -> Result:
+def verify(
+    scanned: str,
+    trust: TrustList,
+    status: StatusLists | None,
+    now: float | None = None,
+    max_status_age: float | None = None,
+) -> Result:
     """Verify a scanned label URL (or bare token). ``status=None`` skips the status lists (the result says so).
     A status list older than its ``ttl`` (or than ``max_status_age`` seconds, when given) makes an otherwise
     valid label ``stale_status``."""
@@ -338,7 +366,9 @@ def verify(scanned: str, trust: TrustList, status: StatusLists | None, now: floa
     return result
 
 
-def _verify(scanned: str, trust: TrustList, status: StatusLists | None, now: float, max_status_age: float | None) -> Result:
+def _verify(
+    scanned: str, trust: TrustList, status: StatusLists | None, now: float, max_status_age: float | None
+) -> Result:
     try:
         parsed = split_scanned(scanned)
         sign1 = fmt.decode_sign1(parsed.token)

@@ -103,7 +103,12 @@ _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 def public_jwk(key: ec.EllipticCurvePublicKey) -> dict[str, str]:
     numbers = key.public_numbers()
-    return {"kty": "EC", "crv": "P-256", "x": b64url(numbers.x.to_bytes(32, "big")), "y": b64url(numbers.y.to_bytes(32, "big"))}
+    return {
+        "kty": "EC",
+        "crv": "P-256",
+        "x": b64url(numbers.x.to_bytes(32, "big")),
+        "y": b64url(numbers.y.to_bytes(32, "big")),
+    }
 
 
 def jwk_thumbprint(jwk: dict[str, str]) -> bytes:
@@ -123,7 +128,9 @@ def key_from_jwk(jwk: dict[str, Any]) -> ec.EllipticCurvePublicKey:
     if len(x) != 32 or len(y) != 32:
         raise FormatError("bad P-256 coordinates")
     try:
-        return ec.EllipticCurvePublicNumbers(int.from_bytes(x, "big"), int.from_bytes(y, "big"), ec.SECP256R1()).public_key()
+        return ec.EllipticCurvePublicNumbers(
+            int.from_bytes(x, "big"), int.from_bytes(y, "big"), ec.SECP256R1()
+        ).public_key()
     except ValueError as error:
         raise FormatError("point not on P-256") from error
 
@@ -203,7 +210,12 @@ def decode_sign1(token: str) -> Sign1:
     if not (isinstance(item, (list, tuple)) and len(item) == 4):
         raise FormatError("not a COSE_Sign1")
     protected, unprotected, payload, signature = item
-    if not (isinstance(protected, bytes) and isinstance(unprotected, Mapping) and isinstance(payload, bytes) and isinstance(signature, bytes)):
+    if not (
+        isinstance(protected, bytes)
+        and isinstance(unprotected, Mapping)
+        and isinstance(payload, bytes)
+        and isinstance(signature, bytes)
+    ):
         raise FormatError("not a COSE_Sign1")
     try:
         headers = cbor2.loads(protected) if protected else {}
@@ -239,21 +251,39 @@ class LabelClaims:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "iss": self.iss, "sub": self.sub, "iat": self.iat, "exp": self.exp, "label_id": self.label_id,
-            "footprint_g_co2e": self.footprint_g, "declared_unit": self.declared_unit, "boundary": self.boundary,
-            "scheme": self.scheme_id, "scheme_version": self.scheme_version, "grade": self.grade,
-            "status_list": self.status_list, "status_index": self.status_index, "record_hash": self.record_hash.hex(),
+            "iss": self.iss,
+            "sub": self.sub,
+            "iat": self.iat,
+            "exp": self.exp,
+            "label_id": self.label_id,
+            "footprint_g_co2e": self.footprint_g,
+            "declared_unit": self.declared_unit,
+            "boundary": self.boundary,
+            "scheme": self.scheme_id,
+            "scheme_version": self.scheme_version,
+            "grade": self.grade,
+            "status_list": self.status_list,
+            "status_index": self.status_index,
+            "record_hash": self.record_hash.hex(),
         }
 
 
 def label_claims_map(claims: LabelClaims) -> dict[int, Any]:
     return {
-        ISS: claims.iss, SUB: claims.sub, IAT: claims.iat, EXP: claims.exp, CTI: claims.cti,
+        ISS: claims.iss,
+        SUB: claims.sub,
+        IAT: claims.iat,
+        EXP: claims.exp,
+        CTI: claims.cti,
         LABEL_CLAIM: {
-            FOOTPRINT_G: claims.footprint_g, DECLARED_UNIT: claims.declared_unit,
-            BOUNDARY: BOUNDARY_CODES[claims.boundary], SCHEME_ID: claims.scheme_id,
-            SCHEME_VERSION: claims.scheme_version, GRADE: claims.grade,
-            STATUS: [claims.status_list, claims.status_index], RECORD_HASH: claims.record_hash,
+            FOOTPRINT_G: claims.footprint_g,
+            DECLARED_UNIT: claims.declared_unit,
+            BOUNDARY: BOUNDARY_CODES[claims.boundary],
+            SCHEME_ID: claims.scheme_id,
+            SCHEME_VERSION: claims.scheme_version,
+            GRADE: claims.grade,
+            STATUS: [claims.status_list, claims.status_index],
+            RECORD_HASH: claims.record_hash,
         },
     }
 
@@ -264,25 +294,48 @@ def parse_claims(payload: bytes) -> LabelClaims:
         label = claims[LABEL_CLAIM]
         status = label[STATUS]
         parsed = LabelClaims(
-            iss=claims[ISS], sub=claims[SUB], iat=claims[IAT], exp=claims[EXP], cti=claims[CTI],
-            footprint_g=label[FOOTPRINT_G], declared_unit=label[DECLARED_UNIT],
-            boundary=BOUNDARY_NAMES[label[BOUNDARY]], scheme_id=label[SCHEME_ID],
-            scheme_version=label[SCHEME_VERSION], grade=label[GRADE],
-            status_list=status[0], status_index=status[1], record_hash=label[RECORD_HASH],
+            iss=claims[ISS],
+            sub=claims[SUB],
+            iat=claims[IAT],
+            exp=claims[EXP],
+            cti=claims[CTI],
+            footprint_g=label[FOOTPRINT_G],
+            declared_unit=label[DECLARED_UNIT],
+            boundary=BOUNDARY_NAMES[label[BOUNDARY]],
+            scheme_id=label[SCHEME_ID],
+            scheme_version=label[SCHEME_VERSION],
+            grade=label[GRADE],
+            status_list=status[0],
+            status_index=status[1],
+            record_hash=label[RECORD_HASH],
         )
     except FormatError:
         raise
     except Exception as error:
         raise FormatError("the claims are not an L1 label") from error
     types = (
-        (parsed.iss, str), (parsed.sub, str), (parsed.iat, int), (parsed.exp, int), (parsed.cti, bytes),
-        (parsed.footprint_g, int), (parsed.declared_unit, str), (parsed.scheme_id, str),
-        (parsed.scheme_version, str), (parsed.grade, str), (parsed.status_list, int), (parsed.status_index, int),
+        (parsed.iss, str),
+        (parsed.sub, str),
+        (parsed.iat, int),
+        (parsed.exp, int),
+        (parsed.cti, bytes),
+        (parsed.footprint_g, int),
+        (parsed.declared_unit, str),
+        (parsed.scheme_id, str),
+        (parsed.scheme_version, str),
+        (parsed.grade, str),
+        (parsed.status_list, int),
+        (parsed.status_index, int),
         (parsed.record_hash, bytes),
     )
     if any(not isinstance(value, kind) or isinstance(value, bool) for value, kind in types):
         raise FormatError("a claim has the wrong type")
-    if not isinstance(status, (list, tuple)) or len(status) != 2 or not 0 <= parsed.status_index < STATUS_LIST_SIZE or parsed.status_list < 0:
+    if (
+        not isinstance(status, (list, tuple))
+        or len(status) != 2
+        or not 0 <= parsed.status_index < STATUS_LIST_SIZE
+        or parsed.status_list < 0
+    ):
         raise FormatError("bad status-list entry")
     return parsed
 

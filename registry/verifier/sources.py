@@ -96,7 +96,9 @@ def read_saved(path: Path) -> bytes:
     with path.open("rb") as file:
         data = file.read(fmt.MAX_DOCUMENT_BYTES + 1)
     if len(data) > fmt.MAX_DOCUMENT_BYTES:
-        raise fmt.FormatError(f"{path.name} is larger than {fmt.MAX_DOCUMENT_BYTES} bytes, which no registry document is")
+        raise fmt.FormatError(
+            f"{path.name} is larger than {fmt.MAX_DOCUMENT_BYTES} bytes, which no registry document is"
+        )
     return data
 
 

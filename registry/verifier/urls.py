@@ -78,7 +78,7 @@ def split_scanned(scanned: str) -> Scanned:
     """The host, path and token of what a camera read (a URL, or a bare token); FormatError if neither."""
     text = scanned.strip() if isinstance(scanned, str) else ""
     if text.startswith(fmt.TOKEN_PREFIX):
-        return Scanned(None, None, text[len(fmt.TOKEN_PREFIX):])
+        return Scanned(None, None, text[len(fmt.TOKEN_PREFIX) :])
     try:
         parts = urlsplit(text)
     except ValueError as error:  # e.g. an unbalanced "[" (an invalid IPv6 host)
@@ -89,7 +89,7 @@ def split_scanned(scanned: str) -> Scanned:
         raise FormatError("not a label URL")
     if parts.scheme != "https":  # urlsplit gives the scheme in lower case
         raise NotHttps(parts.scheme or "?")
-    return Scanned(parts.netloc, parts.path, parts.fragment[len(fmt.TOKEN_PREFIX):])
+    return Scanned(parts.netloc, parts.path, parts.fragment[len(fmt.TOKEN_PREFIX) :])
 
 
 _GS1_QUALIFIERS = re.compile(r"^(/10/[^/]{1,20})?(/21/[^/]{1,20})?/?$")
@@ -100,4 +100,8 @@ def path_matches(scanned_path: str, sub: str) -> bool:
     batch ``/10/{lot}`` and/or serial ``/21/{serial}`` (GS1 Digital Link 1.2 qualifiers)."""
     if scanned_path.rstrip("/") == sub:
         return True
-    return sub.startswith("/01/") and scanned_path.startswith(sub + "/") and bool(_GS1_QUALIFIERS.match(scanned_path[len(sub):]))
+    return (
+        sub.startswith("/01/")
+        and scanned_path.startswith(sub + "/")
+        and bool(_GS1_QUALIFIERS.match(scanned_path[len(sub) :]))
+    )

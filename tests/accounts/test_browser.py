@@ -61,8 +61,12 @@ def test_an_invitation_link_opens_in_a_browser_without_its_code_reaching_the_ser
     base, session, log = server
     inviter = session.scalar(select(User).where(User.email == "body.admin@example.com"))
     _invitation, token = invite_member(
-        session, Actor(inviter), organisation=inviter.organisation, email="browser.verifier@example.org",
-        role=Role.VERIFIER, valid_hours=72,
+        session,
+        Actor(inviter),
+        organisation=inviter.organisation,
+        email="browser.verifier@example.org",
+        role=Role.VERIFIER,
+        valid_hours=72,
     )
     session.commit()
     page = _page(browser)
@@ -83,10 +87,17 @@ def test_a_confirmation_link_finishes_a_registration_in_a_browser(server, browse
     base, session, log = server
     links: list[str] = []
     register_enterprise(
-        session, Actor.system(), organisation_name_zh="浏览器测试有限公司", organisation_name_en=None,
-        uscc="91350100M000100Y43", name="测试人", email="browser.applicant@example.org",
-        password="browser password 43", valid_hours=72,
-        confirm_link=lambda token: links.append(token) or f"{base}/register/confirm#{token}", sign_in_link=base,
+        session,
+        Actor.system(),
+        organisation_name_zh="浏览器测试有限公司",
+        organisation_name_en=None,
+        uscc="91350100M000100Y43",
+        name="测试人",
+        email="browser.applicant@example.org",
+        password="browser password 43",
+        valid_hours=72,
+        confirm_link=lambda token: links.append(token) or f"{base}/register/confirm#{token}",
+        sign_in_link=base,
     )
     session.commit()
     [token] = links

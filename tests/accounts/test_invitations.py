@@ -37,7 +37,11 @@ def test_the_invitation_token_is_in_no_requested_path(app, client, session):
         assert newcomer.get(path).status_code == 200  # a browser never sends the fragment
         opened = post_form(newcomer, path, {"code": token})
         assert "new.verifier@example.org" in opened.get_data(as_text=True)
-        joined = post_form(newcomer, path, {"code": token, "name": "新核查员", "password": "verifier pass 99", "confirm": "verifier pass 99"})
+        joined = post_form(
+            newcomer,
+            path,
+            {"code": token, "name": "新核查员", "password": "verifier pass 99", "confirm": "verifier pass 99"},
+        )
         assert joined.status_code == 302
     finally:
         request_started.disconnect(log_path, app)
@@ -52,7 +56,9 @@ def test_a_wrong_code_opens_nothing(client):
 
 
 @pytest.mark.parametrize(("language", "created"), [("en", "Invitation created."), ("zh-CN", "邀请已创建。")])
-def test_inviting_an_address_that_has_an_account_answers_like_a_new_one(mail_client, session, mailbox, language, created):
+def test_inviting_an_address_that_has_an_account_answers_like_a_new_one(
+    mail_client, session, mailbox, language, created
+):
     mail_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
     sign_in(mail_client, "body.admin@example.com")
     answers = {}
@@ -81,6 +87,10 @@ def test_an_invitation_to_an_address_that_has_an_account_cannot_be_accepted(app,
     link = LINK.search(_invite(client, "verifier@example.com").get_data(as_text=True)).group(1)
     path, _, code = link.split("registry.test", 1)[1].partition("#")
     users = session.scalar(select(func.count()).select_from(User))
-    refused = post_form(app.test_client(), path, {"code": code, "name": "x", "password": "some password 12", "confirm": "some password 12"})
+    refused = post_form(
+        app.test_client(),
+        path,
+        {"code": code, "name": "x", "password": "some password 12", "confirm": "some password 12"},
+    )
     assert refused.status_code == 400
     assert session.scalar(select(func.count()).select_from(User)) == users

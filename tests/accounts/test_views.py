@@ -156,7 +156,10 @@ def test_password_change_ends_other_sessions(app, client):
     assert client.get("/dashboard/").status_code == 200  # this session stays
     assert other.get("/dashboard/").status_code == 302  # the other one is signed out
     fresh = app.test_client()
-    assert post_form(fresh, "/login", {"email": "applicant@example.com", "password": "demo-password-2026"}).status_code == 401
+    assert (
+        post_form(fresh, "/login", {"email": "applicant@example.com", "password": "demo-password-2026"}).status_code
+        == 401
+    )
     sign_in(fresh, "applicant@example.com", "brand new password 1")
 
 
@@ -179,7 +182,9 @@ def test_body_admin_invites_a_verifier_who_joins(app, client, session):
     assert opened.status_code == 200
     assert "new.verifier@example.org" in opened.get_data(as_text=True)
     joined = post_form(
-        newcomer, path, {"code": code, "name": "新核查员", "password": "verifier password 9", "confirm": "verifier password 9"}
+        newcomer,
+        path,
+        {"code": code, "name": "新核查员", "password": "verifier password 9", "confirm": "verifier password 9"},
     )
     assert joined.status_code == 302
     user = session.scalar(select(User).where(User.email == "new.verifier@example.org"))
@@ -201,7 +206,9 @@ def test_demo_accounts_are_refused_outside_demo_mode(database_url, session_facto
 
     app = make_test_app(database_url, DEMO_MODE=False)
     db.bind_sessions(app, session_factory)
-    response = post_form(english(app.test_client()), "/login", {"email": "applicant@example.com", "password": "demo-password-2026"})
+    response = post_form(
+        english(app.test_client()), "/login", {"email": "applicant@example.com", "password": "demo-password-2026"}
+    )
     assert response.status_code == 401
     assert "Demo accounts are switched off" in response.get_data(as_text=True)
 

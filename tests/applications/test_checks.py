@@ -43,8 +43,14 @@ class File:
 
 def line(stage: str, quantity: str, factor: str, unit: str = "kg", kind: str = "primary") -> ActivityLine:
     return ActivityLine(
-        stage=stage, description="line", quantity=Decimal(quantity), quantity_unit="kWh", factor_value=Decimal(factor),
-        factor_unit=FactorUnit(unit), factor_source="source", data_kind=DataKind(kind),
+        stage=stage,
+        description="line",
+        quantity=Decimal(quantity),
+        quantity_unit="kWh",
+        factor_value=Decimal(factor),
+        factor_unit=FactorUnit(unit),
+        factor_source="source",
+        data_kind=DataKind(kind),
     )
 
 
@@ -60,13 +66,27 @@ def stage_check(result: checks.Recomputation, stage: str) -> checks.StageCheck:
     return next(s for s in result.stages if s.stage == stage)
 
 
-@pytest.mark.parametrize(("computed", "flagged"), [
-    ("20", False), ("21", False), ("19", False),  # within 5 % (on the bound is within)
-    ("21.01", True), ("18.99", True), ("21.000001", True), ("30", True), ("0", True),
-])
+@pytest.mark.parametrize(
+    ("computed", "flagged"),
+    [
+        ("20", False),
+        ("21", False),
+        ("19", False),  # within 5 % (on the bound is within)
+        ("21.01", True),
+        ("18.99", True),
+        ("21.000001", True),
+        ("30", True),
+        ("0", True),
+    ],
+)
 def test_a_stage_is_flagged_only_beyond_the_schemes_tolerance(definition, computed, flagged):
-    file = File(definition, {RAW: Decimal("40"), PRODUCTION: Decimal("20")},
-                [line(RAW, "40", "1"), line(PRODUCTION, computed, "1")], Decimal("60"), Decimal("100"))
+    file = File(
+        definition,
+        {RAW: Decimal("40"), PRODUCTION: Decimal("20")},
+        [line(RAW, "40", "1"), line(PRODUCTION, computed, "1")],
+        Decimal("60"),
+        Decimal("100"),
+    )
     result = checks.recompute(file)
     production = stage_check(result, PRODUCTION)
     assert production.flagged is flagged
@@ -85,8 +105,12 @@ def test_the_tolerance_is_the_schemes(definition):
 
 
 def test_stages_are_listed_in_the_schemes_order_and_undeclared_emissions_are_flagged(definition):
-    file = File(definition, {PRODUCTION: Decimal("10"), RAW: Decimal("30")},
-                [line(DISTRIBUTION, "2", "1"), line(RAW, "30", "1"), line(PRODUCTION, "10", "1")], Decimal("40"))
+    file = File(
+        definition,
+        {PRODUCTION: Decimal("10"), RAW: Decimal("30")},
+        [line(DISTRIBUTION, "2", "1"), line(RAW, "30", "1"), line(PRODUCTION, "10", "1")],
+        Decimal("40"),
+    )
     result = checks.recompute(file)
     assert [s.stage for s in result.stages] == [RAW, PRODUCTION, DISTRIBUTION]
     distribution = stage_check(result, DISTRIBUTION)
@@ -96,10 +120,17 @@ def test_stages_are_listed_in_the_schemes_order_and_undeclared_emissions_are_fla
     assert stage_check(empty, RAW).flagged is True and stage_check(empty, RAW).deviation_percent == Decimal("-100.00")
 
 
-@pytest.mark.parametrize(("quantity", "factor", "unit", "kilograms"), [
-    ("2", "500", "g", "1"), ("2", "500", "kg", "1000"), ("2", "0.5", "t", "1000"), ("39.102", "570.3", "g", "22.2998706"),
-    ("1", "1", "t", "1000"), ("1000", "1", "g", "1"),
-])
+@pytest.mark.parametrize(
+    ("quantity", "factor", "unit", "kilograms"),
+    [
+        ("2", "500", "g", "1"),
+        ("2", "500", "kg", "1000"),
+        ("2", "0.5", "t", "1000"),
+        ("39.102", "570.3", "g", "22.2998706"),
+        ("1", "1", "t", "1000"),
+        ("1000", "1", "g", "1"),
+    ],
+)
 def test_factor_units_convert_to_kilograms(quantity, factor, unit, kilograms):
     assert line(PRODUCTION, quantity, factor, unit).emissions_kg == Decimal(kilograms)
     assert line(PRODUCTION, quantity, factor, unit).factor_unit_text == f"{unit} CO2e/kWh"
@@ -109,7 +140,9 @@ def test_factor_unit_kilograms():
     assert {u.value: u.kilograms for u in FactorUnit} == {"g": Decimal("0.001"), "kg": Decimal(1), "t": Decimal(1000)}
 
 
-@pytest.mark.parametrize(("unit", "factor", "flagged"), [("g", "500", False), ("t", "0.0005", False), ("kg", "500", True)])
+@pytest.mark.parametrize(
+    ("unit", "factor", "flagged"), [("g", "500", False), ("t", "0.0005", False), ("kg", "500", True)]
+)
 def test_the_recomputation_uses_the_factors_unit(definition, unit, factor, flagged):
     file = File(definition, {PRODUCTION: Decimal("1")}, [line(PRODUCTION, "2", factor, unit)])
     check = stage_check(checks.recompute(file), PRODUCTION)
@@ -117,7 +150,9 @@ def test_the_recomputation_uses_the_factors_unit(definition, unit, factor, flagg
     assert check.computed == (Decimal("1000.00") if flagged else Decimal("1.00"))
 
 
-@pytest.mark.parametrize(("sum_", "flagged"), [("62.4", False), ("62.46", False), ("62.34", False), ("62.47", True), ("60.1", True)])
+@pytest.mark.parametrize(
+    ("sum_", "flagged"), [("62.4", False), ("62.46", False), ("62.34", False), ("62.47", True), ("60.1", True)]
+)
 def test_the_split_is_flagged_beyond_the_rounding_tolerance(definition, sum_, flagged):
     file = File(definition, {RAW: Decimal("40.1"), PRODUCTION: Decimal(sum_) - Decimal("40.1")}, [], Decimal("62.4"))
     result = checks.recompute(file)
@@ -125,12 +160,15 @@ def test_the_split_is_flagged_beyond_the_rounding_tolerance(definition, sum_, fl
     assert result.split_flagged is flagged
 
 
-@pytest.mark.parametrize(("declared", "flagged"), [("40", False), ("45", False), ("35", False), ("45.01", True), ("60", True)])
+@pytest.mark.parametrize(
+    ("declared", "flagged"), [("40", False), ("45", False), ("35", False), ("45.01", True), ("60", True)]
+)
 def test_the_primary_share_is_recomputed_by_emissions(definition, declared, flagged):
     # 40 kg primary, 60 kg secondary (one of them in tonnes): 40 % primary by emissions.
     lines = [line(RAW, "40", "1", kind="primary"), line(PRODUCTION, "60", "0.001", "t", kind="secondary")]
-    result = checks.recompute(File(definition, {RAW: Decimal("40"), PRODUCTION: Decimal("60")}, lines, Decimal("100"),
-                                   Decimal(declared)))
+    result = checks.recompute(
+        File(definition, {RAW: Decimal("40"), PRODUCTION: Decimal("60")}, lines, Decimal("100"), Decimal(declared))
+    )
     assert result.computed_primary_share == Decimal("40.00")
     assert result.primary_share_flagged is flagged
     assert result.flagged is flagged
@@ -145,8 +183,9 @@ def team(session) -> Team:
 @pytest.fixture
 def draft_parts(session):
     applicant = session.scalar(select(User).where(User.email == "applicant@example.com"))
-    product = session.scalar(select(Product).where(
-        Product.organisation_id == applicant.organisation_id, Product.model == "LN-PT-18V4Ah"))
+    product = session.scalar(
+        select(Product).where(Product.organisation_id == applicant.organisation_id, Product.model == "LN-PT-18V4Ah")
+    )
     body = session.scalar(select(Organisation).where(Organisation.body_code == "HTDEMO"))
     return Actor(applicant), product, body
 
@@ -156,30 +195,40 @@ def test_a_complete_demo_draft_recomputes_clean_until_a_stage_is_off(session, te
     application = complete_draft(session, team, product, body, folder=upload_dir)
     assert checks.recompute(application).flagged is False
     # A further 2 kg on production (declared 22.3): 9 % off, beyond the 5 % tolerance.
-    services.add_line(session, team.applicant, application, services.LineData(
-        "production", "Forklift diesel", "2", "kg", "1", "kg", "Fuel receipts", "primary"))
+    services.add_line(
+        session,
+        team.applicant,
+        application,
+        services.LineData("production", "Forklift diesel", "2", "kg", "1", "kg", "Fuel receipts", "primary"),
+    )
     result = checks.recompute(application)
     assert stage_check(result, PRODUCTION).flagged is True and stage_check(result, RAW).flagged is False
 
 
-@pytest.mark.parametrize(("start", "end", "months"), [
-    (date(2025, 1, 1), date(2025, 12, 31), 12),
-    (date(2025, 3, 1), date(2025, 3, 31), 1),
-    (date(2024, 2, 1), date(2024, 2, 29), 1),
-    (date(2024, 1, 1), date(2025, 6, 30), 18),
-    (date(2025, 11, 1), date(2026, 10, 31), 12),
-])
+@pytest.mark.parametrize(
+    ("start", "end", "months"),
+    [
+        (date(2025, 1, 1), date(2025, 12, 31), 12),
+        (date(2025, 3, 1), date(2025, 3, 31), 1),
+        (date(2024, 2, 1), date(2024, 2, 29), 1),
+        (date(2024, 1, 1), date(2025, 6, 30), 18),
+        (date(2025, 11, 1), date(2026, 10, 31), 12),
+    ],
+)
 def test_months_between_counts_whole_months_to_the_day_after_the_end(start, end, months):
     assert checks.months_between(start, end) == months
 
 
-@pytest.mark.parametrize(("start", "end", "months"), [
-    pytest.param(date(2025, 1, 15), date(2026, 1, 14), 12, id="mid-month-year"),
-    pytest.param(date(2025, 1, 1), date(2025, 12, 30), 11, id="one-day-short-from-1st"),
-    pytest.param(date(2025, 1, 2), date(2025, 12, 31), 11, id="one-day-short-to-31st"),
-    pytest.param(date(2025, 1, 15), date(2025, 2, 10), 0, id="under-a-month"),
-    pytest.param(date(2025, 1, 1), date(2025, 1, 30), 0, id="thirty-days"),
-])
+@pytest.mark.parametrize(
+    ("start", "end", "months"),
+    [
+        pytest.param(date(2025, 1, 15), date(2026, 1, 14), 12, id="mid-month-year"),
+        pytest.param(date(2025, 1, 1), date(2025, 12, 30), 11, id="one-day-short-from-1st"),
+        pytest.param(date(2025, 1, 2), date(2025, 12, 31), 11, id="one-day-short-to-31st"),
+        pytest.param(date(2025, 1, 15), date(2025, 2, 10), 0, id="under-a-month"),
+        pytest.param(date(2025, 1, 1), date(2025, 1, 30), 0, id="thirty-days"),
+    ],
+)
 def test_months_between_does_not_round_a_part_month_up(start, end, months):
     assert checks.months_between(start, end) == months
 
@@ -206,8 +255,9 @@ def test_completeness_is_empty_for_a_complete_draft_and_names_each_gap(session, 
     stages = application.definition["boundary"]["required_stages"]
     _, last_month_end = data_period(utcnow().date())
     six_months = add_months(last_month_end + timedelta(days=1), -6), last_month_end  # recent, but too short
-    services.update_footprint(session, team.applicant, application, services.FootprintData(
-        "50", {stages[0]: "40.1"}, *six_months, "10"))
+    services.update_footprint(
+        session, team.applicant, application, services.FootprintData("50", {stages[0]: "40.1"}, *six_months, "10")
+    )
     problems = [str(p) for p in checks.completeness_problems(application)]
     assert problems[:3] == [
         "Give a value for every stage the scheme requires: Production.",

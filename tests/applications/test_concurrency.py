@@ -95,8 +95,9 @@ def stock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stock]:
             body = session.scalar(select(Organisation).where(Organisation.body_code == "HTDEMO"))
             assert body is not None and team.applicant.user is not None
             product = session.scalar(
-                select(Product).where(Product.organisation_id == team.applicant.user.organisation_id,
-                                      Product.model == "LN-PT-18V4Ah")
+                select(Product).where(
+                    Product.organisation_id == team.applicant.user.organisation_id, Product.model == "LN-PT-18V4Ah"
+                )
             )
             assert product is not None
             ids = []
@@ -133,9 +134,15 @@ class Attempt:
     def status(self) -> int | None:
         return self.error.status if isinstance(self.error, ServiceError) else None
 
+
 def decide_in_thread(
-    stock: Stock, email: str, application_id: int, *, outcome: Outcome = Outcome.GRANT,
-    before: Callable[[], None] | None = None, after: Callable[[], bool] | None = None,
+    stock: Stock,
+    email: str,
+    application_id: int,
+    *,
+    outcome: Outcome = Outcome.GRANT,
+    before: Callable[[], None] | None = None,
+    after: Callable[[], bool] | None = None,
 ) -> tuple[threading.Thread, Attempt]:
     """A decider in a POST request of their own (its session begins as the decide view's does): load the file,
     decide, then commit, or roll back if ``after`` says so. They wait at ``before`` where a request can wait:
@@ -187,30 +194,40 @@ def facts(engine: Engine, application_id: int) -> dict[str, Any]:
             "status": session.scalar(select(Application.status).where(Application.id == application_id)),
             "labels": list(session.scalars(select(Label).where(Label.application_id == application_id))),
             "decisions": list(session.scalars(select(Decision).where(Decision.application_id == application_id))),
-            "deciders": list(session.scalars(
-                select(Participant.user_id).where(Participant.application_id == application_id,
-                                                  Participant.capacity != "verifier")
-            )),
-            "transitions": list(session.scalars(
-                select(TransitionRecord.to_status).where(TransitionRecord.application_id == application_id)
-                .order_by(TransitionRecord.id)
-            )),
+            "deciders": list(
+                session.scalars(
+                    select(Participant.user_id).where(
+                        Participant.application_id == application_id, Participant.capacity != "verifier"
+                    )
+                )
+            ),
+            "transitions": list(
+                session.scalars(
+                    select(TransitionRecord.to_status)
+                    .where(TransitionRecord.application_id == application_id)
+                    .order_by(TransitionRecord.id)
+                )
+            ),
         }
 
 
 def counter(engine: Engine, body_id: int, year: int) -> int:
     with Session(engine) as session:
         value = session.scalar(
-            select(CertificateCounter.last_sequence).where(CertificateCounter.body_id == body_id, CertificateCounter.year == year)
+            select(CertificateCounter.last_sequence).where(
+                CertificateCounter.body_id == body_id, CertificateCounter.year == year
+            )
         )
         return int(value or 0)
 
 
 def label_sequences(engine: Engine, body_id: int, year: int) -> list[int]:
     with Session(engine) as session:
-        return sorted(session.scalars(
-            select(Label.sequence).where(Label.body_id == body_id, Label.certificate_number.like(f"CFP-%-{year}-%"))
-        ))
+        return sorted(
+            session.scalars(
+                select(Label.sequence).where(Label.body_id == body_id, Label.certificate_number.like(f"CFP-%-{year}-%"))
+            )
+        )
 
 
 @pytest.fixture
@@ -242,7 +259,9 @@ def test_two_deciders_at_the_same_moment_one_wins_and_the_other_is_told_409(stoc
     losers = [r for r in results if not r.ok]
     assert len(winners) == 1, [(r.who, repr(r.error)) for r in results]
     (loser,) = losers
-    assert isinstance(loser.error, ServiceError), f"the losing decider got {loser.error!r} from the database, not a ServiceError"
+    assert isinstance(loser.error, ServiceError), (
+        f"the losing decider got {loser.error!r} from the database, not a ServiceError"
+    )
     assert loser.status == 409, repr(loser.error)
 
     state = facts(stock.engine, application_id)
@@ -294,9 +313,11 @@ def wait_until_blocked(engine: Engine, count: int = 1) -> None:
     deadline = time.monotonic() + TIMEOUT
     with engine.connect() as connection:
         while time.monotonic() < deadline:
-            waiting = connection.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )).scalar_one()
+            waiting = connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            ).scalar_one()
             connection.rollback()
             if waiting >= count:
                 return

@@ -51,8 +51,22 @@ from registry.organisations.models import Organisation
 from registry.products.models import Product
 
 DEMO_STEPS = (
-    "submit", "return", "reject", "accept", "plan", "declare", "start", "raise", "issue", "evaluate", "recommend",
-    "grant", "refuse", "appeal", "refuse_final", "withdraw",
+    "submit",
+    "return",
+    "reject",
+    "accept",
+    "plan",
+    "declare",
+    "start",
+    "raise",
+    "issue",
+    "evaluate",
+    "recommend",
+    "grant",
+    "refuse",
+    "appeal",
+    "refuse_final",
+    "withdraw",
 )
 EXTRA_STEPS = ("answer findings", "close findings", "grant_on_appeal", "declare conflict")
 STEPS = DEMO_STEPS + EXTRA_STEPS
@@ -60,12 +74,20 @@ STEPS = DEMO_STEPS + EXTRA_STEPS
 LATE = 15
 
 PEOPLE = (
-    "applicant@example.com", "applicant.pv@example.com", "body.admin@example.com", "verifier@example.com",
-    "decision@example.com", "decision2@example.com", "body2.admin@example.com", "regulator@example.com",
+    "applicant@example.com",
+    "applicant.pv@example.com",
+    "body.admin@example.com",
+    "verifier@example.com",
+    "decision@example.com",
+    "decision2@example.com",
+    "body2.admin@example.com",
+    "regulator@example.com",
     "admin@example.com",
 )
 # People with no business in a file of the battery maker at the demo body: nothing they try may leave a trace.
-OUTSIDERS = frozenset({"applicant.pv@example.com", "body2.admin@example.com", "regulator@example.com", "admin@example.com"})
+OUTSIDERS = frozenset(
+    {"applicant.pv@example.com", "body2.admin@example.com", "regulator@example.com", "admin@example.com"}
+)
 
 # The people who verify, decide and decide an appeal, in each kind of example. When a decision maker
 # verifies, the body has one decision maker left, so an appeal can never be decided.
@@ -84,7 +106,11 @@ BRANCHES: dict[S, tuple[str, ...]] = {
     S.APPEALED: ("refuse_final", "grant_on_appeal"),
 }
 FORWARD: dict[S, str] = {
-    S.DRAFT: "submit", S.RETURNED: "submit", S.ACCEPTED: "plan", S.FINDINGS_OPEN: "answer findings", S.REFUSED: "appeal",
+    S.DRAFT: "submit",
+    S.RETURNED: "submit",
+    S.ACCEPTED: "plan",
+    S.FINDINGS_OPEN: "answer findings",
+    S.REFUSED: "appeal",
 }
 
 
@@ -95,8 +121,11 @@ def next_step(session: Session, team: Team, application: Application, choice: st
         return FORWARD[status]
     if status is S.EVALUATION_PLANNED:
         mine = next(
-            (a for a in session.scalars(select(Assignment).where(Assignment.application_id == application.id))
-             if a.verifier_id == team.verifier.user.id),
+            (
+                a
+                for a in session.scalars(select(Assignment).where(Assignment.application_id == application.id))
+                if a.verifier_id == team.verifier.user.id
+            ),
             None,
         )
         return "declare" if mine is not None and mine.declaration is None else "start"
@@ -115,16 +144,23 @@ def perform(session: Session, team: Team, application: Application, name: str) -
     if name == "answer findings":
         for finding in evaluation.list_findings(session, application, include_unsent=False):
             if finding.closed_at is None and finding.response is None:
-                services.respond_to_finding(session, team.applicant, application, finding,
-                                            response="Corrected with the 2024 grid factor.")
+                services.respond_to_finding(
+                    session, team.applicant, application, finding, response="Corrected with the 2024 grid factor."
+                )
         services.answer_findings(session, team.applicant, application)
     elif name == "close findings":
         for finding in evaluation.list_findings(session, application, include_unsent=False):
             if finding.closed_at is None:
                 evaluation.close_finding(session, team.verifier, application, finding, note="The answer is accepted.")
     elif name == "grant_on_appeal":
-        decisions.decide_application(session, team.appeal_decider, application, outcome=Outcome.GRANT,
-                                     reasons="The supplier data covers the period after all.", on_appeal=True)
+        decisions.decide_application(
+            session,
+            team.appeal_decider,
+            application,
+            outcome=Outcome.GRANT,
+            reasons="The supplier data covers the period after all.",
+            on_appeal=True,
+        )
     elif name == "declare conflict":
         review.declare_interest(session, team.verifier, application, conflict=True, details="Former employee.")
     else:
@@ -166,8 +202,11 @@ def test_workflow_state_machine(session_factory: sessionmaker[Session], upload_d
         def draft(self, variant: str) -> None:
             verifier, decider, appeal_decider = TEAMS[variant]
             self.team = Team(
-                applicant=actors["applicant@example.com"], admin=actors["body.admin@example.com"],
-                verifier=actors[verifier], decider=actors[decider], appeal_decider=actors[appeal_decider],
+                applicant=actors["applicant@example.com"],
+                admin=actors["body.admin@example.com"],
+                verifier=actors[verifier],
+                decider=actors[decider],
+                appeal_decider=actors[appeal_decider],
             )
             self.application = complete_draft(session, self.team, product, body, folder=upload_dir)
             assert self.application.status is S.DRAFT
@@ -215,9 +254,11 @@ def test_workflow_state_machine(session_factory: sessionmaker[Session], upload_d
             savepoint.commit()
             if changes_nothing:
                 after = self.snapshot()
-                assert (after.status, after.transitions, after.events) == (before.status, before.transitions, before.events), (
-                    "an outsider changed the file, or a final one changed"
-                )
+                assert (after.status, after.transitions, after.events) == (
+                    before.status,
+                    before.transitions,
+                    before.events,
+                ), "an outsider changed the file, or a final one changed"
             return True
 
         @rule(data=st.data(), count=st.integers(1, 6))
@@ -251,7 +292,9 @@ def test_workflow_state_machine(session_factory: sessionmaker[Session], upload_d
         @rule(name=st.sampled_from(STEPS), who=st.sampled_from(PEOPLE))
         def by_anyone(self, name: str, who: str) -> None:
             """Anyone taking any step in every capacity at once: applicant, administrator, verifier, decider."""
-            self.attempt(lambda: perform(session, everyone_as[who], self.application, name), changes_nothing=who in OUTSIDERS)
+            self.attempt(
+                lambda: perform(session, everyone_as[who], self.application, name), changes_nothing=who in OUTSIDERS
+            )
 
         @rule(data=st.data(), who=st.sampled_from(PEOPLE))
         def impostor(self, data: st.DataObject, who: str) -> None:
@@ -264,9 +307,12 @@ def test_workflow_state_machine(session_factory: sessionmaker[Session], upload_d
             name = next_step(session, self.team, self.application, choice)
             assert name is not None
             for outsider in sorted(OUTSIDERS):
-                self.attempt(partial(perform, session, everyone_as[outsider], self.application, name), changes_nothing=True)
-            self.attempt(lambda: perform(session, everyone_as[who], self.application, name),
-                         changes_nothing=who in OUTSIDERS)
+                self.attempt(
+                    partial(perform, session, everyone_as[outsider], self.application, name), changes_nothing=True
+                )
+            self.attempt(
+                lambda: perform(session, everyone_as[who], self.application, name), changes_nothing=who in OUTSIDERS
+            )
 
         @rule(who=st.sampled_from(PEOPLE), admin=st.sampled_from(("body.admin@example.com", "body2.admin@example.com")))
         def assign_another_verifier(self, who: str, admin: str) -> None:
@@ -278,8 +324,13 @@ def test_workflow_state_machine(session_factory: sessionmaker[Session], upload_d
         @rule(who=st.sampled_from(PEOPLE), conflict=st.booleans())
         def declare(self, who: str, conflict: bool) -> None:
             self.attempt(
-                lambda: review.declare_interest(session, actors[who], self.application, conflict=conflict,
-                                                details="Shares in the applicant." if conflict else None),
+                lambda: review.declare_interest(
+                    session,
+                    actors[who],
+                    self.application,
+                    conflict=conflict,
+                    details="Shares in the applicant." if conflict else None,
+                ),
                 changes_nothing=who in OUTSIDERS,
             )
 
@@ -293,14 +344,17 @@ def test_workflow_state_machine(session_factory: sessionmaker[Session], upload_d
             for decision in made:
                 assert decision.decided_by_id not in verifiers, "a verifier of the file decided it"
                 capacity = session.scalar(
-                    select(Participant.capacity).where(Participant.application_id == app_id,
-                                                       Participant.user_id == decision.decided_by_id)
+                    select(Participant.capacity).where(
+                        Participant.application_id == app_id, Participant.user_id == decision.decided_by_id
+                    )
                 )
                 assert capacity is decision.capacity
             by_capacity = {d.capacity: d.decided_by_id for d in made}
             assert len(by_capacity) == len(made)
             if Capacity.DECIDER in by_capacity and Capacity.APPEAL_DECIDER in by_capacity:
-                assert by_capacity[Capacity.DECIDER] != by_capacity[Capacity.APPEAL_DECIDER], "the first decider decided the appeal"
+                assert by_capacity[Capacity.DECIDER] != by_capacity[Capacity.APPEAL_DECIDER], (
+                    "the first decider decided the appeal"
+                )
 
         @invariant()
         def a_final_status_never_changes(self) -> None:
@@ -323,9 +377,13 @@ def test_workflow_state_machine(session_factory: sessionmaker[Session], upload_d
             app_id = self.application.id
             status = session.scalar(select(Application.status).where(Application.id == app_id))
             assert status is self.application.status
-            records = list(session.scalars(
-                select(TransitionRecord).where(TransitionRecord.application_id == app_id).order_by(TransitionRecord.id)
-            ))
+            records = list(
+                session.scalars(
+                    select(TransitionRecord)
+                    .where(TransitionRecord.application_id == app_id)
+                    .order_by(TransitionRecord.id)
+                )
+            )
             assert status is (records[-1].to_status if records else S.DRAFT)
             previous = S.DRAFT
             for record in records:
@@ -342,7 +400,9 @@ def test_workflow_state_machine(session_factory: sessionmaker[Session], upload_d
             }
             deciders: dict[Capacity, int] = {}
             for record in session.scalars(
-                select(TransitionRecord).where(TransitionRecord.application_id == application.id).order_by(TransitionRecord.id)
+                select(TransitionRecord)
+                .where(TransitionRecord.application_id == application.id)
+                .order_by(TransitionRecord.id)
             ):
                 actor = record.actor
                 assert actor is not None
@@ -372,7 +432,10 @@ def test_workflow_state_machine(session_factory: sessionmaker[Session], upload_d
         run_state_machine_as_test(
             Workflow,
             settings=settings(
-                max_examples=30, stateful_step_count=25, deadline=None, database=None,
+                max_examples=30,
+                stateful_step_count=25,
+                deadline=None,
+                database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
             ),
         )
@@ -393,8 +456,21 @@ def test_each_team_can_take_a_file_to_a_decision(session, upload_dir, variant):
     body = session.scalar(select(Organisation).where(Organisation.body_code == "HTDEMO"))
     product = session.scalar(select(Product).where(Product.model == "LN-PT-18V4Ah"))
     application = complete_draft(session, team, product, body, folder=upload_dir)
-    for name in ("submit", "accept", "plan", "declare", "start", "raise", "issue", "answer findings", "close findings",
-                 "evaluate", "recommend", "refuse", "appeal"):
+    for name in (
+        "submit",
+        "accept",
+        "plan",
+        "declare",
+        "start",
+        "raise",
+        "issue",
+        "answer findings",
+        "close findings",
+        "evaluate",
+        "recommend",
+        "refuse",
+        "appeal",
+    ):
         perform(session, team, application, name)
     assert application.status is S.APPEALED
     if variant == "decision maker verifies":
@@ -407,4 +483,6 @@ def test_each_team_can_take_a_file_to_a_decision(session, upload_dir, variant):
     else:
         perform(session, team, application, "grant_on_appeal")
         assert application.status is S.GRANTED
-        assert session.scalar(select(func.count()).select_from(Label).where(Label.application_id == application.id)) == 1
+        assert (
+            session.scalar(select(func.count()).select_from(Label).where(Label.application_id == application.id)) == 1
+        )

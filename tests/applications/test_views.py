@@ -66,8 +66,12 @@ def test_another_enterprise_gets_404_for_applications_documents_and_findings(cli
     sign_in(client, "applicant.pv@example.com")
     assert client.get(f"/applications/{application.id}{path}").status_code == 404
     assert client.get(f"/applications/{application.id}/documents/{document.id}").status_code == 404
-    response = _post(client, f"/applications/{application.id}/findings/{finding_id}/respond",
-                     {"response-response": "not mine"}, page="/applications/")
+    response = _post(
+        client,
+        f"/applications/{application.id}/findings/{finding_id}/respond",
+        {"response-response": "not mine"},
+        page="/applications/",
+    )
     assert response.status_code == 404
     # The other body's administrator is just as much a stranger.
     client.post("/logout", data={"csrf_token": csrf_token(client, "/dashboard/")})
@@ -96,8 +100,12 @@ def test_a_verifier_sees_the_confidential_file_only_after_declaring(client, sess
     assert "Conflict-of-interest declaration" in page
     assert "Activity data" not in page
     assert client.get(f"/applications/{application.id}/documents/{document.id}").status_code == 404
-    response = _post(client, f"/applications/{application.id}/declaration", {"declaration-conflict": "no"},
-                     page=f"/applications/{application.id}")
+    response = _post(
+        client,
+        f"/applications/{application.id}/declaration",
+        {"declaration-conflict": "no"},
+        page=f"/applications/{application.id}",
+    )
     assert response.status_code == 302
     page = client.get(f"/applications/{application.id}").get_data(as_text=True)
     assert "Activity data" in page
@@ -108,13 +116,21 @@ def test_a_whole_certification_through_the_forms(client, session, app):
     product = session.scalar(select(Product).where(Product.model == "LN-PT-18V4Ah"))
     body = session.scalar(select(Organisation).where(Organisation.body_code == "HTDEMO"))
     login_as(client, "applicant")
-    response = _post(client, "/applications/new", {"product_id": product.id, "body_id": body.id}, page="/applications/new")
+    response = _post(
+        client, "/applications/new", {"product_id": product.id, "body_id": body.id}, page="/applications/new"
+    )
     assert response.status_code == 302
     application_id = int(re.search(r"/applications/(\d+)/footprint", response.headers["Location"]).group(1))
     url = f"/applications/{application_id}"
     start, end = data_period(utcnow().date())  # the last twelve whole months
-    footprint = {"declared_footprint": "58.7", "stage_raw_material_acquisition": "40.2", "stage_production": "18.5",
-                 "period_start": start.isoformat(), "period_end": end.isoformat(), "primary_share_percent": "62"}
+    footprint = {
+        "declared_footprint": "58.7",
+        "stage_raw_material_acquisition": "40.2",
+        "stage_production": "18.5",
+        "period_start": start.isoformat(),
+        "period_end": end.isoformat(),
+        "primary_share_percent": "62",
+    }
     # A bad number is refused with the reason, and what was typed is kept.
     bad = _post(client, f"{url}/footprint", {**footprint, "declared_footprint": "58,7kg"}, page=f"{url}/footprint")
     assert bad.status_code == 400
@@ -122,19 +138,36 @@ def test_a_whole_certification_through_the_forms(client, session, app):
     assert 'value="58,7kg"' in bad.get_data(as_text=True)
     assert _post(client, f"{url}/footprint", footprint, page=f"{url}/footprint").status_code == 302
     for stage, qty in (("raw_material_acquisition", "40.2"), ("production", "32.44")):
-        line = {"line-stage": stage, "line-description": "x", "line-quantity": qty, "line-quantity_unit": "kg" if stage != "production" else "kWh",
-                "line-factor_value": "1" if stage != "production" else "570.3", "line-factor_unit": "kg" if stage != "production" else "g",
-                "line-factor_source": "supplier / MEE 2024", "line-data_kind": "primary"}
+        line = {
+            "line-stage": stage,
+            "line-description": "x",
+            "line-quantity": qty,
+            "line-quantity_unit": "kg" if stage != "production" else "kWh",
+            "line-factor_value": "1" if stage != "production" else "570.3",
+            "line-factor_unit": "kg" if stage != "production" else "g",
+            "line-factor_source": "supplier / MEE 2024",
+            "line-data_kind": "primary",
+        }
         assert _post(client, f"{url}/lines", line, page=url).status_code == 302
-    for kind, name, content in (("study_report", "study.pdf", b"%PDF-1.4\n%%EOF\n"), ("inventory", "inv.csv", b"a,b\n1,2\n")):
-        response = _post(client, f"{url}/documents", {"document-kind": kind, "document-file": (io.BytesIO(content), name)},
-                         page=url, content_type="multipart/form-data")
+    for kind, name, content in (
+        ("study_report", "study.pdf", b"%PDF-1.4\n%%EOF\n"),
+        ("inventory", "inv.csv", b"a,b\n1,2\n"),
+    ):
+        response = _post(
+            client,
+            f"{url}/documents",
+            {"document-kind": kind, "document-file": (io.BytesIO(content), name)},
+            page=url,
+            content_type="multipart/form-data",
+        )
         assert response.status_code == 302, response.get_data(as_text=True)
     assert _post(client, f"{url}/submit", {}, page=url).status_code == 302
 
     client.post("/logout", data={"csrf_token": csrf_token(client, "/dashboard/")})
     login_as(client, "body_admin")
-    assert _post(client, f"{url}/accept", {"accept-complete": "y", "accept-competent": "y"}, page=url).status_code == 302
+    assert (
+        _post(client, f"{url}/accept", {"accept-complete": "y", "accept-competent": "y"}, page=url).status_code == 302
+    )
     verifier = session.scalar(select(User).where(User.email == "verifier@example.com"))
     assert _post(client, f"{url}/assign", {"verifier_ids": str(verifier.id)}, page=f"{url}/assign").status_code == 302
 
@@ -149,14 +182,26 @@ def test_a_whole_certification_through_the_forms(client, session, app):
     for mode in ("document_review", "site_inspection", "footprint_verification"):
         data = {"checklist-notes": "checked", "checklist-site_date": yesterday, "checklist-site_place": "Jinan plant 3"}
         assert _post(client, f"{url}/checklist/{mode}", data, page=url).status_code == 302
-    statement = {"statement-assurance": "reasonable", "statement-opinion": "unmodified", "statement-materiality_percent": "5",
-                 "statement-summary": "Fairly stated."}
+    statement = {
+        "statement-assurance": "reasonable",
+        "statement-opinion": "unmodified",
+        "statement-materiality_percent": "5",
+        "statement-summary": "Fairly stated.",
+    }
     assert _post(client, f"{url}/statement", statement, page=url).status_code == 302
-    assert _post(client, f"{url}/recommend", {"recommend-outcome": "grant", "recommend-reason": "ok"}, page=url).status_code == 302
+    assert (
+        _post(
+            client, f"{url}/recommend", {"recommend-outcome": "grant", "recommend-reason": "ok"}, page=url
+        ).status_code
+        == 302
+    )
 
     client.post("/logout", data={"csrf_token": csrf_token(client, "/dashboard/")})
     login_as(client, "decision_maker")
-    assert _post(client, f"{url}/decide", {"decision-outcome": "grant", "decision-reason": "agreed"}, page=url).status_code == 302
+    assert (
+        _post(client, f"{url}/decide", {"decision-outcome": "grant", "decision-reason": "agreed"}, page=url).status_code
+        == 302
+    )
     label = session.scalar(select(Label).where(Label.application_id == application_id))
     assert label is not None and label.certificate_number.startswith("CFP-HTDEMO-")
     page = client.get(f"/labels/{label.public_id}").get_data(as_text=True)
@@ -194,11 +239,18 @@ def test_uploads_with_a_lying_name_are_refused_and_nothing_is_kept(client, sessi
     login_as(client, "applicant")
     url = f"/applications/{draft.id}"
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-    response = _post(client, f"{url}/documents", {"document-kind": "study_report", "document-file": (io.BytesIO(png), "report.pdf")},
-                     page=url, content_type="multipart/form-data")
+    response = _post(
+        client,
+        f"{url}/documents",
+        {"document-kind": "study_report", "document-file": (io.BytesIO(png), "report.pdf")},
+        page=url,
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
     assert "whatever its name says" in response.get_data(as_text=True)
-    assert session.scalar(select(func.count()).select_from(Document).where(Document.application_id == draft.id)) == before
+    assert (
+        session.scalar(select(func.count()).select_from(Document).where(Document.application_id == draft.id)) == before
+    )
 
 
 def test_oversized_requests_are_refused_before_they_are_read(app, session):
@@ -207,8 +259,11 @@ def test_oversized_requests_are_refused_before_they_are_read(app, session):
     small = make_test_app(app.config["DATABASE_URL"], app.config["UPLOAD_DIR"], UPLOAD_MAX_BYTES=1024)
     client = english(small.test_client())
     draft = _demo(session, S.DRAFT)
-    response = client.post(f"/applications/{draft.id}/documents", data={"document-file": (io.BytesIO(b"%PDF" + b"0" * 400_000), "big.pdf")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        f"/applications/{draft.id}/documents",
+        data={"document-file": (io.BytesIO(b"%PDF" + b"0" * 400_000), "big.pdf")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 413
     assert "larger than the registry accepts" in response.get_data(as_text=True)
 
@@ -247,8 +302,12 @@ def test_the_wrong_role_cannot_act_and_nothing_changes(client, session, role, ac
     application = _demo(session, status)
     login_as(client, role)
     url = f"/applications/{application.id}"
-    response = _post(client, f"{url}/{action}", {"decision-outcome": "grant", "decision-reason": "x",
-                                                 "accept-complete": "y", "accept-competent": "y"}, page="/dashboard/")
+    response = _post(
+        client,
+        f"{url}/{action}",
+        {"decision-outcome": "grant", "decision-reason": "x", "accept-complete": "y", "accept-competent": "y"},
+        page="/dashboard/",
+    )
     assert response.status_code == 403  # the role itself lacks the permission
     session.expire_all()
     assert session.get(Application, application.id).status is status

@@ -60,8 +60,18 @@ DECIDER2 = "decision2@example.com"
 OTHER_BODY_ADMIN = "body2.admin@example.com"
 REGULATOR = "regulator@example.com"
 SITE_ADMIN = "admin@example.com"
-PEOPLE = (APPLICANT, OTHER_APPLICANT, STEEL_APPLICANT, BODY_ADMIN, VERIFIER, DECIDER, DECIDER2, OTHER_BODY_ADMIN,
-          REGULATOR, SITE_ADMIN)
+PEOPLE = (
+    APPLICANT,
+    OTHER_APPLICANT,
+    STEEL_APPLICANT,
+    BODY_ADMIN,
+    VERIFIER,
+    DECIDER,
+    DECIDER2,
+    OTHER_BODY_ADMIN,
+    REGULATOR,
+    SITE_ADMIN,
+)
 
 # Who may take an action in each capacity, on a file driven along the demo path (where decision@ takes the
 # first decision, so only decision2@ may decide an appeal).
@@ -75,7 +85,10 @@ RIGHT: dict[Capacity, set[str]] = {
 
 # Who acts in each capacity in Team.demo.
 ACTING: dict[Capacity, str] = {
-    Capacity.APPLICANT: APPLICANT, Capacity.BODY_ADMIN: BODY_ADMIN, Capacity.VERIFIER: VERIFIER, Capacity.DECIDER: DECIDER,
+    Capacity.APPLICANT: APPLICANT,
+    Capacity.BODY_ADMIN: BODY_ADMIN,
+    Capacity.VERIFIER: VERIFIER,
+    Capacity.DECIDER: DECIDER,
     Capacity.APPEAL_DECIDER: DECIDER2,
 }
 
@@ -156,14 +169,18 @@ def body(session: Session) -> Organisation:
 @pytest.fixture
 def product(session: Session, people: dict[str, User]) -> Product:
     found = session.scalar(
-        select(Product).where(Product.organisation_id == people[APPLICANT].organisation_id, Product.model == "LN-PT-18V4Ah")
+        select(Product).where(
+            Product.organisation_id == people[APPLICANT].organisation_id, Product.model == "LN-PT-18V4Ah"
+        )
     )
     assert found is not None
     return found
 
 
 @pytest.fixture
-def new_application(session: Session, team: Team, product: Product, body: Organisation, upload_dir) -> Callable[..., Application]:
+def new_application(
+    session: Session, team: Team, product: Product, body: Organisation, upload_dir
+) -> Callable[..., Application]:
     def make(**kwargs: Any) -> Application:
         return complete_draft(session, team, product, body, folder=upload_dir, **kwargs)
 
@@ -182,8 +199,11 @@ def bring(session: Session, team: Team, application: Application, status: S) -> 
 
 def actor_for(team: Team, who: Capacity) -> Actor:
     return {
-        Capacity.APPLICANT: team.applicant, Capacity.BODY_ADMIN: team.admin, Capacity.VERIFIER: team.verifier,
-        Capacity.DECIDER: team.decider, Capacity.APPEAL_DECIDER: team.appeal_decider,
+        Capacity.APPLICANT: team.applicant,
+        Capacity.BODY_ADMIN: team.admin,
+        Capacity.VERIFIER: team.verifier,
+        Capacity.DECIDER: team.decider,
+        Capacity.APPEAL_DECIDER: team.appeal_decider,
     }[who]
 
 
@@ -193,12 +213,20 @@ def do(session: Session, team: Team, application: Application, name: str) -> Non
         for finding in session.scalars(
             select(Finding).where(Finding.application_id == application.id, Finding.round == application.findings_round)
         ):
-            services.respond_to_finding(session, team.applicant, application, finding, response="Updated to the 2024 factor.")
+            services.respond_to_finding(
+                session, team.applicant, application, finding, response="Updated to the 2024 factor."
+            )
     elif name == "answer":
         services.answer_findings(session, team.applicant, application)
     elif name == "grant_on_appeal":
-        decisions.decide_application(session, team.appeal_decider, application, outcome=Outcome.GRANT,
-                                     reasons="The supplier data covers the period.", on_appeal=True)
+        decisions.decide_application(
+            session,
+            team.appeal_decider,
+            application,
+            outcome=Outcome.GRANT,
+            reasons="The supplier data covers the period.",
+            on_appeal=True,
+        )
     else:
         step(session, team, application, name)
 
@@ -213,7 +241,9 @@ def trail(session: Session, application: Application) -> tuple[int, int, int, in
     return (
         session.scalar(select(func.count()).where(TransitionRecord.application_id == application.id)),
         session.scalar(
-            select(func.count()).where(AuditEvent.subject_type == "applications", AuditEvent.subject_id == str(application.id))
+            select(func.count()).where(
+                AuditEvent.subject_type == "applications", AuditEvent.subject_id == str(application.id)
+            )
         ),
         session.scalar(select(func.count()).where(Notification.application_id == application.id)),
         session.scalar(select(func.count()).where(Participant.application_id == application.id)),
@@ -221,7 +251,9 @@ def trail(session: Session, application: Application) -> tuple[int, int, int, in
 
 
 def status_in_database(session: Session, application: Application) -> S:
-    return S(session.execute(text("SELECT status FROM applications WHERE id = :id"), {"id": application.id}).scalar_one())
+    return S(
+        session.execute(text("SELECT status FROM applications WHERE id = :id"), {"id": application.id}).scalar_one()
+    )
 
 
 def last_id(session: Session, model: type) -> int:
@@ -284,35 +316,51 @@ def test_each_action_moves_the_file_only_from_its_sources(session, team, fresh, 
     session.expire_all()
     assert fresh.status is rule.target and status_in_database(session, fresh) is rule.target
 
-    records = list(session.scalars(
-        select(TransitionRecord).where(TransitionRecord.application_id == fresh.id, TransitionRecord.id > since[TransitionRecord])
-    ))
+    records = list(
+        session.scalars(
+            select(TransitionRecord).where(
+                TransitionRecord.application_id == fresh.id, TransitionRecord.id > since[TransitionRecord]
+            )
+        )
+    )
     assert [(r.action, r.from_status, r.to_status, r.actor_id) for r in records] == [
         (action.value, status, rule.target, actor.user.id)
     ]
     assert records[0].actor_role == str(actor.user.role)
     assert (records[0].reason is not None) if rule.needs_reason else True
 
-    events = list(session.scalars(
-        select(AuditEvent).where(AuditEvent.tag == f"application:{action.value}", AuditEvent.id > since[AuditEvent])
-    ))
+    events = list(
+        session.scalars(
+            select(AuditEvent).where(AuditEvent.tag == f"application:{action.value}", AuditEvent.id > since[AuditEvent])
+        )
+    )
     assert [(e.subject_type, e.subject_id, e.actor_id, e.organisation_id) for e in events] == [
         ("applications", str(fresh.id), actor.user.id, fresh.body_id)
     ]
     assert (events[0].payload["from"], events[0].payload["to"]) == (status.value, rule.target.value)
 
-    told = list(session.scalars(
-        select(Notification.user_id).where(
-            Notification.application_id == fresh.id, Notification.event == f"application:{action.value}",
-            Notification.id > since[Notification],
+    told = list(
+        session.scalars(
+            select(Notification.user_id).where(
+                Notification.application_id == fresh.id,
+                Notification.event == f"application:{action.value}",
+                Notification.id > since[Notification],
+            )
         )
-    ))
+    )
     # Each person once, the one acting never.
     assert emails(session, told) == sorted(notified(action, status))
 
 
-DECISIONS_ON_THE_FILE = (Action.RETURN, Action.REJECT, Action.ACCEPT, Action.GRANT, Action.REFUSE, Action.GRANT_ON_APPEAL,
-                        Action.REFUSE_ON_APPEAL)
+DECISIONS_ON_THE_FILE = (
+    Action.RETURN,
+    Action.REJECT,
+    Action.ACCEPT,
+    Action.GRANT,
+    Action.REFUSE,
+    Action.GRANT_ON_APPEAL,
+    Action.REFUSE_ON_APPEAL,
+)
 
 
 def test_the_table_tells_the_applicant_of_every_decision_on_the_file():
@@ -324,15 +372,20 @@ def test_the_table_tells_the_applicant_of_every_decision_on_the_file():
 
 def test_assigned_verifiers_are_told(session, team, fresh):
     bring(session, team, fresh, S.EVALUATION_PLANNED)
-    told = session.scalars(select(Notification.event).where(
-        Notification.application_id == fresh.id, Notification.user_id == team.verifier.user.id))
+    told = session.scalars(
+        select(Notification.event).where(
+            Notification.application_id == fresh.id, Notification.user_id == team.verifier.user.id
+        )
+    )
     assert "application:assigned" in set(told)
 
 
 # 2. Only the right person may act
 
 
-MATRIX = [(action, source) for action, rule in TRANSITIONS.items() for source in ApplicationStatus if source in rule.sources]
+MATRIX = [
+    (action, source) for action, rule in TRANSITIONS.items() for source in ApplicationStatus if source in rule.sources
+]
 
 
 @pytest.mark.parametrize(("action", "source"), MATRIX, ids=[f"{a.value}-from-{s.value}" for a, s in MATRIX])
@@ -394,8 +447,12 @@ def test_a_verifier_not_assigned_to_the_file_cannot_act(session, team, fresh, pe
     before = trail(session, fresh)
     for action in (Action.ISSUE_FINDINGS, Action.RECOMMEND):
         assert refusal(session, transition, session, fresh, action, team.verifier, reason="r").status == 403
-    assert refusal(session, evaluation.raise_finding, session, team.verifier, fresh, severity="minor",
-                   description="x").status == 403
+    assert (
+        refusal(
+            session, evaluation.raise_finding, session, team.verifier, fresh, severity="minor", description="x"
+        ).status
+        == 403
+    )
     assert fresh.status is S.UNDER_EVALUATION and trail(session, fresh) == before
 
 
@@ -425,13 +482,25 @@ def test_actions_that_need_reasons_are_refused_without(session, team, fresh, act
 # 3. What each step requires
 
 
-def set_footprint(session: Session, team: Team, application: Application, total: str, split: dict[int, str], *,
-                  period: tuple[date, date] | None = None, share: str = "60") -> None:
+def set_footprint(
+    session: Session,
+    team: Team,
+    application: Application,
+    total: str,
+    split: dict[int, str],
+    *,
+    period: tuple[date, date] | None = None,
+    share: str = "60",
+) -> None:
     """Replace the draft's total, stage split (by position among the required stages), period and share."""
     stages = application.definition["boundary"]["required_stages"]
     start, end = period or data_period(utcnow().date())
-    services.update_footprint(session, team.applicant, application, services.FootprintData(
-        total, {stages[i]: value for i, value in split.items()}, start, end, share))
+    services.update_footprint(
+        session,
+        team.applicant,
+        application,
+        services.FootprintData(total, {stages[i]: value for i, value in split.items()}, start, end, share),
+    )
 
 
 def submit_refusal(session: Session, team: Team, application: Application) -> str:
@@ -504,7 +573,9 @@ def test_submit_needs_a_long_enough_and_recent_period(session, team, fresh):
     assert submit_refusal(session, team, fresh) == "The data period must cover at least 12 months."
     old = (add_months(start, -24), add_months(end + timedelta(days=1), -24) - timedelta(days=1))
     set_footprint(session, team, fresh, "62.4", {0: "40.1", 1: "22.3"}, period=old)
-    assert submit_refusal(session, team, fresh) == "The data period ended more than 18 months ago; use more recent data."
+    assert (
+        submit_refusal(session, team, fresh) == "The data period ended more than 18 months ago; use more recent data."
+    )
 
 
 def test_a_period_one_day_short_of_twelve_months_is_refused(session, team, fresh):
@@ -516,7 +587,9 @@ def test_a_period_one_day_short_of_twelve_months_is_refused(session, team, fresh
 def bar(session: Session, organisation_id: int, *, days_from: int, days_until: int | None) -> BarredOrganisation:
     now = utcnow()
     row = BarredOrganisation(
-        organisation_id=organisation_id, reason="Listed as a dishonest entity.", source="Credit China",
+        organisation_id=organisation_id,
+        reason="Listed as a dishonest entity.",
+        source="Credit China",
         barred_from=now + timedelta(days=days_from),
         barred_until=None if days_until is None else now + timedelta(days=days_until),
     )
@@ -539,7 +612,9 @@ def test_a_barred_applicant_cannot_submit_nor_be_accepted(session, team, fresh, 
     session.flush()
     submitted = bring(session, team, new_application(), S.SUBMITTED)
     bar(session, fresh.applicant_id, days_from=-1, days_until=until)
-    error = refusal(session, review.accept_application, session, team.admin, submitted, complete=True, competent=True, notes=None)
+    error = refusal(
+        session, review.accept_application, session, team.admin, submitted, complete=True, competent=True, notes=None
+    )
     assert (error.status, str(error)) == (400, BARRED_ACCEPT)
     assert status_in_database(session, submitted) is S.SUBMITTED
 
@@ -550,8 +625,9 @@ def test_a_bar_that_ended_or_has_not_begun_does_not_stop_anything(session, team,
     # Another enterprise's active bar is not this applicant's either.
     bar(session, people[OTHER_APPLICANT].organisation_id, days_from=-1, days_until=None)
     bring(session, team, fresh, S.ACCEPTED)
-    record = session.scalar(select(TransitionRecord).where(
-        TransitionRecord.application_id == fresh.id, TransitionRecord.action == "accept"))
+    record = session.scalar(
+        select(TransitionRecord).where(TransitionRecord.application_id == fresh.id, TransitionRecord.action == "accept")
+    )
     assert record.details["barred"] is False
 
 
@@ -559,19 +635,33 @@ def evaluate_all_but(session: Session, team: Team, application: Application, *, 
     for item in evaluation.checklist(session, application):
         if item.mode != skip:
             evaluation.complete_checklist_item(
-                session, team.verifier, application, item.mode, notes="Checked.",
-                site_date=utcnow().date() - timedelta(days=3), site_place="Plant 3",
+                session,
+                team.verifier,
+                application,
+                item.mode,
+                notes="Checked.",
+                site_date=utcnow().date() - timedelta(days=3),
+                site_place="Plant 3",
             )
 
 
 def sign(session: Session, team: Team, application: Application, opinion: str = "unmodified") -> None:
-    evaluation.sign_statement(session, team.verifier, application, assurance="reasonable", opinion=opinion,
-                              materiality_percent="5", summary="Fairly stated.")
+    evaluation.sign_statement(
+        session,
+        team.verifier,
+        application,
+        assurance="reasonable",
+        opinion=opinion,
+        materiality_percent="5",
+        summary="Fairly stated.",
+    )
 
 
 def recommend_refusal(session: Session, team: Team, application: Application) -> str:
     before = trail(session, application)
-    error = refusal(session, evaluation.recommend, session, team.verifier, application, outcome="grant", reasons="Fine.")
+    error = refusal(
+        session, evaluation.recommend, session, team.verifier, application, outcome="grant", reasons="Fine."
+    )
     assert error.status == 400
     assert status_in_database(session, application) is S.UNDER_EVALUATION and trail(session, application) == before
     return str(error)
@@ -595,7 +685,9 @@ def test_recommend_needs_unsent_findings_sent_and_an_open_observation_does_not_b
     bring(session, team, fresh, S.UNDER_EVALUATION)
     evaluate_all_but(session, team, fresh)
     sign(session, team, fresh)
-    observation = evaluation.raise_finding(session, team.verifier, fresh, severity="observation", description="Label font.")
+    observation = evaluation.raise_finding(
+        session, team.verifier, fresh, severity="observation", description="Label font."
+    )
     assert recommend_refusal(session, team, fresh) == "Send or delete the findings not yet sent to the applicant."
     evaluation.issue_findings(session, team.verifier, fresh)
     services.answer_findings(session, team.applicant, fresh)  # an observation needs no answer
@@ -609,8 +701,15 @@ def test_recommend_needs_the_whole_checklist(session, team, fresh):
     evaluate_all_but(session, team, fresh, skip="site_inspection")
     sign(session, team, fresh)
     assert recommend_refusal(session, team, fresh) == "Complete every item of the evaluation checklist."
-    evaluation.complete_checklist_item(session, team.verifier, fresh, "site_inspection", notes="Visited.",
-                                       site_date=utcnow().date(), site_place="Plant 3")
+    evaluation.complete_checklist_item(
+        session,
+        team.verifier,
+        fresh,
+        "site_inspection",
+        notes="Visited.",
+        site_date=utcnow().date(),
+        site_place="Plant 3",
+    )
     step(session, team, fresh, "recommend")
     assert fresh.status is S.RECOMMENDED
 
@@ -628,7 +727,9 @@ def test_recommend_lists_every_problem_at_once(session, team, fresh):
     bring(session, team, fresh, S.UNDER_EVALUATION)
     message = recommend_refusal(session, team, fresh)
     assert message.startswith("Not yet possible: ")
-    assert "Complete every item of the evaluation checklist." in message and "Sign the verification statement." in message
+    assert (
+        "Complete every item of the evaluation checklist." in message and "Sign the verification statement." in message
+    )
 
 
 def test_no_grant_on_an_adverse_opinion(session, team, fresh):
@@ -641,7 +742,9 @@ def test_no_grant_on_an_adverse_opinion(session, team, fresh):
     assert fresh.status is S.RECOMMENDED
 
     before = trail(session, fresh)
-    error = refusal(session, decisions.decide_application, session, team.decider, fresh, outcome=Outcome.GRANT, reasons="Grant.")
+    error = refusal(
+        session, decisions.decide_application, session, team.decider, fresh, outcome=Outcome.GRANT, reasons="Grant."
+    )
     assert (error.status, str(error)) == (400, "A label cannot be granted on an adverse verification opinion.")
     assert status_in_database(session, fresh) is S.RECOMMENDED and trail(session, fresh) == before
     assert session.scalar(select(Label).where(Label.application_id == fresh.id)) is None
@@ -649,8 +752,16 @@ def test_no_grant_on_an_adverse_opinion(session, team, fresh):
     # Refusing is possible; on appeal, a grant is refused for the same reason.
     step(session, team, fresh, "refuse")
     step(session, team, fresh, "appeal")
-    error = refusal(session, decisions.decide_application, session, team.appeal_decider, fresh, outcome=Outcome.GRANT,
-                    reasons="Grant.", on_appeal=True)
+    error = refusal(
+        session,
+        decisions.decide_application,
+        session,
+        team.appeal_decider,
+        fresh,
+        outcome=Outcome.GRANT,
+        reasons="Grant.",
+        on_appeal=True,
+    )
     assert str(error) == "A label cannot be granted on an adverse verification opinion."
     assert status_in_database(session, fresh) is S.APPEALED
 
@@ -660,7 +771,9 @@ def test_no_grant_on_an_adverse_opinion(session, team, fresh):
 
 def test_a_decision_maker_who_verified_the_file_cannot_decide_it(session, team, fresh, people):
     verifying = Team(team.applicant, team.admin, Actor(people[DECIDER2]), team.decider, team.decider)
-    assert people[DECIDER2].id in {u.id for u in review.eligible_verifiers(session, bring(session, team, fresh, S.ACCEPTED))}
+    assert people[DECIDER2].id in {
+        u.id for u in review.eligible_verifiers(session, bring(session, team, fresh, S.ACCEPTED))
+    }
     bring_path = ("plan", "declare", "start", "evaluate", "recommend")
     for name in bring_path:
         step(session, verifying, fresh, name)
@@ -668,21 +781,39 @@ def test_a_decision_maker_who_verified_the_file_cannot_decide_it(session, team, 
 
     before = trail(session, fresh)
     for outcome in Outcome:
-        error = refusal(session, decisions.decide_application, session, Actor(people[DECIDER2]), fresh, outcome=outcome,
-                        reasons="I checked it myself.")
+        error = refusal(
+            session,
+            decisions.decide_application,
+            session,
+            Actor(people[DECIDER2]),
+            fresh,
+            outcome=outcome,
+            reasons="I checked it myself.",
+        )
         assert error.status == 403
     assert status_in_database(session, fresh) is S.RECOMMENDED and trail(session, fresh) == before
     # The recommendation was announced to decision@ only, the decision maker with no part in the file.
-    recommend_told = session.scalars(select(Notification.user_id).where(
-        Notification.application_id == fresh.id, Notification.event == "application:recommend"))
+    recommend_told = session.scalars(
+        select(Notification.user_id).where(
+            Notification.application_id == fresh.id, Notification.event == "application:recommend"
+        )
+    )
     assert emails(session, list(recommend_told)) == [DECIDER]
 
     decisions.decide_application(session, team.decider, fresh, outcome=Outcome.REFUSE, reasons="Not confirmed.")
     step(session, team, fresh, "appeal")
     # Neither decision maker may decide the appeal: one verified the file, the other decided it.
     for email in (DECIDER, DECIDER2):
-        error = refusal(session, decisions.decide_application, session, Actor(people[email]), fresh, outcome=Outcome.GRANT,
-                        reasons="On appeal.", on_appeal=True)
+        error = refusal(
+            session,
+            decisions.decide_application,
+            session,
+            Actor(people[email]),
+            fresh,
+            outcome=Outcome.GRANT,
+            reasons="On appeal.",
+            on_appeal=True,
+        )
         assert error.status == 403, email
     assert status_in_database(session, fresh) is S.APPEALED
 
@@ -691,16 +822,33 @@ def test_the_appeal_goes_to_a_decision_maker_who_took_no_part(session, team, fre
     bring(session, team, fresh, S.APPEALED)
     before = trail(session, fresh)
     for outcome in Outcome:
-        error = refusal(session, decisions.decide_application, session, team.decider, fresh, outcome=outcome,
-                        reasons="My own decision stands.", on_appeal=True)
+        error = refusal(
+            session,
+            decisions.decide_application,
+            session,
+            team.decider,
+            fresh,
+            outcome=outcome,
+            reasons="My own decision stands.",
+            on_appeal=True,
+        )
         assert error.status == 403
     assert status_in_database(session, fresh) is S.APPEALED and trail(session, fresh) == before
 
-    label = decisions.decide_application(session, Actor(people[DECIDER2]), fresh, outcome=Outcome.GRANT,
-                                         reasons="The supplier data covers the period.", on_appeal=True)
+    label = decisions.decide_application(
+        session,
+        Actor(people[DECIDER2]),
+        fresh,
+        outcome=Outcome.GRANT,
+        reasons="The supplier data covers the period.",
+        on_appeal=True,
+    )
     assert fresh.status is S.GRANTED and label is not None
-    deciders = session.execute(select(Decision.capacity, Decision.decided_by_id, Decision.outcome).where(
-        Decision.application_id == fresh.id).order_by(Decision.id)).all()
+    deciders = session.execute(
+        select(Decision.capacity, Decision.decided_by_id, Decision.outcome)
+        .where(Decision.application_id == fresh.id)
+        .order_by(Decision.id)
+    ).all()
     assert deciders == [
         (Capacity.DECIDER, people[DECIDER].id, Outcome.REFUSE),
         (Capacity.APPEAL_DECIDER, people[DECIDER2].id, Outcome.GRANT),
@@ -725,8 +873,15 @@ def test_the_database_keeps_one_capacity_per_person_and_file(session, team, fres
 def test_the_database_refuses_a_decision_by_anyone_not_in_the_deciding_capacity(session, team, fresh, people, who):
     bring(session, team, fresh, S.RECOMMENDED)
     savepoint = session.begin_nested()
-    session.add(Decision(application_id=fresh.id, capacity=Capacity.DECIDER, decided_by_id=people[who].id,
-                         outcome=Outcome.GRANT, reasons="Granted."))
+    session.add(
+        Decision(
+            application_id=fresh.id,
+            capacity=Capacity.DECIDER,
+            decided_by_id=people[who].id,
+            outcome=Outcome.GRANT,
+            reasons="Granted.",
+        )
+    )
     with pytest.raises(IntegrityError):
         session.flush()
     savepoint.rollback()
@@ -734,8 +889,15 @@ def test_the_database_refuses_a_decision_by_anyone_not_in_the_deciding_capacity(
     with session.begin_nested():
         session.add(Participant(application_id=fresh.id, user_id=people[DECIDER].id, capacity=Capacity.DECIDER))
         session.flush()
-        session.add(Decision(application_id=fresh.id, capacity=Capacity.DECIDER, decided_by_id=people[DECIDER].id,
-                             outcome=Outcome.GRANT, reasons="Granted."))
+        session.add(
+            Decision(
+                application_id=fresh.id,
+                capacity=Capacity.DECIDER,
+                decided_by_id=people[DECIDER].id,
+                outcome=Outcome.GRANT,
+                reasons="Granted.",
+            )
+        )
     assert session.scalar(select(func.count()).where(Decision.application_id == fresh.id)) == 1
 
 
@@ -744,7 +906,9 @@ def test_the_database_refuses_a_decision_by_anyone_not_in_the_deciding_capacity(
 
 def raw_update(session: Session, application: Application, status: str) -> None:
     session.execute(
-        text("UPDATE applications SET status = :status, submitted_at = COALESCE(submitted_at, CURRENT_TIMESTAMP) WHERE id = :id"),
+        text(
+            "UPDATE applications SET status = :status, submitted_at = COALESCE(submitted_at, CURRENT_TIMESTAMP) WHERE id = :id"
+        ),
         {"status": status, "id": application.id},
     )
 
@@ -785,7 +949,9 @@ def test_the_trigger_allows_exactly_the_tables_pairs(session, team, fresh, sourc
 def test_the_allowed_raw_update_from_draft_to_submitted_goes_through(session, fresh):
     session.flush()
     result = session.execute(
-        text("UPDATE applications SET status = 'submitted', submitted_at = CURRENT_TIMESTAMP WHERE id = :id AND status = 'draft'"),
+        text(
+            "UPDATE applications SET status = 'submitted', submitted_at = CURRENT_TIMESTAMP WHERE id = :id AND status = 'draft'"
+        ),
         {"id": fresh.id},
     )
     assert result.rowcount == 1
@@ -859,12 +1025,25 @@ def test_the_database_refuses_a_label_for_an_application_not_granted(session, te
     other = bring(session, team, new_application(), S.RECOMMENDED)
     savepoint = session.begin_nested()
     now = utcnow()  # a label like any issued today: only its application's status is wrong
-    session.add(Label(
-        public_id="x" * 22, certificate_number=f"CFP-HTDEMO-{now.year}-999999", sequence=999999, application_id=other.id,
-        application_status=S.GRANTED, product_id=other.product_id, holder_id=other.applicant_id, body_id=other.body_id,
-        scheme_version_id=other.scheme_version_id, footprint=Decimal("1"), declared_unit="kWh", grade_code="1",
-        valid_from=now.date(), valid_until=add_months(now.date(), 36), issued_at=now,
-    ))
+    session.add(
+        Label(
+            public_id="x" * 22,
+            certificate_number=f"CFP-HTDEMO-{now.year}-999999",
+            sequence=999999,
+            application_id=other.id,
+            application_status=S.GRANTED,
+            product_id=other.product_id,
+            holder_id=other.applicant_id,
+            body_id=other.body_id,
+            scheme_version_id=other.scheme_version_id,
+            footprint=Decimal("1"),
+            declared_unit="kWh",
+            grade_code="1",
+            valid_from=now.date(),
+            valid_until=add_months(now.date(), 36),
+            issued_at=now,
+        )
+    )
     with pytest.raises(IntegrityError):
         session.flush()
     savepoint.rollback()
@@ -899,7 +1078,9 @@ def test_a_rolled_back_grant_gives_its_number_back(session, team, new_applicatio
     for application in (first, second):
         bring(session, team, application, S.RECOMMENDED)
     savepoint = session.begin_nested()
-    number = decisions.decide_application(session, team.decider, first, outcome=Outcome.GRANT, reasons="Confirmed.").sequence
+    number = decisions.decide_application(
+        session, team.decider, first, outcome=Outcome.GRANT, reasons="Confirmed."
+    ).sequence
     savepoint.rollback()
     session.expire_all()
     assert first.status is S.RECOMMENDED and label_of(session, first) is None
@@ -913,10 +1094,20 @@ def grades(session: Session) -> tuple[Grade, ...]:
     return version.spec.grades
 
 
-@pytest.mark.parametrize(("footprint", "grade"), [
-    ("0.000001", "1"), ("55", "1"), ("55.000001", "2"), ("70", "2"), ("70.000001", "3"), ("85", "3"),
-    ("100", "4"), ("100.000001", "5"), ("99999", "5"),
-])
+@pytest.mark.parametrize(
+    ("footprint", "grade"),
+    [
+        ("0.000001", "1"),
+        ("55", "1"),
+        ("55.000001", "2"),
+        ("70", "2"),
+        ("70.000001", "3"),
+        ("85", "3"),
+        ("100", "4"),
+        ("100.000001", "5"),
+        ("99999", "5"),
+    ],
+)
 def test_grade_follows_the_schemes_bands_with_the_bound_in_its_band(grades, footprint, grade):
     assert grade_for(grades, Decimal(footprint)) == grade
 
@@ -926,16 +1117,19 @@ def test_grade_needs_an_unbounded_last_band():
         grade_for([Grade(code="1", name_zh="一级", name_en="Grade 1", max_kg_co2e=Decimal(10))], Decimal("11"))
 
 
-@pytest.mark.parametrize(("start", "months", "expected"), [
-    (date(2025, 1, 31), 1, date(2025, 2, 28)),
-    (date(2024, 1, 31), 1, date(2024, 2, 29)),
-    (date(2024, 2, 29), 12, date(2025, 2, 28)),
-    (date(2024, 2, 29), 48, date(2028, 2, 29)),
-    (date(2025, 3, 31), -1, date(2025, 2, 28)),
-    (date(2025, 12, 15), 1, date(2026, 1, 15)),
-    (date(2025, 1, 1), -12, date(2024, 1, 1)),
-    (date(2025, 8, 31), 36, date(2028, 8, 31)),
-    (date(2025, 11, 30), 3, date(2026, 2, 28)),
-])
+@pytest.mark.parametrize(
+    ("start", "months", "expected"),
+    [
+        (date(2025, 1, 31), 1, date(2025, 2, 28)),
+        (date(2024, 1, 31), 1, date(2024, 2, 29)),
+        (date(2024, 2, 29), 12, date(2025, 2, 28)),
+        (date(2024, 2, 29), 48, date(2028, 2, 29)),
+        (date(2025, 3, 31), -1, date(2025, 2, 28)),
+        (date(2025, 12, 15), 1, date(2026, 1, 15)),
+        (date(2025, 1, 1), -12, date(2024, 1, 1)),
+        (date(2025, 8, 31), 36, date(2028, 8, 31)),
+        (date(2025, 11, 30), 3, date(2026, 2, 28)),
+    ],
+)
 def test_add_months_clamps_to_the_months_last_day(start, months, expected):
     assert add_months(start, months) == expected

@@ -22,7 +22,10 @@ def test_a_change_and_its_event_are_written_together(session):
     event = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
     assert _events(session) == before + 1
     assert (event.tag, event.subject_type, event.subject_id, event.address) == (
-        "organisation:create", "organisations", str(organisation.id), "203.0.113.9",
+        "organisation:create",
+        "organisations",
+        str(organisation.id),
+        "203.0.113.9",
     )
     assert event.occurred_at.tzinfo is not None
 

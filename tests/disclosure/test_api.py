@@ -61,7 +61,9 @@ def test_filters(client, labels):
     assert [i["id"] for i in in_region] == [label.public_id]
     assert _all(client, "/api/v1/labels?region=99") == []
     if label.product.gtin:
-        assert [i["id"] for i in _all(client, f"/api/v1/labels?q={label.product.gtin.lstrip('0')}")] == [label.public_id]
+        assert [i["id"] for i in _all(client, f"/api/v1/labels?q={label.product.gtin.lstrip('0')}")] == [
+            label.public_id
+        ]
 
 
 def test_status_filter_follows_the_labels(client, session, labels):
@@ -70,19 +72,33 @@ def test_status_filter_follows_the_labels(client, session, labels):
     assert [i["id"] for i in _all(client, "/api/v1/labels?status=suspended")] == [labels[0].public_id]
 
 
-@pytest.mark.parametrize(("query", "words"), [
-    ("sort=cheapest", "sort must be one of"), ("status=lost", "status must be one of"), ("region=Shandong", "province code"),
-    ("limit=0", "from 1 to 100"), ("limit=ten", "whole number"), ("after=garbage!", "first page"),
-])
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("sort=cheapest", "sort must be one of"),
+        ("status=lost", "status must be one of"),
+        ("region=Shandong", "province code"),
+        ("limit=0", "from 1 to 100"),
+        ("limit=ten", "whole number"),
+        ("after=garbage!", "first page"),
+    ],
+)
 def test_bad_parameters_get_a_clear_400(client, query, words):
     response = client.get(f"/api/v1/labels?{query}")
     assert response.status_code == 400 and words in response.get_json()["message"]
 
 
-@pytest.mark.parametrize(("query", "words"), [
-    ("sort=cheapest", "sort 须为以下之一：newest"), ("status=lost", "status 须为以下之一：valid"),
-    ("region=Shandong", "省级代码"), ("limit=0", "1 至 100"), ("limit=ten", "1 至 100"), ("after=garbage!", "第一页"),
-])
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("sort=cheapest", "sort 须为以下之一：newest"),
+        ("status=lost", "status 须为以下之一：valid"),
+        ("region=Shandong", "省级代码"),
+        ("limit=0", "1 至 100"),
+        ("limit=ten", "1 至 100"),
+        ("after=garbage!", "第一页"),
+    ],
+)
 def test_bad_parameters_are_explained_in_the_readers_language(client, query, words):
     response = client.get(f"/api/v1/labels?{query}", headers={"Accept-Language": "zh-CN"})
     assert response.status_code == 400 and words in response.get_json()["message"]
@@ -98,11 +114,36 @@ def _cursor(key: object) -> str:
 # Cursors the API never gives out: not base64 or JSON, the wrong shape, types a column cannot compare with, numbers
 # past the 64-bit range the columns hold, numbers that are not finite, and more decimals than a footprint has.
 CRAFTED_CURSORS = [
-    "garbage!", "W3RydWVd", _cursor([True]), _cursor([10**30]), _cursor([-(10**30)]), _cursor([2**63]), _cursor(1e40),
-    _cursor([1e40]), _cursor(["NaN", 1]), _cursor(["Infinity", 1]), _cursor(["-Infinity", 1]), _cursor(["sNaN", 1]),
-    _cursor(["1e40", 1]), _cursor(["1e-40", 1]), _cursor(["1.0000001", 1]), _cursor([1.5, 1]), _cursor([None, 1]),
-    _cursor(["1", True]), _cursor(["1", 10**30]), _cursor(["1", "2"]), _cursor(["1", 1, 2]), _cursor([]), _cursor({}),
-    _cursor("x"), _cursor(None), _cursor([1, 1]), "%%%", "\u00e9", "W1s", "=" * 9,
+    "garbage!",
+    "W3RydWVd",
+    _cursor([True]),
+    _cursor([10**30]),
+    _cursor([-(10**30)]),
+    _cursor([2**63]),
+    _cursor(1e40),
+    _cursor([1e40]),
+    _cursor(["NaN", 1]),
+    _cursor(["Infinity", 1]),
+    _cursor(["-Infinity", 1]),
+    _cursor(["sNaN", 1]),
+    _cursor(["1e40", 1]),
+    _cursor(["1e-40", 1]),
+    _cursor(["1.0000001", 1]),
+    _cursor([1.5, 1]),
+    _cursor([None, 1]),
+    _cursor(["1", True]),
+    _cursor(["1", 10**30]),
+    _cursor(["1", "2"]),
+    _cursor(["1", 1, 2]),
+    _cursor([]),
+    _cursor({}),
+    _cursor("x"),
+    _cursor(None),
+    _cursor([1, 1]),
+    "%%%",
+    "\u00e9",
+    "W1s",
+    "=" * 9,
 ]
 
 
@@ -125,7 +166,10 @@ def test_the_broken_cursor_message_reads_in_chinese(app):
 
 def test_one_label_and_an_unknown_one(client, labels):
     body = client.get(f"/api/v1/labels/{labels[0].public_id}").get_json()
-    assert body["id"] == labels[0].public_id and body["record"]["record"]["certificate_number"] == labels[0].certificate_number
+    assert (
+        body["id"] == labels[0].public_id
+        and body["record"]["record"]["certificate_number"] == labels[0].certificate_number
+    )
     missing = client.get("/api/v1/labels/AAAAAAAAAAAAAAAA")
     assert missing.status_code == 404 and "No label has the id" in missing.get_json()["message"]
 

@@ -26,10 +26,16 @@ STORED_HOLDER = f"{RLO}示范有限公司"
 def label(session) -> Label:  # type: ignore[no-untyped-def]
     """The first label, its product and holder rewritten in SQL, as a row written before the validator."""
     label = session.scalars(select(Label).order_by(Label.id)).first()
-    session.execute(update(Product).where(Product.id == label.product_id)
-                    .values(name_zh=STORED_NAME, name_en=STORED_NAME, model=STORED_MODEL))
-    session.execute(update(Organisation).where(Organisation.id == label.holder_id)
-                    .values(name_zh=STORED_HOLDER, name_en=STORED_HOLDER))
+    session.execute(
+        update(Product)
+        .where(Product.id == label.product_id)
+        .values(name_zh=STORED_NAME, name_en=STORED_NAME, model=STORED_MODEL)
+    )
+    session.execute(
+        update(Organisation)
+        .where(Organisation.id == label.holder_id)
+        .values(name_zh=STORED_HOLDER, name_en=STORED_HOLDER)
+    )
     session.flush()
     return label
 
@@ -45,8 +51,10 @@ def _no_override_left(page: str) -> None:
 def test_the_label_page_isolates_the_names_in_the_page_its_title_and_its_meta_tags(client, label):
     page = client.get(f"/l/{label.public_id}").get_data(as_text=True)
     assert f"<h1><bdi>{_shown(STORED_NAME)}</bdi></h1>" in page
-    assert f'<p class="muted"><bdi>{_shown(STORED_MODEL)}</bdi> · GTIN' in page or \
-        f'<p class="muted"><bdi>{_shown(STORED_MODEL)}</bdi></p>' in page
+    assert (
+        f'<p class="muted"><bdi>{_shown(STORED_MODEL)}</bdi> · GTIN' in page
+        or f'<p class="muted"><bdi>{_shown(STORED_MODEL)}</bdi></p>' in page
+    )
     assert f'<p class="eyebrow"><bdi>{_shown(STORED_HOLDER)}</bdi></p>' in page
     title = html.unescape(re.search(r"<title>(.*?)</title>", page, re.DOTALL).group(1))
     assert title.startswith(f"{FSI}{_shown(STORED_NAME)}{PDI} · {label.certificate_number}")
@@ -76,7 +84,11 @@ def test_the_widget_isolates_the_product_name_from_the_certificate_number(client
 
 def test_the_api_leaves_the_controls_out_of_the_names_platforms_show(client, label):
     item = client.get(f"/api/v1/labels?q={label.certificate_number}").get_json()["data"][0]
-    assert item["product"] == {"name_zh": _shown(STORED_NAME), "name_en": _shown(STORED_NAME), "model": _shown(STORED_MODEL)}
+    assert item["product"] == {
+        "name_zh": _shown(STORED_NAME),
+        "name_en": _shown(STORED_NAME),
+        "model": _shown(STORED_MODEL),
+    }
     assert item["holder"] == {"name_zh": _shown(STORED_HOLDER), "name_en": _shown(STORED_HOLDER)}
     one = client.get(f"/api/v1/labels/{label.public_id}").get_json()
     assert one["product"]["model"] == _shown(STORED_MODEL)
@@ -126,7 +138,9 @@ def _left_to_right(chromium, html_page: str, selector: str, wanted: str) -> list
     return xs
 
 
-def test_in_a_browser_the_stored_override_reverses_neither_the_certificate_number_nor_the_model(client, chromium, label):
+def test_in_a_browser_the_stored_override_reverses_neither_the_certificate_number_nor_the_model(
+    client, chromium, label
+):
     widget = client.get(f"/embed/{label.public_id}").get_data(as_text=True)
     xs = _left_to_right(chromium, widget, ".embed-meta:last-child", label.certificate_number)
     assert xs == sorted(xs) and len(set(xs)) == len(xs), xs

@@ -64,7 +64,9 @@ def launch_chromium(playwright, *args: str):  # type: ignore[no-untyped-def]
 
 @contextmanager
 def serve_registry(
-    folder: Path, prepare: Callable[[Session, Path], None] | None = None, wrap: Callable[[Any], Any] | None = None,
+    folder: Path,
+    prepare: Callable[[Session, Path], None] | None = None,
+    wrap: Callable[[Any], Any] | None = None,
 ) -> Iterator[tuple[str, Engine]]:
     """The registry with the demo data on a SQLite database of its own in ``folder``, served over HTTP on 127.0.0.1
     (a secure context for WebCrypto): its base URL and engine. ``prepare(session, upload_folder)`` adds to the data
@@ -95,8 +97,9 @@ def _second_battery_label(session: Session, folder: Path) -> None:
     team = Team.demo(session)
     body = session.scalar(select(Organisation).where(Organisation.body_code == "HTDEMO"))
     product = session.scalar(select(Product).where(Product.model == "LN-PT-18V4Ah"))
-    application = drive_to(session, team, complete_draft(session, team, product, body, folder=folder),
-                           ApplicationStatus.RECOMMENDED)
+    application = drive_to(
+        session, team, complete_draft(session, team, product, body, folder=folder), ApplicationStatus.RECOMMENDED
+    )
     decide_application(session, team.decider, application, outcome=Outcome.GRANT, reasons="Meets the scheme.")
 
 
@@ -114,15 +117,25 @@ def browser():  # type: ignore[no-untyped-def]
     sync_playwright = _playwright()
     with sync_playwright() as playwright:
         instance = launch_chromium(
-            playwright, "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync",
+            playwright,
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--disable-sync",
         )
         yield instance
         instance.close()
 
 
 def _phone(browser, language: str = "zh-CN"):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport=PHONE, locale=language, extra_http_headers={"Accept-Language": language},
-                                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport=PHONE,
+        locale=language,
+        extra_http_headers={"Accept-Language": language},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
     return context.new_page()
 
 
@@ -240,8 +253,9 @@ def test_switching_language_keeps_the_label_and_its_check(server, browser):
 
 def test_the_page_reads_without_javascript(server, browser):
     base, labels = server
-    context = browser.new_context(viewport=PHONE, java_script_enabled=False, locale="en",
-                                  extra_http_headers={"Accept-Language": "en"})
+    context = browser.new_context(
+        viewport=PHONE, java_script_enabled=False, locale="en", extra_http_headers={"Accept-Language": "en"}
+    )
     page = context.new_page()
     page.goto(_scanned(base, labels[0]))
     assert labels[0].certificate_number in page.content()
@@ -285,7 +299,7 @@ def test_a_platform_page_embeds_the_widget_with_the_script(server, browser):
     base, labels = server
     label = labels[0]
     shop_html = (
-        f'<!doctype html><html><body><h1>A shop</h1>'
+        f"<!doctype html><html><body><h1>A shop</h1>"
         f'<script src="{base}/static/js/embed.js" data-label="{label.public_id}"></script></body></html>'
     ).encode()
 

@@ -24,10 +24,21 @@ def label(session):  # type: ignore[no-untyped-def]
 
 def test_pages_and_documents_that_show_a_status_are_fresh_within_a_minute(client, label):
     urls = [
-        f"/l/{label.public_id}", label.path, f"/l/{label.public_id}.json", f"/l/{label.public_id}/pact.json",
-        f"/l/{label.public_id}/status", f"/badge/{label.public_id}.svg", f"/embed/{label.public_id}",
-        f"/api/v1/labels/{label.public_id}", "/api/v1/labels", "/catalogue", "/statistics", "/statistics.csv",
-        f"/enterprises/{label.holder.uscc}", f"/bodies/{label.body.body_code}", "/status/revocation/0",
+        f"/l/{label.public_id}",
+        label.path,
+        f"/l/{label.public_id}.json",
+        f"/l/{label.public_id}/pact.json",
+        f"/l/{label.public_id}/status",
+        f"/badge/{label.public_id}.svg",
+        f"/embed/{label.public_id}",
+        f"/api/v1/labels/{label.public_id}",
+        "/api/v1/labels",
+        "/catalogue",
+        "/statistics",
+        "/statistics.csv",
+        f"/enterprises/{label.holder.uscc}",
+        f"/bodies/{label.body.body_code}",
+        "/status/revocation/0",
     ]
     for url in urls:
         response = client.get(url)
@@ -40,7 +51,14 @@ def test_pages_and_documents_that_show_a_status_are_fresh_within_a_minute(client
 
 
 def test_pages_without_a_status_carry_a_validator_too(client):
-    for url in ("/", "/schemes/", "/schemes/li-battery", "/developers", "/.well-known/jwks.json", "/schemas/label-v1.json"):
+    for url in (
+        "/",
+        "/schemes/",
+        "/schemes/li-battery",
+        "/developers",
+        "/.well-known/jwks.json",
+        "/schemas/label-v1.json",
+    ):
         response = client.get(url)
         assert response.status_code == 200, url
         assert response.headers.get("ETag"), url
@@ -49,6 +67,12 @@ def test_pages_without_a_status_carry_a_validator_too(client):
 
 
 def test_what_never_changes_is_immutable(client, label):
-    for url in (f"/l/{label.public_id}/qr.svg", f"/l/{label.public_id}/qr.png", f"/l/{label.public_id}/label-small.png"):
+    for url in (
+        f"/l/{label.public_id}/qr.svg",
+        f"/l/{label.public_id}/qr.png",
+        f"/l/{label.public_id}/label-small.png",
+    ):
         response = client.get(url)
-        assert "immutable" in response.headers["Cache-Control"] and _max_age(response.headers["Cache-Control"]) >= 31536000, url
+        assert (
+            "immutable" in response.headers["Cache-Control"] and _max_age(response.headers["Cache-Control"]) >= 31536000
+        ), url

@@ -62,7 +62,9 @@ def test_a_bad_filter_is_explained_not_a_500(client):
 
 
 @pytest.mark.parametrize("sort", ["newest", "footprint"])
-@pytest.mark.parametrize("cursor", ["W3RydWVd", "WzEwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMF0", "WyJOYU4iLDFd", "MWU0MA"])
+@pytest.mark.parametrize(
+    "cursor", ["W3RydWVd", "WzEwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMF0", "WyJOYU4iLDFd", "MWU0MA"]
+)
 def test_a_crafted_paging_link_says_to_start_again_from_the_first_page(app, client, sort, cursor):
     response = client.get(f"/catalogue?sort={sort}&after={cursor}")  # [true], [10**30], ["NaN",1], 1e40
     assert response.status_code == 400

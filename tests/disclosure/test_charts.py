@@ -30,7 +30,7 @@ from registry.svg import text_width
 
 NS = "{http://www.w3.org/2000/svg}"
 D = Decimal
-HOSTILE = '<script>alert("x")</script> & \'quotes\' ]]> <!-- \x00\x1b'
+HOSTILE = "<script>alert(\"x\")</script> & 'quotes' ]]> <!-- \x00\x1b"
 # The plot area of the histogram (see charts._H_LEFT / _H_RIGHT); the tests check positions against it.
 PLOT_LEFT, PLOT_RIGHT = 14.0, 306.0
 
@@ -290,8 +290,14 @@ def test_an_empty_category_gives_no_chart() -> None:
 
 def test_the_histogram_is_labelled_and_summarised() -> None:
     values = ds(36.6, 50, 62.4, 86.8)
-    markup = histogram_svg(values, D("62.4"), title="Footprints of the category", marked_label="This product",
-                           unit="kg CO₂e", id_prefix="category")
+    markup = histogram_svg(
+        values,
+        D("62.4"),
+        title="Footprints of the category",
+        marked_label="This product",
+        unit="kg CO₂e",
+        id_prefix="category",
+    )
     root = parse(markup)
     assert_accessible(root, "category", "Footprints of the category")
     desc = root.find(f"{NS}desc")
@@ -302,8 +308,9 @@ def test_the_histogram_is_labelled_and_summarised() -> None:
     assert_csp_safe(markup)
     assert_text_inside(root)
     # A page in another language passes its own summary.
-    chinese = parse(histogram_svg(values, D("62.4"), title="同类", marked_label="本产品", unit="kg CO₂e",
-                                  desc="共 4 个产品"))
+    chinese = parse(
+        histogram_svg(values, D("62.4"), title="同类", marked_label="本产品", unit="kg CO₂e", desc="共 4 个产品")
+    )
     assert chinese.find(f"{NS}desc").text == "共 4 个产品"  # type: ignore[union-attr]
 
 
@@ -320,38 +327,53 @@ def test_a_huge_range_stays_readable() -> None:
 
 def test_long_labels_are_fitted_inside_the_chart() -> None:
     values = ds(1234567.891, 9876543.21)
-    root = histogram(values, D("9876543.21"), marked_label="A very long marker label " * 4,
-                     unit="kilograms of carbon dioxide equivalent per declared unit")
+    root = histogram(
+        values,
+        D("9876543.21"),
+        marked_label="A very long marker label " * 4,
+        unit="kilograms of carbon dioxide equivalent per declared unit",
+    )
     assert_text_inside(root)
-    root = histogram(ds(1, 2, 3), D(3), marked_label="本产品本产品本产品本产品本产品本产品本产品本产品本产品本产品本产品本产品本产品",
-                     unit="千克二氧化碳当量")
+    root = histogram(
+        ds(1, 2, 3),
+        D(3),
+        marked_label="本产品本产品本产品本产品本产品本产品本产品本产品本产品本产品本产品本产品本产品",
+        unit="千克二氧化碳当量",
+    )
     assert_text_inside(root)
 
 
 def test_hostile_text_is_escaped_in_the_histogram() -> None:
-    markup = histogram_svg(ds(1, 2, 3), D(2), title=HOSTILE, marked_label=HOSTILE, unit=HOSTILE,
-                           desc=HOSTILE)
+    markup = histogram_svg(ds(1, 2, 3), D(2), title=HOSTILE, marked_label=HOSTILE, unit=HOSTILE, desc=HOSTILE)
     assert_csp_safe(markup)
     root = parse(markup)
     title = root.find(f"{NS}title")
     assert title is not None and title.text is not None
     # Control characters are dropped (XML cannot carry them), the rest arrives as text, not markup.
-    assert title.text.startswith('<script>alert("x")</script> & \'quotes\'')
+    assert title.text.startswith("<script>alert(\"x\")</script> & 'quotes'")
     assert "&lt;script&gt;" in str(markup)
     assert any("<script>" in text for text in texts(root))
 
 
 def test_ids_are_unique_with_different_prefixes_and_checked() -> None:
-    page = "<div>" + "".join([
-        str(histogram_svg(ds(1, 2), D(1), title="A", marked_label="m", unit="u", id_prefix="category")),
-        str(histogram_svg(ds(1, 2), D(2), title="B", marked_label="m", unit="u", id_prefix="history")),
-        str(lifecycle_svg([("a", D(1))], title="C", unit="u", id_prefix="lifecycle")),
-    ]) + "</div>"
+    page = (
+        "<div>"
+        + "".join(
+            [
+                str(histogram_svg(ds(1, 2), D(1), title="A", marked_label="m", unit="u", id_prefix="category")),
+                str(histogram_svg(ds(1, 2), D(2), title="B", marked_label="m", unit="u", id_prefix="history")),
+                str(lifecycle_svg([("a", D(1))], title="C", unit="u", id_prefix="lifecycle")),
+            ]
+        )
+        + "</div>"
+    )
     ids = [element.get("id") for element in ET.fromstring(page).iter() if element.get("id")]
     assert len(ids) == 6 and len(set(ids)) == 6
     # The default prefixes differ between the two chart kinds.
-    defaults = [parse(histogram_svg(ds(1), D(1), title="A", marked_label="m", unit="u")),
-                parse(lifecycle_svg([("a", D(1))], title="C", unit="u"))]
+    defaults = [
+        parse(histogram_svg(ds(1), D(1), title="A", marked_label="m", unit="u")),
+        parse(lifecycle_svg([("a", D(1))], title="C", unit="u")),
+    ]
     default_ids = [element.get("id") for root in defaults for element in root.iter() if element.get("id")]
     assert len(set(default_ids)) == 4
     for bad in ("", "1abc", 'a"b', "a b", "<x>"):
@@ -369,8 +391,11 @@ def test_histogram_property(values: list[Decimal], marked: Decimal, bins: int) -
     result = histogram_bins(values, bins=bins)
     assert len(bars(root)) == sum(1 for *_, count in result if count)
     inside = result[0][0] <= marked <= result[-1][1]
-    holding = [index for index, (lower, upper, count) in enumerate(result)
-               if lower <= marked < upper or (index == len(result) - 1 and marked == upper)]
+    holding = [
+        index
+        for index, (lower, upper, count) in enumerate(result)
+        if lower <= marked < upper or (index == len(result) - 1 and marked == upper)
+    ]
     expected_marked = 1 if inside and holding and result[holding[0]][2] > 0 else 0
     assert len(marked_bars(root)) == expected_marked
     assert len(texts(root, "chart-marker-label")) == 1
@@ -379,8 +404,13 @@ def test_histogram_property(values: list[Decimal], marked: Decimal, bins: int) -
 
 # --- lifecycle_svg --------------------------------------------------------------------------------------------------
 
-STAGES = [("Raw materials", D(3)), ("Manufacturing", D(1)), ("Use", D(0)), ("Recycling credit", D(-2)),
-          ("End of life", D(4))]
+STAGES = [
+    ("Raw materials", D(3)),
+    ("Manufacturing", D(1)),
+    ("Use", D(0)),
+    ("Recycling credit", D(-2)),
+    ("End of life", D(4)),
+]
 
 
 def test_segments_are_proportional_and_fill_the_bar() -> None:
@@ -437,8 +467,12 @@ def test_the_legend_lists_every_stage_with_value_and_share() -> None:
     assert swatch is not None and swatch.get("fill") == "#ffffff" and swatch.get("stroke-dasharray")
     notes = texts(root, "chart-note")
     assert notes and "Negative values" in " ".join(notes)
-    total = [text.text for group in root.iter(f"{NS}g") if group.get("class") == "chart-legend-total"
-             for text in group.iter(f"{NS}text")]
+    total = [
+        text.text
+        for group in root.iter(f"{NS}g")
+        if group.get("class") == "chart-legend-total"
+        for text in group.iter(f"{NS}text")
+    ]
     assert total == ["Total", "6"]  # net: 3 + 1 + 0 - 2 + 4
     assert texts(root, "chart-legend-head") == ["kg CO₂e", "%"]
     assert_accessible(root, "lc", "By stage")
@@ -459,8 +493,11 @@ def test_no_note_without_negatives_and_a_translated_note() -> None:
 
 def test_tiny_shares_and_labels_inside_segments() -> None:
     root = lifecycle([("big", D(999)), ("tiny", D(1))])
-    rows = [[text.text for text in group.iter(f"{NS}text")]
-            for group in root.iter(f"{NS}g") if "chart-legend-row" in group.get("class", "")]
+    rows = [
+        [text.text for text in group.iter(f"{NS}text")]
+        for group in root.iter(f"{NS}g")
+        if "chart-legend-row" in group.get("class", "")
+    ]
     assert rows == [["big", "999", "100%"], ["tiny", "1", "<1%"]]
     # The wide segment carries its share, the sliver does not.
     assert texts(root, "chart-segment-label") == ["100%"]
@@ -473,8 +510,12 @@ def test_no_positive_stage_draws_an_empty_bar(stages: list[tuple[str, Decimal]])
     assert segments(root) == []
     outline = [rect for rect in root.iter(f"{NS}rect") if "chart-bar-empty" in rect.get("class", "")]
     assert len(outline) == 1 and outline[0].get("fill") == "none"
-    assert all(text == "–" for row in root.iter(f"{NS}g") if "chart-legend-row" in row.get("class", "")
-               for text in [list(row.iter(f"{NS}text"))[-1].text])
+    assert all(
+        text == "–"
+        for row in root.iter(f"{NS}g")
+        if "chart-legend-row" in row.get("class", "")
+        for text in [list(row.iter(f"{NS}text"))[-1].text]
+    )
     assert_csp_safe(markup)
 
 
@@ -483,8 +524,13 @@ def test_no_stages_gives_no_chart() -> None:
 
 
 def test_hostile_stage_names_are_escaped() -> None:
-    markup = lifecycle_svg([(HOSTILE, D(1)), ("<img src=x onerror=alert(1)>", D(-1))], title=HOSTILE, unit=HOSTILE,
-                           total_label=HOSTILE, negative_note=HOSTILE)
+    markup = lifecycle_svg(
+        [(HOSTILE, D(1)), ("<img src=x onerror=alert(1)>", D(-1))],
+        title=HOSTILE,
+        unit=HOSTILE,
+        total_label=HOSTILE,
+        negative_note=HOSTILE,
+    )
     assert_csp_safe(markup)
     assert "<img" not in str(markup)
     root = parse(markup)
@@ -494,9 +540,11 @@ def test_hostile_stage_names_are_escaped() -> None:
 
 
 def test_long_and_chinese_stage_names_wrap_inside_the_chart() -> None:
-    stages = [("Raw material acquisition and pre-processing including upstream transport", D("41.2")),
-              ("原材料获取与预处理（包括上游运输和包装材料的生产）", D("12.5")),
-              ("Distribution", D("1234567.5"))]
+    stages = [
+        ("Raw material acquisition and pre-processing including upstream transport", D("41.2")),
+        ("原材料获取与预处理（包括上游运输和包装材料的生产）", D("12.5")),
+        ("Distribution", D("1234567.5")),
+    ]
     root = lifecycle(stages)
     assert_text_inside(root)
     first_row = next(group for group in root.iter(f"{NS}g") if "chart-legend-row" in group.get("class", ""))

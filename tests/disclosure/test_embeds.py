@@ -37,7 +37,13 @@ def test_every_other_page_still_refuses_to_be_framed(client, session):
 def test_the_developers_page_has_copy_paste_code_for_each_embed(client, session):
     label = session.scalars(select(Label).order_by(Label.id)).first()
     page = client.get("/developers").get_data(as_text=True)
-    for snippet in (f"/badge/{label.public_id}.svg", f"/embed/{label.public_id}", "/static/js/embed.js",
-                    "/api/v1/labels", "/schemas/label-v1.json", "pact.json"):
+    for snippet in (
+        f"/badge/{label.public_id}.svg",
+        f"/embed/{label.public_id}",
+        "/static/js/embed.js",
+        "/api/v1/labels",
+        "/schemas/label-v1.json",
+        "pact.json",
+    ):
         assert snippet in page, snippet
     assert client.get("/static/js/embed.js").status_code == 200

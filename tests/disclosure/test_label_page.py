@@ -51,8 +51,7 @@ def test_the_page_shows_the_label_at_a_glance(client, session, labels):
             assert 'role="img"' in chart and 'aria-labelledby="category-title category-desc"' in chart
             assert len(re.findall(r'class="chart-bar chart-bar-marked"', chart)) == 1  # this product's bin only
             assert 'class="chart-marker"' in chart and "This product" in chart
-            assert (f"Lower footprint than {position.percentile}% of the {position.total} labelled products"
-                    in page)
+            assert f"Lower footprint than {position.percentile}% of the {position.total} labelled products" in page
         else:
             assert histogram is None and "This is the only labelled product in its category so far." in page
     assert totals == [2, 2, 1]  # both cases were read
@@ -73,12 +72,15 @@ def test_a_signed_in_reader_s_page_is_never_cached_by_shared_caches(client, labe
     assert response.status_code == 200 and "private" in response.headers["Cache-Control"]
 
 
-@pytest.mark.parametrize(("status", "title"), [
-    (LabelStatus.SUSPENDED, "This label is suspended"),
-    (LabelStatus.WITHDRAWN, "This label has been withdrawn"),
-    (LabelStatus.CANCELLED, "This label has been cancelled"),
-    (LabelStatus.EXPIRED, "This label has expired"),
-])
+@pytest.mark.parametrize(
+    ("status", "title"),
+    [
+        (LabelStatus.SUSPENDED, "This label is suspended"),
+        (LabelStatus.WITHDRAWN, "This label has been withdrawn"),
+        (LabelStatus.CANCELLED, "This label has been cancelled"),
+        (LabelStatus.EXPIRED, "This label has expired"),
+    ],
+)
 def test_a_label_that_is_not_valid_gets_a_banner_no_one_can_miss(client, session, labels, status, title):
     label = labels[0]
     label.status = status
@@ -114,7 +116,9 @@ def test_the_gs1_resolver_shows_the_product_s_current_label(client, session, lab
         assert gtin_label.certificate_number in page
         # The page is the newer label's; the old one appears only as a link in the product's history.
         title = re.search(r"<title>(.*?)</title>", page, re.DOTALL)
-        assert title and gtin_label.certificate_number in title.group(1) and old.certificate_number not in title.group(1)
+        assert (
+            title and gtin_label.certificate_number in title.group(1) and old.certificate_number not in title.group(1)
+        )
         assert f"<dd><code>{gtin_label.certificate_number}</code></dd>" in page
         assert f"<dd><code>{old.certificate_number}</code></dd>" not in page
         assert 'role="alert"' not in page  # the current label is valid: no "replaced" banner
@@ -128,7 +132,9 @@ def test_shorter_gtin_forms_redirect_to_the_gtin_14_address(client, gtin_label):
     assert response.status_code == 301 and response.headers["Location"].endswith(f"/01/{gtin}/10/LOT1")
 
 
-@pytest.mark.parametrize("path", ["/01/12345678901234", "/01/00000000000000x", "/01/abc", "/l/AAAAAAAAAAAAAAAA", "/l/x"])
+@pytest.mark.parametrize(
+    "path", ["/01/12345678901234", "/01/00000000000000x", "/01/abc", "/l/AAAAAAAAAAAAAAAA", "/l/x"]
+)
 def test_unknown_identifiers_get_a_helpful_404_with_a_search_box(client, path):
     response = client.get(path)
     assert response.status_code == 404
@@ -137,9 +143,21 @@ def test_unknown_identifiers_get_a_helpful_404_with_a_search_box(client, path):
 
 
 def test_the_search_box_finds_a_label_by_certificate_number_label_id_or_gtin(client, gtin_label):
-    assert client.get("/lookup", query_string={"q": gtin_label.certificate_number.lower()}).headers["Location"].endswith(f"/l/{gtin_label.public_id}")
-    assert client.get("/lookup", query_string={"q": gtin_label.public_id}).headers["Location"].endswith(f"/l/{gtin_label.public_id}")
-    assert client.get("/lookup", query_string={"q": gtin_label.product.gtin[1:]}).headers["Location"].endswith(f"/01/{gtin_label.product.gtin}")
+    assert (
+        client.get("/lookup", query_string={"q": gtin_label.certificate_number.lower()})
+        .headers["Location"]
+        .endswith(f"/l/{gtin_label.public_id}")
+    )
+    assert (
+        client.get("/lookup", query_string={"q": gtin_label.public_id})
+        .headers["Location"]
+        .endswith(f"/l/{gtin_label.public_id}")
+    )
+    assert (
+        client.get("/lookup", query_string={"q": gtin_label.product.gtin[1:]})
+        .headers["Location"]
+        .endswith(f"/01/{gtin_label.product.gtin}")
+    )
     assert client.get("/lookup", query_string={"q": "nothing-like-this"}).status_code == 404
 
 
@@ -184,14 +202,34 @@ def test_no_confidential_field_reaches_any_public_output(client, session, labels
     session.flush()
     session.expire_all()
     compare = "/compare?" + "&".join(f"id={label.public_id}" for label in labels[:2])
-    expected = dict.fromkeys((
-        "/catalogue", "/catalogue?sort=footprint", "/statistics", "/statistics.csv", "/api/v1/labels?limit=100",
-        "/developers", compare), 200)
+    expected = dict.fromkeys(
+        (
+            "/catalogue",
+            "/catalogue?sort=footprint",
+            "/statistics",
+            "/statistics.csv",
+            "/api/v1/labels?limit=100",
+            "/developers",
+            compare,
+        ),
+        200,
+    )
     for label in labels:
-        expected.update(dict.fromkeys((
-            f"/l/{label.public_id}", f"/l/{label.public_id}.json", f"/api/v1/labels/{label.public_id}",
-            f"/badge/{label.public_id}.svg", f"/embed/{label.public_id}", f"/l/{label.public_id}/status",
-            f"/enterprises/{label.holder.uscc}", f"/bodies/{label.body.body_code}"), 200))
+        expected.update(
+            dict.fromkeys(
+                (
+                    f"/l/{label.public_id}",
+                    f"/l/{label.public_id}.json",
+                    f"/api/v1/labels/{label.public_id}",
+                    f"/badge/{label.public_id}.svg",
+                    f"/embed/{label.public_id}",
+                    f"/l/{label.public_id}/status",
+                    f"/enterprises/{label.holder.uscc}",
+                    f"/bodies/{label.body.body_code}",
+                ),
+                200,
+            )
+        )
         expected[f"/l/{label.public_id}/pact.json"] = 200 if pact.representable(label) else 404  # PACT has no kW
         if label.product.gtin:
             expected[f"/01/{label.product.gtin}"] = 200
@@ -227,10 +265,16 @@ def test_every_label_document_validates_against_the_published_schema(client, lab
     assert list(validator.iter_errors(leaky))
 
 
-@pytest.mark.parametrize("footprints", [
-    ["10", "20.5", "31"], ["62.4", "62.4", "62.4"], ["0.000001", "0.000002", "0.000003"], ["1", "1000000", "5000.25"],
-    ["12.5", "12.5", "80"],
-])
+@pytest.mark.parametrize(
+    "footprints",
+    [
+        ["10", "20.5", "31"],
+        ["62.4", "62.4", "62.4"],
+        ["0.000001", "0.000002", "0.000003"],
+        ["1", "1000000", "5000.25"],
+        ["12.5", "12.5", "80"],
+    ],
+)
 def test_the_category_counted_in_sql_matches_the_chart_module(session, labels, footprints):
     """The label page counts its category in SQL (it may hold a million labels); the result must be what the
     chart module computes from the values themselves."""

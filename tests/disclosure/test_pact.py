@@ -34,8 +34,14 @@ from registry.labels.models import Label, LabelStatus
 from tests.disclosure.conftest import fill_confidential
 
 SPEC_FILE = next(
-    (path for path in (PROJECT_ROOT.parent / "shared" / "specs" / "pact-openapi-v3.0.yaml",
-                       Path("/work/shared/specs/pact-openapi-v3.0.yaml")) if path.exists()),
+    (
+        path
+        for path in (
+            PROJECT_ROOT.parent / "shared" / "specs" / "pact-openapi-v3.0.yaml",
+            Path("/work/shared/specs/pact-openapi-v3.0.yaml"),
+        )
+        if path.exists()
+    ),
     PROJECT_ROOT.parent / "shared" / "specs" / "pact-openapi-v3.0.yaml",
 )
 SPEC_URI = "https://specs.carbon-transparency.org/pact-openapi-v3.0.yaml"
@@ -62,6 +68,7 @@ RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|
 
 
 # --- the validator --------------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def openapi() -> dict:
@@ -93,7 +100,9 @@ def _format_checker() -> jsonschema.FormatChecker:
 
 @pytest.fixture(scope="module")
 def validator(openapi: dict) -> jsonschema.Draft202012Validator:
-    assert openapi["openapi"].startswith("3.1"), "OpenAPI 3.1 schemas are JSON Schema 2020-12; 3.0 would need nullable handling"
+    assert openapi["openapi"].startswith("3.1"), (
+        "OpenAPI 3.1 schemas are JSON Schema 2020-12; 3.0 would need nullable handling"
+    )
     for schema in openapi["components"]["schemas"].values():
         jsonschema.Draft202012Validator.check_schema(schema)
     registry = Registry().with_resource(SPEC_URI, Resource(contents=openapi, specification=DRAFT202012))
@@ -106,6 +115,7 @@ def errors_of(validator: jsonschema.Draft202012Validator, document: dict) -> lis
 
 
 # --- the data -------------------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def labels(session) -> list[Label]:  # type: ignore[no-untyped-def]
@@ -122,7 +132,10 @@ def _label_of(labels: list[Label], scheme: str) -> Label:
 
 
 def _scheme_units() -> set[str]:
-    return {tomllib.loads(path.read_text(encoding="utf-8"))["declared_unit"]["unit"] for path in (PROJECT_ROOT / "schemes").glob("*/*.toml")}
+    return {
+        tomllib.loads(path.read_text(encoding="utf-8"))["declared_unit"]["unit"]
+        for path in (PROJECT_ROOT / "schemes").glob("*/*.toml")
+    }
 
 
 def _day_start(value: str) -> date:
@@ -132,6 +145,7 @@ def _day_start(value: str) -> date:
 
 
 # --- every demo label -----------------------------------------------------------------------------------------
+
 
 def test_every_demo_label_is_a_valid_product_footprint_or_plainly_not_representable(labels, validator):
     assert len(labels) >= 3
@@ -153,7 +167,9 @@ def test_every_demo_label_is_a_valid_product_footprint_or_plainly_not_representa
 def test_every_scheme_unit_has_a_decision_and_every_pact_unit_is_in_the_enumeration(openapi):
     enumeration = openapi["components"]["schemas"]["CarbonFootprint"]["properties"]["declaredUnitOfMeasurement"]["enum"]
     units = _scheme_units()
-    assert units <= set(EXPECTED_UNITS), f"a scheme uses a unit the PACT mapping has not decided: {units - set(EXPECTED_UNITS)}"
+    assert units <= set(EXPECTED_UNITS), (
+        f"a scheme uses a unit the PACT mapping has not decided: {units - set(EXPECTED_UNITS)}"
+    )
     for unit in units:
         if EXPECTED_UNITS[unit] is not None:
             assert EXPECTED_UNITS[unit][0] in enumeration
@@ -190,6 +206,7 @@ def test_a_power_rated_label_is_not_forced_into_a_pact_unit(labels):
 
 # --- declared-unit semantics: the worked example --------------------------------------------------------------
 
+
 def test_a_tonne_becomes_1000_kilogram_and_the_value_stays_per_tonne(labels):
     """Steel is certified at 1850 kg CO2e per 1 t. PACT has no tonne, so the declared unit becomes
     declaredUnitAmount 1000 × kilogram; PACT values are per declared unit, so pcf stays "1850" (per 1000 kg,
@@ -216,6 +233,7 @@ def test_values_and_stage_split_are_per_declared_unit_as_certified(mapped):
 
 
 # --- ids, dates and status ------------------------------------------------------------------------------------
+
 
 def test_ids_are_stable_uuids_unique_per_label(mapped):
     first = [product_footprint(label, HOST) for label in mapped]
@@ -281,6 +299,7 @@ def test_suspended_and_withdrawn_labels_are_deprecated(session, mapped):
 
 # --- what the document says and what it never says ------------------------------------------------------------
 
+
 def test_verification_comes_from_the_public_part_of_the_statement(session, mapped):
     for label in mapped:
         statement = statement_for(session, label)
@@ -304,9 +323,17 @@ def test_the_comment_names_the_certificate_and_scheme_in_english(mapped):
 
 def test_unknown_optional_fields_are_left_out(mapped):
     unknown = {
-        "biogenicCarbonContent", "biogenicCO2Uptake", "biogenicNonCO2Emissions", "landUseChangeGhgEmissions",
-        "packagingEmissionsIncluded", "packagingGhgEmissions", "outboundLogisticsGhgEmissions", "dqi",
-        "secondaryEmissionFactorSources", "ccsTechnologicalCO2CaptureIncluded", "primaryDataShare",
+        "biogenicCarbonContent",
+        "biogenicCO2Uptake",
+        "biogenicNonCO2Emissions",
+        "landUseChangeGhgEmissions",
+        "packagingEmissionsIncluded",
+        "packagingGhgEmissions",
+        "outboundLogisticsGhgEmissions",
+        "dqi",
+        "secondaryEmissionFactorSources",
+        "ccsTechnologicalCO2CaptureIncluded",
+        "primaryDataShare",
     }
     for label in mapped:
         document = product_footprint(label, HOST)
@@ -321,7 +348,9 @@ def test_no_confidential_data_reaches_the_document(session, mapped):
     application_ids = [label.application_id for label in mapped]
     fill_confidential(session, application_ids, MARKER)
     for label in mapped:
-        label.application.primary_share_percent = Decimal("61.234567")  # declared, not listed as public (docs/public-data.md)
+        label.application.primary_share_percent = Decimal(
+            "61.234567"
+        )  # declared, not listed as public (docs/public-data.md)
     session.flush()
     people = [value for user in session.scalars(select(User)) for value in (user.email, user.name)]
     text = json.dumps([product_footprint(label, HOST) for label in mapped], ensure_ascii=False)
@@ -336,12 +365,14 @@ def test_no_confidential_data_reaches_the_document(session, mapped):
 
 # --- the validator can fail -----------------------------------------------------------------------------------
 
+
 def _without(path: tuple[str, ...]):  # type: ignore[no-untyped-def]
     def change(document: dict) -> None:
         target = document
         for key in path[:-1]:
             target = target[key]
         del target[path[-1]]
+
     return change
 
 
@@ -351,6 +382,7 @@ def _set(path: tuple[str, ...], value: object):  # type: ignore[no-untyped-def]
         for key in path[:-1]:
             target = target[key]
         target[path[-1]] = value
+
     return change
 
 
@@ -383,6 +415,7 @@ def test_the_validator_rejects_a_broken_document(mapped, validator, name):
 
 
 # --- the route ------------------------------------------------------------------------------------------------
+
 
 def test_the_route_serves_the_same_document(app, client, session, labels):
     for label in labels:

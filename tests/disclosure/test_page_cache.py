@@ -22,7 +22,9 @@ def _max_age(response) -> int:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def label(session):  # type: ignore[no-untyped-def]
-    return session.scalars(select(Label).where(Label.status == LabelStatus.VALID, Label.path.like("/01/%")).order_by(Label.id)).first()
+    return session.scalars(
+        select(Label).where(Label.status == LabelStatus.VALID, Label.path.like("/01/%")).order_by(Label.id)
+    ).first()
 
 
 def test_a_kept_page_is_served_until_a_change_is_committed_then_renewed_at_once(app, client, session, label):
@@ -48,12 +50,16 @@ def test_a_status_change_renews_the_kept_statistics_page(app, client, session, l
     assert client.get("/statistics").get_data(as_text=True) != before
 
 
-def test_two_workers_sharing_a_file_cache_see_each_others_changes(database_url, upload_dir, session_factory, session, label, tmp_path):
+def test_two_workers_sharing_a_file_cache_see_each_others_changes(
+    database_url, upload_dir, session_factory, session, label, tmp_path
+):
     from registry.database import db
 
     workers = []
     for _ in range(2):
-        worker = make_test_app(database_url, upload_dir, CACHE_TYPE="FileSystemCache", CACHE_DIR=str(tmp_path / "cache"))
+        worker = make_test_app(
+            database_url, upload_dir, CACHE_TYPE="FileSystemCache", CACHE_DIR=str(tmp_path / "cache")
+        )
         db.bind_sessions(worker, session_factory)
         workers.append(worker)
     first, second = (english(worker.test_client()) for worker in workers)
@@ -78,7 +84,14 @@ def test_a_kept_page_is_sent_with_what_is_left_of_its_minute(client, label, monk
     kept = client.get(url)
     assert _max_age(kept) == 15
     assert kept.get_data() == first.get_data() and kept.headers["ETag"] == first.headers["ETag"]
-    same = ("Content-Type", "Vary", "Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy")
+    same = (
+        "Content-Type",
+        "Vary",
+        "Content-Security-Policy",
+        "X-Frame-Options",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+    )
     assert [kept.headers.get(name) for name in same] == [first.headers.get(name) for name in same]
     assert kept.headers["Cache-Control"] == "public, max-age=15" and "Set-Cookie" not in kept.headers
     assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304

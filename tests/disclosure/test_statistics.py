@@ -94,7 +94,9 @@ def test_the_summary_counts_what_the_labels_say(session, labels):
         assert (scheme.title_zh, scheme.title_en) == (version.title_zh, version.title_en)
         # Each grade of the scheme in its order, zeros included.
         assert [g.code for g in scheme.grades] == [g["code"] for g in version.definition["grades"]]
-        assert [(g.name_zh, g.name_en) for g in scheme.grades] == [(g["name_zh"], g["name_en"]) for g in version.definition["grades"]]
+        assert [(g.name_zh, g.name_en) for g in scheme.grades] == [
+            (g["name_zh"], g["name_en"]) for g in version.definition["grades"]
+        ]
         for grade in scheme.grades:
             expected = grades.get((scheme.code, grade.code), Counter())
             assert (grade.valid, grade.total) == (expected["valid"], expected["total"])
@@ -102,7 +104,9 @@ def test_the_summary_counts_what_the_labels_say(session, labels):
         if values:
             (distribution,) = scheme.footprints
             assert distribution.count == len(values)
-            assert charts.histogram_bins(distribution.distribution) == charts.histogram_bins(values)  # SQL bins = Python's
+            assert charts.histogram_bins(distribution.distribution) == charts.histogram_bins(
+                values
+            )  # SQL bins = Python's
             assert (distribution.minimum, distribution.maximum) == (values[0], values[-1])
         else:
             assert scheme.footprints == ()
@@ -162,8 +166,11 @@ def test_the_page_shows_the_counts_with_tables_behind_the_charts(client, session
     for label in labels:
         scheme = label.scheme_version
         category = scheme.definition["category"]["name_en"]
-        assert table_row(page, category)[1:] == [scheme.title_en, str(schemes[scheme.code]["valid"]),
-                                                 str(schemes[scheme.code]["total"])]
+        assert table_row(page, category)[1:] == [
+            scheme.title_en,
+            str(schemes[scheme.code]["valid"]),
+            str(schemes[scheme.code]["total"]),
+        ]
         region = label.holder.region[1]
         counter = regions[label.holder.province_code]
         assert table_row(page, region)[1:] == [str(counter["valid"]), str(counter["total"])]
@@ -297,7 +304,10 @@ def test_the_csv_is_rfc_4180_utf_8_with_a_bom(client, session, labels):
         version = scheme.latest
         row = csv_row(table, "category", scheme.code)
         assert (row["name_zh"], row["name_en"]) == (version.title_zh, version.title_en)
-        assert (row["valid_labels"], row["all_labels"]) == (str(schemes[scheme.code]["valid"]), str(schemes[scheme.code]["total"]))
+        assert (row["valid_labels"], row["all_labels"]) == (
+            str(schemes[scheme.code]["valid"]),
+            str(schemes[scheme.code]["total"]),
+        )
         keys = [r["key"] for r in table if r["dimension"] == "grade" and r["key"].startswith(scheme.code + "/")]
         assert keys == [f"{scheme.code}/{g['code']}" for g in version.definition["grades"]]
     for label in labels:
@@ -309,7 +319,11 @@ def test_the_csv_is_rfc_4180_utf_8_with_a_bom(client, session, labels):
         assert (region["name_zh"], region["name_en"]) == label.holder.region
         footprint = csv_row(table, "footprint", f"{code}/v1")
         value = f"{label.footprint.normalize():f}"
-        assert (footprint["min_kg_co2e"], footprint["median_kg_co2e"], footprint["max_kg_co2e"]) == (value, value, value)
+        assert (footprint["min_kg_co2e"], footprint["median_kg_co2e"], footprint["max_kg_co2e"]) == (
+            value,
+            value,
+            value,
+        )
         assert footprint["valid_labels"] == "1" and footprint["all_labels"] == ""
         assert footprint["declared_unit_zh"] == label.scheme_version.definition["declared_unit"]["description_zh"]
     # Chinese survives the trip.
@@ -364,9 +378,13 @@ def test_no_confidential_data_in_the_page_or_the_csv(app, client, session, label
     session.flush()
     zh = app.test_client()
     zh.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
-    everything = "\n".join([client.get("/statistics").get_data(as_text=True),
-                            zh.get("/statistics").get_data(as_text=True),
-                            client.get("/statistics.csv").get_data(as_text=True)])
+    everything = "\n".join(
+        [
+            client.get("/statistics").get_data(as_text=True),
+            zh.get("/statistics").get_data(as_text=True),
+            client.get("/statistics.csv").get_data(as_text=True),
+        ]
+    )
     assert MARKER not in everything
     assert "@example.com" not in everything
 
@@ -375,8 +393,11 @@ def test_no_confidential_data_in_the_page_or_the_csv(app, client, session, label
 
 
 def test_the_bar_chart_escapes_names_and_scales_bars_to_the_largest_count():
-    svg = statistics.bar_chart_svg([("<script>alert(1)</script> & co", 4), ("二级", 2), ("zero", 0)],
-                                   title='Title "quoted" <b>', id_prefix="grades-1")
+    svg = statistics.bar_chart_svg(
+        [("<script>alert(1)</script> & co", 4), ("二级", 2), ("zero", 0)],
+        title='Title "quoted" <b>',
+        id_prefix="grades-1",
+    )
     root = ET.fromstring(str(svg))
     assert isinstance(svg, Markup) and "<script>" not in svg and "<b>" not in svg
     names = [t.text for t in root.iter(f"{SVG_NS}text") if t.get("class") == "chart-bar-name"]

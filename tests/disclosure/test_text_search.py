@@ -25,7 +25,19 @@ def found(session, q: str, **filters: str) -> list[str]:  # type: ignore[no-unty
 
 
 def test_tokens_split_han_characters_and_keep_words_whole():
-    assert tokens("储能用磷酸铁锂电池 LFP-280Ah") == ["储", "能", "用", "磷", "酸", "铁", "锂", "电", "池", "lfp", "280ah"]
+    assert tokens("储能用磷酸铁锂电池 LFP-280Ah") == [
+        "储",
+        "能",
+        "用",
+        "磷",
+        "酸",
+        "铁",
+        "锂",
+        "电",
+        "池",
+        "lfp",
+        "280ah",
+    ]
     assert tokens("ＨＲＢ４００Ｅ Φ16 Café") == ["hrb400e", "φ16", "cafe"]  # full width, Greek, accents
     # Then the pairs of neighbouring Han characters, never across punctuation or a field's end.
     assert search_text("鲁能（演示）", None, "Luneng Co., Ltd.") == "鲁 能 演 示 luneng co ltd 鲁能 演示"
@@ -51,8 +63,18 @@ def test_any_part_of_a_chinese_name_finds_the_label(session, labels):
 
 def test_english_words_by_prefix_model_and_holder(session, labels):
     label = next(label for label in labels if label.product.name_en == "LFP energy-storage battery module")
-    for q in ("lfp", "LFP energy-storage", "energy stor", "Energy-Storage Battery", "batt", "LN-ESS-280Ah",
-              "280ah", "Luneng", "鲁能示范", "luneng demo battery"):
+    for q in (
+        "lfp",
+        "LFP energy-storage",
+        "energy stor",
+        "Energy-Storage Battery",
+        "batt",
+        "LN-ESS-280Ah",
+        "280ah",
+        "Luneng",
+        "鲁能示范",
+        "luneng demo battery",
+    ):
         assert label.public_id in found(session, q), q
     assert label.public_id in found(session, "battery lfp")  # separate words: each anywhere
     assert label.public_id not in found(session, "storage-energy")  # one hyphenated part: a phrase, in its order
@@ -80,7 +102,7 @@ def test_punctuation_alone_matches_nothing_and_is_not_an_error(client, session):
 
 
 def test_fts_syntax_in_a_query_is_only_text(client, session, labels):
-    for q in ('"', 'NEAR(a b)', "a OR b", "储能 NOT 锂", "*", "'; DROP TABLE labels; --", "a:*", "!(x)"):
+    for q in ('"', "NEAR(a b)", "a OR b", "储能 NOT 锂", "*", "'; DROP TABLE labels; --", "a:*", "!(x)"):
         response = client.get("/api/v1/labels", query_string={"q": q, "limit": 100})
         assert response.status_code == 200, q
         assert [item["id"] for item in response.get_json()["data"]] == found(session, q), q
@@ -89,7 +111,9 @@ def test_fts_syntax_in_a_query_is_only_text(client, session, labels):
     assert found(session, "储能 NOT 锂") == [] and found(session, "储能 锂") != []  # "not" is what no label holds
 
 
-def test_a_labelled_products_certified_names_cannot_change_so_search_and_the_signed_record_stay_true(client, session, labels):
+def test_a_labelled_products_certified_names_cannot_change_so_search_and_the_signed_record_stay_true(
+    client, session, labels
+):
     """A label certifies its product's names, model and GTIN (their hash is signed in its token): renaming the
     product is refused with a reason, and the label is still found by the name it certifies."""
     from registry.errors import ServiceError
@@ -101,7 +125,9 @@ def test_a_labelled_products_certified_names_cannot_change_so_search_and_the_sig
     old_name = product.name_zh
     details = {field: getattr(product, field) for field in ProductDetails.__dataclass_fields__}
     with pytest.raises(ServiceError) as refused:
-        update_product(session, Actor.system(), product, ProductDetails(**{**details, "name_zh": "改名后的零碳光伏支架"}))
+        update_product(
+            session, Actor.system(), product, ProductDetails(**{**details, "name_zh": "改名后的零碳光伏支架"})
+        )
     assert refused.value.field == "name_zh" and "apply for a new label" in str(refused.value.message)
     session.flush()
     assert product.name_zh == old_name
@@ -114,7 +140,9 @@ def test_a_labelled_products_certified_names_cannot_change_so_search_and_the_sig
     assert product.trademark == "新商标"
 
 
-@pytest.mark.parametrize("q", ["储能", "磷酸铁锂", "lfp", "energy stor", "batt lfp", "鲁能示范", "storage-energy", "锂储能", "池", "demo"])
+@pytest.mark.parametrize(
+    "q", ["储能", "磷酸铁锂", "lfp", "energy stor", "batt lfp", "鲁能示范", "storage-energy", "锂储能", "池", "demo"]
+)
 def test_sqlite_finds_the_same_labels_by_its_window_and_by_the_full_text_index(session, labels, monkeypatch, q):
     """SQLite checks the first labels in catalogue order itself and asks FTS5 only for rare words: both ways agree."""
     from registry.disclosure import search as search_module

@@ -28,7 +28,9 @@ def body(session, code="HTDEMO"):  # type: ignore[no-untyped-def]
 
 
 def keys_of(session, organisation):  # type: ignore[no-untyped-def]
-    return list(session.scalars(select(SigningKey).where(SigningKey.body_id == organisation.id).order_by(SigningKey.id)))
+    return list(
+        session.scalars(select(SigningKey).where(SigningKey.body_id == organisation.id).order_by(SigningKey.id))
+    )
 
 
 def test_the_demo_body_signed_its_labels_with_its_own_active_key(session):
@@ -75,7 +77,9 @@ def test_rotate_refuses_an_unknown_body_clearly(runner):
 def test_revoke_publishes_the_time_and_turns_its_labels_into_key_revoked(runner, session, client):
     issuer = body(session)
     (key,) = keys_of(session, issuer)
-    result = runner.invoke(args=["keys", "revoke", key.kid, "--reason", "laptop stolen", "--at", "2026-11-20T08:00:00Z"])
+    result = runner.invoke(
+        args=["keys", "revoke", key.kid, "--reason", "laptop stolen", "--at", "2026-11-20T08:00:00Z"]
+    )
     assert result.exit_code == 0, result.output
     entry = next(k for k in _trust_payload(client)["keys"] if k["kid"] == key.kid)
     assert entry["status"] == "revoked" and entry["revoked_at"] == "2026-11-20T08:00:00Z"
@@ -125,8 +129,12 @@ def _secrets(session):  # type: ignore[no-untyped-def]
     for key in session.scalars(select(SigningKey)):
         secret = private_key(key)
         scalar = secret.private_numbers().private_value.to_bytes(32, "big")
-        der = secret.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-        pem = secret.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        der = secret.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        pem = secret.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         body_line = pem.decode().splitlines()[1]
         found += [scalar.hex(), fmt.b64url(scalar), fmt.b64url(der)[:40], body_line[:40]]
     found.append(crypto.current_kek().hex())
@@ -139,8 +147,12 @@ def test_no_private_key_material_in_responses_logs_or_the_repository(client, ses
     label = session.scalars(select(Label)).first()
     outputs = []
     for url in (
-        "/.well-known/jwks.json", "/.well-known/label-trust-list.json", "/status/revocation/0", "/status/suspension/0",
-        f"/l/{label.public_id}/status", f"/l/{label.public_id}/qr.svg",
+        "/.well-known/jwks.json",
+        "/.well-known/label-trust-list.json",
+        "/status/revocation/0",
+        "/status/suspension/0",
+        f"/l/{label.public_id}/status",
+        f"/l/{label.public_id}/qr.svg",
     ):
         response = client.get(url)
         assert response.status_code == 200, url
@@ -152,7 +164,9 @@ def test_no_private_key_material_in_responses_logs_or_the_repository(client, ses
     # The database in clear: every text column of every table.
     for table in ("signing_keys", "labels", "audit_events"):
         outputs.append(repr(session.execute(text(f"SELECT * FROM {table}")).all()))
-    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=PROJECT_ROOT, capture_output=True, check=True).stdout.split(b"\0")
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=PROJECT_ROOT, capture_output=True, check=True).stdout.split(
+        b"\0"
+    )
     for name in filter(None, tracked):
         path = PROJECT_ROOT / name.decode()
         if path.is_file() and path.stat().st_size < 2_000_000:

@@ -108,8 +108,10 @@ def test_the_sizes_are_what_the_documentation_promises() -> None:
     assert small.module_mm >= 0.33
     assert small.width_mm * small.height_mm < standard.width_mm * standard.height_mm / 2
     assert artwork.minimum_print_size() == {
-        "width_mm": round(small.width_mm, 1), "height_mm": round(small.height_mm, 1),
-        "qr_mm": round(small.qr_mm, 1), "module_mm": round(small.module_mm, 3),
+        "width_mm": round(small.width_mm, 1),
+        "height_mm": round(small.height_mm, 1),
+        "qr_mm": round(small.qr_mm, 1),
+        "module_mm": round(small.module_mm, 3),
     }
     # A version-13 code with its quiet zone: 77 modules.
     assert artwork.minimum_print_size()["qr_mm"] == pytest.approx(77 * small.module_mm, abs=0.05)
@@ -120,7 +122,9 @@ def test_the_sizes_are_what_the_documentation_promises() -> None:
 
 
 @pytest.mark.parametrize("resample", [Image.Resampling.LANCZOS, Image.Resampling.BILINEAR])
-def test_small_label_still_scans_when_photographed_at_200_dpi(label: Label, url: str, resample: Image.Resampling) -> None:
+def test_small_label_still_scans_when_photographed_at_200_dpi(
+    label: Label, url: str, resample: Image.Resampling
+) -> None:
     """A phone photo of the smallest print: two thirds of the 300 dpi pixels, slightly out of focus."""
     image = opaque(artwork.render_png(label, url, "small"))
     photo = image.resize((image.width * 2 // 3, image.height * 2 // 3), resample)
@@ -228,7 +232,9 @@ def test_footprint_is_printed_without_trailing_zeros_or_exponent(value: str, pri
     assert artwork.format_footprint(Decimal(value)) == printed
 
 
-def test_every_shipped_schemes_declared_unit_is_printed_in_full_in_chinese(session: Session, detached: Label, url: str) -> None:
+def test_every_shipped_schemes_declared_unit_is_printed_in_full_in_chinese(
+    session: Session, detached: Label, url: str
+) -> None:
     versions = session.scalars(select(SchemeVersion)).all()
     assert len(versions) >= 5
     for version in versions:
@@ -265,7 +271,9 @@ def test_pdf_has_the_printed_page_size_and_embeds_the_cjk_font(label: Label, url
     assert len(boxes) == 1
     x0, y0, x1, y1 = (float(n) for n in boxes[0])
     spec = artwork.SIZES[size]
-    assert (x1 - x0, y1 - y0) == pytest.approx((spec.width_mm / MM_PER_INCH * 72, spec.height_mm / MM_PER_INCH * 72), abs=0.5)
+    assert (x1 - x0, y1 - y0) == pytest.approx(
+        (spec.width_mm / MM_PER_INCH * 72, spec.height_mm / MM_PER_INCH * 72), abs=0.5
+    )
     fonts = re.findall(rb"/BaseFont\s*/([\w+-]+)", pdf)
     assert any(b"Noto" in font and b"CJK" in font for font in fonts), fonts
     assert b"/FontFile" in pdf  # embedded, not merely named
@@ -314,7 +322,8 @@ def oversized(detached: Label) -> Label:
         "declared_unit": {
             **definition["declared_unit"],
             "description_zh": "1 台（件）产品在明示使用寿命内按规定使用情景提供其功能" * 3,
-            "description_en": "One unit of the product providing its function over its stated service life under the specified use scenario " * 2,
+            "description_en": "One unit of the product providing its function over its stated service life under the specified use scenario "
+            * 2,
         },
     }
     return label
@@ -338,7 +347,9 @@ def font(bold: bool) -> ImageFont.FreeTypeFont | None:
     """The font the artwork is set in, as fontconfig finds it (None where it is not installed)."""
     pattern = "Noto Sans CJK SC:bold" if bold else "Noto Sans CJK SC"
     try:
-        found = subprocess.run(["fc-match", "-f", "%{file}|%{index}|%{family}", pattern], capture_output=True, text=True, check=True).stdout
+        found = subprocess.run(
+            ["fc-match", "-f", "%{file}|%{index}|%{family}", pattern], capture_output=True, text=True, check=True
+        ).stdout
     except (OSError, subprocess.CalledProcessError):
         return None
     path, index, family = found.split("|", 2)
@@ -363,7 +374,10 @@ def extents(art: artwork.Artwork) -> Iterator[Extent]:
             if os.environ.get("REGISTRY_STRICT_SYSTEM_DEPS"):
                 raise AssertionError("Noto Sans CJK SC is missing although CI installs it (make system-deps)")
             pytest.skip("Noto Sans CJK SC is not installed: run `make system-deps` (Debian package fonts-noto-cjk)")
-        width = sum(face.getlength(span.text) / 1000 * text.size * (artwork.SUBSCRIPT_SCALE if span.subscript else 1) for span in text.spans)
+        width = sum(
+            face.getlength(span.text) / 1000 * text.size * (artwork.SUBSCRIPT_SCALE if span.subscript else 1)
+            for span in text.spans
+        )
         left = {"start": text.x, "middle": text.x - width / 2, "end": text.x - width}[text.anchor]
         yield Extent(text.plain, left, left + width, text.y)
 
@@ -375,7 +389,9 @@ def assert_inside(art: artwork.Artwork) -> None:
     qr_right, qr_bottom = qr_left + art.size.qr_mm, qr_top + art.size.qr_mm
     for extent in extents(art):
         assert margin <= extent.left and extent.right <= art.size.width_mm - margin, extent
-        if qr_top <= extent.baseline + 0.5 and extent.baseline - 2.5 <= qr_bottom:  # the line's height overlaps the QR code
+        if (
+            qr_top <= extent.baseline + 0.5 and extent.baseline - 2.5 <= qr_bottom
+        ):  # the line's height overlaps the QR code
             assert extent.right <= qr_left or extent.left >= qr_right, extent
         else:
             assert extent.baseline <= qr_top, extent
@@ -405,8 +421,13 @@ def test_oversized_text_leaves_the_standard_labels_margin_blank(oversized: Label
 # --- Served to users -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("size", "ext", "content_type"), [("standard", "pdf", "application/pdf"), ("small", "png", "image/png"), ("standard", "svg", "image/svg+xml")])
-def test_the_artwork_downloads_from_the_public_label_address(app: Flask, client: FlaskClient, label: Label, size: str, ext: str, content_type: str) -> None:
+@pytest.mark.parametrize(
+    ("size", "ext", "content_type"),
+    [("standard", "pdf", "application/pdf"), ("small", "png", "image/png"), ("standard", "svg", "image/svg+xml")],
+)
+def test_the_artwork_downloads_from_the_public_label_address(
+    app: Flask, client: FlaskClient, label: Label, size: str, ext: str, content_type: str
+) -> None:
     response = client.get(f"/l/{label.public_id}/label-{size}.{ext}")
     assert response.status_code == 200
     assert response.content_type.startswith(content_type)

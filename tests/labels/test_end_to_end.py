@@ -24,13 +24,20 @@ def test_grant_in_the_browser_print_scan_and_verify_offline(app, client, session
     team = Team.demo(session)
     body = session.scalar(select(Organisation).where(Organisation.body_code == "HTDEMO"))
     product = session.scalar(select(Product).where(Product.model == "LN-PT-18V4Ah"))
-    application = drive_to(session, team, complete_draft(session, team, product, body, folder=upload_dir), ApplicationStatus.RECOMMENDED)
+    application = drive_to(
+        session, team, complete_draft(session, team, product, body, folder=upload_dir), ApplicationStatus.RECOMMENDED
+    )
     session.commit()
 
     # The decision maker grants it in the browser.
     sign_in(client, "decision@example.com")
     page = f"/applications/{application.id}"
-    response = post_form(client, f"{page}/decide", {"decision-outcome": "grant", "decision-reason": "All requirements met."}, form_url=page)
+    response = post_form(
+        client,
+        f"{page}/decide",
+        {"decision-outcome": "grant", "decision-reason": "All requirements met."},
+        form_url=page,
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     label = session.scalar(select(Label).where(Label.application_id == application.id))
     assert label is not None
@@ -54,11 +61,23 @@ def test_grant_in_the_browser_print_scan_and_verify_offline(app, client, session
     for purpose in ("revocation", "suspension"):
         (tmp_path / f"{purpose}.jwt").write_bytes(client.get(f"/status/{purpose}/{label.status_list}").data)
     (tmp_path / "root.jwk").write_text(json.dumps(public_jwk(root_key(session))))
-    result = runner.invoke(args=[
-        "labels", "verify", scanned, "--offline", "--trust-list", str(tmp_path / "label-trust-list.json"),
-        "--status-list", str(tmp_path / "revocation.jwt"), "--status-list", str(tmp_path / "suspension.jwt"),
-        "--root-key", str(tmp_path / "root.jwk"), "--json",
-    ])
+    result = runner.invoke(
+        args=[
+            "labels",
+            "verify",
+            scanned,
+            "--offline",
+            "--trust-list",
+            str(tmp_path / "label-trust-list.json"),
+            "--status-list",
+            str(tmp_path / "revocation.jwt"),
+            "--status-list",
+            str(tmp_path / "suspension.jwt"),
+            "--root-key",
+            str(tmp_path / "root.jwk"),
+            "--json",
+        ]
+    )
     assert result.exit_code == 0, result.output
     verdict = json.loads(result.output)
     assert verdict["verdict"] == "valid"

@@ -73,11 +73,21 @@ def test_kept_artwork_is_readable_by_the_registry_only(app: Flask, client: Flask
     assert stat.S_IMODE(kept_file.parent.stat().st_mode) == 0o700
 
 
-def test_each_size_and_format_is_kept_apart(app: Flask, client: FlaskClient, label: Label, renders: list[tuple[str, str]]) -> None:
-    bodies = {(size, ext): client.get(f"/l/{label.public_id}/label-{size}.{ext}").data for size in artwork.SIZES for ext in ("svg", "pdf", "png")}
+def test_each_size_and_format_is_kept_apart(
+    app: Flask, client: FlaskClient, label: Label, renders: list[tuple[str, str]]
+) -> None:
+    bodies = {
+        (size, ext): client.get(f"/l/{label.public_id}/label-{size}.{ext}").data
+        for size in artwork.SIZES
+        for ext in ("svg", "pdf", "png")
+    }
     assert len(kept_files(app)) == 6 == len(set(bodies.values()))
     rendered = list(renders)
-    again = {(size, ext): client.get(f"/l/{label.public_id}/label-{size}.{ext}").data for size in artwork.SIZES for ext in ("svg", "pdf", "png")}
+    again = {
+        (size, ext): client.get(f"/l/{label.public_id}/label-{size}.{ext}").data
+        for size in artwork.SIZES
+        for ext in ("svg", "pdf", "png")
+    }
     assert again == bodies and renders == rendered
 
 

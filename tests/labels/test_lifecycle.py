@@ -90,6 +90,7 @@ def bits(client, label) -> tuple[bool, bool]:
 
 # --- the table ---------------------------------------------------------------------------------------------------
 
+
 def test_final_statuses_are_the_ones_the_issue_names():
     assert LIFECYCLE.final == {S.WITHDRAWN, S.CANCELLED, S.EXPIRED, S.SUPERSEDED}
     assert LIFECYCLE.initial is S.VALID
@@ -105,8 +106,10 @@ def test_every_action_names_its_reasons():
 @pytest.mark.parametrize("status", list(S))
 def test_each_action_moves_a_label_only_from_its_sources(session, label, body, regulator, holder, action, status):
     if status is not S.VALID:
-        session.execute(text("UPDATE labels SET status = :s WHERE id = :id"), {"s": status.value, "id": label.id}) \
-            if (S.VALID, status) in LIFECYCLE.allowed_pairs else pytest.skip("not reachable from valid in one step")
+        session.execute(text("UPDATE labels SET status = :s WHERE id = :id"), {"s": status.value, "id": label.id}) if (
+            S.VALID,
+            status,
+        ) in LIFECYCLE.allowed_pairs else pytest.skip("not reachable from valid in one step")
         session.refresh(label)
     who = holder if action is A.CANCEL else regulator
     if status in LIFECYCLE.rule(action).sources:
@@ -119,13 +122,23 @@ def test_each_action_moves_a_label_only_from_its_sources(session, label, body, r
 
 # --- who may -------------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("action", [A.SUSPEND, A.WITHDRAW])
-@pytest.mark.parametrize(("email", "allowed"), [
-    ("body.admin@example.com", True), ("regulator@example.com", True),
-    ("applicant@example.com", False), ("verifier@example.com", False), ("decision@example.com", False),
-    ("admin@example.com", False), ("applicant.pv@example.com", False),
-])
-def test_the_regulator_and_the_issuing_body_suspend_and_withdraw_and_nobody_else(session, label, action, email, allowed):
+@pytest.mark.parametrize(
+    ("email", "allowed"),
+    [
+        ("body.admin@example.com", True),
+        ("regulator@example.com", True),
+        ("applicant@example.com", False),
+        ("verifier@example.com", False),
+        ("decision@example.com", False),
+        ("admin@example.com", False),
+        ("applicant.pv@example.com", False),
+    ],
+)
+def test_the_regulator_and_the_issuing_body_suspend_and_withdraw_and_nobody_else(
+    session, label, action, email, allowed
+):
     who = actor(session, email)
     before = session.scalar(select(func.count()).select_from(LabelTransition))
     if allowed:
@@ -137,10 +150,16 @@ def test_the_regulator_and_the_issuing_body_suspend_and_withdraw_and_nobody_else
         assert session.scalar(select(func.count()).select_from(LabelTransition)) == before
 
 
-@pytest.mark.parametrize(("email", "allowed"), [
-    ("applicant@example.com", True), ("body.admin@example.com", True), ("regulator@example.com", False),
-    ("applicant.pv@example.com", False), ("verifier@example.com", False),
-])
+@pytest.mark.parametrize(
+    ("email", "allowed"),
+    [
+        ("applicant@example.com", True),
+        ("body.admin@example.com", True),
+        ("regulator@example.com", False),
+        ("applicant.pv@example.com", False),
+        ("verifier@example.com", False),
+    ],
+)
 def test_the_holder_cancels_its_label_and_its_body_may_on_its_request(session, label, email, allowed):
     who = actor(session, email)
     if allowed:
@@ -177,20 +196,24 @@ def test_the_body_restores_its_own_suspension(session, label, body):
 
 # --- reasons, dates, evidence --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("kwargs", "field"), [
-    ({"reason_code": "holder_request"}, "reason_code"),  # a code of another action
-    ({"reason_code": "made_up"}, "reason_code"),
-    ({"reason_code": None}, "reason_code"),
-    ({"public_reason": "   "}, "public_reason"),
-    ({"public_reason": None}, "public_reason"),
-    ({"public_reason": "x" * 2001}, "public_reason"),
-    ({"public_reason": "Fake\u202ereason"}, "public_reason"),
-    ({"resolve_by": None}, "resolve_by"),
-    ({"resolve_by": china_today() - timedelta(days=400)}, "resolve_by"),
-    ({"resolve_by": china_today()}, "resolve_by"),
-    ({"resolve_by": china_today() + timedelta(days=181)}, "resolve_by"),
-    ({"evidence": ["not-a-hash"]}, "evidence"),
-])
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"reason_code": "holder_request"}, "reason_code"),  # a code of another action
+        ({"reason_code": "made_up"}, "reason_code"),
+        ({"reason_code": None}, "reason_code"),
+        ({"public_reason": "   "}, "public_reason"),
+        ({"public_reason": None}, "public_reason"),
+        ({"public_reason": "x" * 2001}, "public_reason"),
+        ({"public_reason": "Fake\u202ereason"}, "public_reason"),
+        ({"resolve_by": None}, "resolve_by"),
+        ({"resolve_by": china_today() - timedelta(days=400)}, "resolve_by"),
+        ({"resolve_by": china_today()}, "resolve_by"),
+        ({"resolve_by": china_today() + timedelta(days=181)}, "resolve_by"),
+        ({"evidence": ["not-a-hash"]}, "evidence"),
+    ],
+)
 def test_a_suspension_without_proper_reasons_is_refused_and_writes_nothing(session, label, body, kwargs, field):
     before = session.scalar(select(func.count()).select_from(LabelTransition))
     error = refusal(session, label, A.SUSPEND, body, **kwargs)
@@ -203,15 +226,24 @@ def test_a_change_leaves_its_history_row_audit_event_and_notifications(session, 
     evidence = hashlib.sha256(b"meter readings 2025").hexdigest()
     resolve_by = china_today() + timedelta(days=20)
     events = session.scalar(select(func.count()).where(AuditEvent.tag == "label:suspend"))
-    row = move(session, label, A.SUSPEND, body, reason_code="nonconformity", evidence=[evidence.upper()], resolve_by=resolve_by)
+    row = move(
+        session, label, A.SUSPEND, body, reason_code="nonconformity", evidence=[evidence.upper()], resolve_by=resolve_by
+    )
     session.flush()
-    assert (row.from_status, row.to_status, row.capacity, row.reason_code) == (S.VALID, S.SUSPENDED, LabelCapacity.BODY, LabelReason.NONCONFORMITY)
+    assert (row.from_status, row.to_status, row.capacity, row.reason_code) == (
+        S.VALID,
+        S.SUSPENDED,
+        LabelCapacity.BODY,
+        LabelReason.NONCONFORMITY,
+    )
     assert row.actor_id == body.user.id and row.actor_role == "body_admin"
     assert row.public_reason == WORDS and row.resolve_by == resolve_by and row.evidence == [evidence]
     assert label.status_changed_at == row.at
     assert session.scalar(select(func.count()).where(AuditEvent.tag == "label:suspend")) == events + 1
     told = set(session.scalars(select(Notification.user_id).where(Notification.event == "label:suspend")))
-    holders = set(session.scalars(select(User.id).where(User.organisation_id == label.holder_id, User.role == "applicant")))
+    holders = set(
+        session.scalars(select(User.id).where(User.organisation_id == label.holder_id, User.role == "applicant"))
+    )
     assert holders and holders <= told and body.user.id not in told
     assert [t.action for t in lifecycle.history(session, label)] == ["issue", "suspend"]
 
@@ -227,6 +259,7 @@ def test_the_history_is_append_only_in_the_database(session, label, body):
 
 
 # --- the database guard --------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("source", list(S))
 @pytest.mark.parametrize("target", list(S))
@@ -258,13 +291,15 @@ def test_a_label_cannot_be_inserted_in_another_status_than_valid(session, label)
     copy = ", ".join(columns)
     savepoint = session.begin_nested()
     with pytest.raises(DBAPIError, match="labels start as valid"):
-        session.execute(text(
-            f"INSERT INTO labels ({copy}, status) SELECT {copy}, 'suspended' FROM labels WHERE id = :id"
-        ), {"id": label.id})
+        session.execute(
+            text(f"INSERT INTO labels ({copy}, status) SELECT {copy}, 'suspended' FROM labels WHERE id = :id"),
+            {"id": label.id},
+        )
     savepoint.rollback()
 
 
 # --- what readers see --------------------------------------------------------------------------------------------
+
 
 def test_every_reader_sees_a_suspension_then_a_withdrawal(client, session, label, regulator):
     assert bits(client, label) == (False, False)
@@ -283,6 +318,7 @@ def test_every_reader_sees_a_suspension_then_a_withdrawal(client, session, label
 
 # --- the registry's own steps --------------------------------------------------------------------------------------
 
+
 def _backdate(session, label, valid_until: date) -> None:
     session.execute(
         text("UPDATE labels SET valid_from = :f, valid_until = :u WHERE id = :id"),
@@ -298,7 +334,12 @@ def test_expiry_takes_labels_past_their_last_day_in_china_and_no_others(session,
     expired = lifecycle.expire_due(session, Actor.system())
     assert expired == [label] and label.status is S.EXPIRED
     row = lifecycle.history(session, label)[-1]
-    assert (row.action, row.capacity, row.reason_code, row.actor_id) == ("expire", LabelCapacity.SYSTEM, LabelReason.VALIDITY_ENDED, None)
+    assert (row.action, row.capacity, row.reason_code, row.actor_id) == (
+        "expire",
+        LabelCapacity.SYSTEM,
+        LabelReason.VALIDITY_ENDED,
+        None,
+    )
     assert session.scalar(select(func.count()).where(Label.status == S.VALID)) == live
     assert lifecycle.expire_due(session, Actor.system()) == []  # nothing left to do: it can run as often as wanted
 
@@ -319,45 +360,93 @@ def test_a_suspended_label_expires_too(session, label, body):
 
 def _appealed_for_a_labelled_product(session: Session) -> tuple[Application, Label]:
     old = session.scalar(
-        select(Label).join(Application, Application.product_id == Label.product_id)
+        select(Label)
+        .join(Application, Application.product_id == Label.product_id)
         .where(Application.status == ApplicationStatus.APPEALED, Label.status == S.VALID)
     )
     assert old is not None, "the demo has an appealed file for a product with a label"
-    appealed = session.scalar(select(Application).where(Application.product_id == old.product_id, Application.status == ApplicationStatus.APPEALED))
+    appealed = session.scalar(
+        select(Application).where(
+            Application.product_id == old.product_id, Application.status == ApplicationStatus.APPEALED
+        )
+    )
     return appealed, old
 
 
 def test_a_grant_on_appeal_supersedes_the_products_label_under_the_scheme(session):
     appealed, old = _appealed_for_a_labelled_product(session)
     team = Team.demo(session)
-    new = decisions.decide_application(session, team.appeal_decider, appealed, outcome=Outcome.GRANT,
-                                       reasons="The supplier data covers the period.", on_appeal=True)
+    new = decisions.decide_application(
+        session,
+        team.appeal_decider,
+        appealed,
+        outcome=Outcome.GRANT,
+        reasons="The supplier data covers the period.",
+        on_appeal=True,
+    )
     session.flush()
     assert new is not None and new.status is S.VALID
     assert old.status is S.SUPERSEDED and old.superseded_by_id == new.id
     row = lifecycle.history(session, old)[-1]
     assert (row.action, row.capacity, row.successor_id) == ("supersede", LabelCapacity.SYSTEM, new.id)
     assert row.actor_id == team.appeal_decider.user.id  # who set it going
-    live = session.scalar(select(func.count()).where(
-        Label.product_id == old.product_id, Label.status.in_((S.VALID, S.SUSPENDED))))
+    live = session.scalar(
+        select(func.count()).where(Label.product_id == old.product_id, Label.status.in_((S.VALID, S.SUSPENDED)))
+    )
     assert live == 1
 
 
 # --- the command line ----------------------------------------------------------------------------------------------
 
+
 def test_the_cli_suspends_restores_and_withdraws_by_certificate_number(runner, session, label, caplog):
     caplog.set_level(logging.INFO, logger="registry.mail")
     number = label.certificate_number
     until = (china_today() + timedelta(days=30)).isoformat()
-    result = runner.invoke(args=["labels", "suspend", number, "--reason-code", "nonconformity", "--reason", WORDS,
-                                 "--actor", "regulator@example.com", "--resolve-by", until])
+    result = runner.invoke(
+        args=[
+            "labels",
+            "suspend",
+            number,
+            "--reason-code",
+            "nonconformity",
+            "--reason",
+            WORDS,
+            "--actor",
+            "regulator@example.com",
+            "--resolve-by",
+            until,
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "suspended"
-    result = runner.invoke(args=["labels", "restore", number, "--reason-code", "resolved", "--reason", "Corrected.",
-                                 "--actor", "regulator@example.com"])
+    result = runner.invoke(
+        args=[
+            "labels",
+            "restore",
+            number,
+            "--reason-code",
+            "resolved",
+            "--reason",
+            "Corrected.",
+            "--actor",
+            "regulator@example.com",
+        ]
+    )
     assert (result.exit_code, result.output.strip()) == (0, "valid")
-    result = runner.invoke(args=["labels", "withdraw", number.lower(), "--reason-code", "false_data", "--reason", WORDS,
-                                 "--actor", "body.admin@example.com"])
+    result = runner.invoke(
+        args=[
+            "labels",
+            "withdraw",
+            number.lower(),
+            "--reason-code",
+            "false_data",
+            "--reason",
+            WORDS,
+            "--actor",
+            "body.admin@example.com",
+        ]
+    )
     assert (result.exit_code, result.output.strip()) == (0, "withdrawn")
     session.expire_all()
     assert [t.action for t in lifecycle.history(session, label)] == ["issue", "suspend", "restore", "withdraw"]
@@ -366,19 +455,41 @@ def test_the_cli_suspends_restores_and_withdraws_by_certificate_number(runner, s
     assert any("was withdrawn" in line and "撤销" in line for line in subjects), subjects
 
 
-@pytest.mark.parametrize(("args", "says"), [
-    (["CFP-NOPE-2026-000001", "--reason-code", "holder_request", "--reason", "x", "--actor", "applicant@example.com"], "No label"),
-    (["{number}", "--reason-code", "holder_request", "--reason", "x", "--actor", "nobody@example.com"], "No active account"),
-    (["{number}", "--reason-code", "false_data", "--reason", "x", "--actor", "applicant@example.com"], "reason code"),
-    (["{number}", "--reason-code", "holder_request", "--reason", "x", "--actor", "applicant.pv@example.com"], ""),
-])
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (
+            [
+                "CFP-NOPE-2026-000001",
+                "--reason-code",
+                "holder_request",
+                "--reason",
+                "x",
+                "--actor",
+                "applicant@example.com",
+            ],
+            "No label",
+        ),
+        (
+            ["{number}", "--reason-code", "holder_request", "--reason", "x", "--actor", "nobody@example.com"],
+            "No active account",
+        ),
+        (
+            ["{number}", "--reason-code", "false_data", "--reason", "x", "--actor", "applicant@example.com"],
+            "reason code",
+        ),
+        (["{number}", "--reason-code", "holder_request", "--reason", "x", "--actor", "applicant.pv@example.com"], ""),
+    ],
+)
 def test_the_cli_says_why_it_refuses_and_writes_nothing(runner, session, label, args, says):
     before = session.scalar(select(func.count()).select_from(LabelTransition))
     result = runner.invoke(args=["labels", "cancel", *[a.format(number=label.certificate_number) for a in args]])
     assert result.exit_code == 1
     assert says in result.output
     if says == "reason code":
-        chinese = runner.invoke(args=["labels", "cancel", *[a.format(number=label.certificate_number) for a in args], "--lang", "zh_CN"])
+        chinese = runner.invoke(
+            args=["labels", "cancel", *[a.format(number=label.certificate_number) for a in args], "--lang", "zh_CN"]
+        )
         assert chinese.exit_code == 1 and "原因代码" in chinese.output
     session.expire_all()
     assert label.status is S.VALID
@@ -397,9 +508,14 @@ def test_the_cli_expires_what_is_due(runner, session, label):
 
 # --- the pages -----------------------------------------------------------------------------------------------------
 
+
 def _form_post(client, label, action, data):
-    return post_form(client, f"/labels/{label.public_id}/{action}", {f"{action}-{k}": v for k, v in data.items()},
-                     form_url=f"/labels/{label.public_id}")
+    return post_form(
+        client,
+        f"/labels/{label.public_id}/{action}",
+        {f"{action}-{k}": v for k, v in data.items()},
+        form_url=f"/labels/{label.public_id}",
+    )
 
 
 def test_a_regulator_suspends_from_the_labels_page_and_everyone_sees_the_history(client, session, label):
@@ -407,7 +523,9 @@ def test_a_regulator_suspends_from_the_labels_page_and_everyone_sees_the_history
     page = client.get(f"/labels/{label.public_id}").get_data(as_text=True)
     assert "Change the label's status" in page and 'action="/labels/' in page
     until = (china_today() + timedelta(days=14)).isoformat()
-    response = _form_post(client, label, "suspend", {"reason_code": "spot_check_failed", "public_reason": WORDS, "resolve_by": until})
+    response = _form_post(
+        client, label, "suspend", {"reason_code": "spot_check_failed", "public_reason": WORDS, "resolve_by": until}
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     session.expire_all()
     assert label.status is S.SUSPENDED
@@ -417,7 +535,9 @@ def test_a_regulator_suspends_from_the_labels_page_and_everyone_sees_the_history
 
 def test_a_refused_change_keeps_what_was_typed_and_says_why(client, session, label):
     sign_in(client, "body.admin@example.com")
-    response = _form_post(client, label, "suspend", {"reason_code": "nonconformity", "public_reason": WORDS, "resolve_by": ""})
+    response = _form_post(
+        client, label, "suspend", {"reason_code": "nonconformity", "public_reason": WORDS, "resolve_by": ""}
+    )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "Give the date by which the suspension is to be resolved." in page and WORDS in page
@@ -469,9 +589,9 @@ def test_the_public_label_page_says_why_and_shows_the_history(client, session, l
     with client.application.app_context():
         session.commit()
     page = client.get(f"/l/{label.public_id}").get_data(as_text=True)
-    banner = page[page.index("status-banner"):page.index("</div>", page.index("status-banner"))]
+    banner = page[page.index("status-banner") : page.index("</div>", page.index("status-banner"))]
     assert "Failed a spot check" in banner and WORDS in banner and "Market regulator" in banner
-    history = page[page.index("History of this label"):page.index("Labels of this product")]
+    history = page[page.index("History of this label") : page.index("Labels of this product")]
     assert history.index("Issue") < history.index("Suspend")
     # The regulator's name is not on the public page: the capacity is.
     assert regulator.user.name not in page

@@ -27,8 +27,14 @@ from registry.labels.models import Label, LabelAction, LabelCapacity, LabelReaso
 from registry.labels.status_lists import bitstring
 
 PEOPLE = (
-    "body.admin@example.com", "regulator@example.com", "applicant@example.com", "applicant.pv@example.com",
-    "body2.admin@example.com", "verifier@example.com", "decision@example.com", "admin@example.com",
+    "body.admin@example.com",
+    "regulator@example.com",
+    "applicant@example.com",
+    "applicant.pv@example.com",
+    "body2.admin@example.com",
+    "verifier@example.com",
+    "decision@example.com",
+    "admin@example.com",
 )
 REVOKED = {LabelStatus.WITHDRAWN, LabelStatus.CANCELLED}
 
@@ -59,9 +65,11 @@ def test_label_lifecycle_state_machine(session_factory: sessionmaker[Session]) -
             assert self.label is not None
             return (
                 session.scalar(select(func.count()).where(LabelTransition.label_id == self.label.id)),
-                session.scalar(select(func.count()).where(
-                    AuditEvent.subject_type == "labels", AuditEvent.subject_id == str(self.label.id)
-                )),
+                session.scalar(
+                    select(func.count()).where(
+                        AuditEvent.subject_type == "labels", AuditEvent.subject_id == str(self.label.id)
+                    )
+                ),
             )
 
         def attempt(self, action: LabelAction, actor: Actor, **kwargs: object) -> None:
@@ -81,12 +89,23 @@ def test_label_lifecycle_state_machine(session_factory: sessionmaker[Session]) -
             if self.label.status in LIFECYCLE.final:
                 self.final = self.label.status
 
-        @rule(action=st.sampled_from([LabelAction.SUSPEND, LabelAction.RESTORE, LabelAction.WITHDRAW, LabelAction.CANCEL]),
-              who=st.sampled_from(PEOPLE), good_reasons=st.booleans(), days=st.integers(-5, 200))
+        @rule(
+            action=st.sampled_from(
+                [LabelAction.SUSPEND, LabelAction.RESTORE, LabelAction.WITHDRAW, LabelAction.CANCEL]
+            ),
+            who=st.sampled_from(PEOPLE),
+            good_reasons=st.booleans(),
+            days=st.integers(-5, 200),
+        )
         def by_a_person(self, action: LabelAction, who: str, good_reasons: bool, days: int) -> None:
             code = REASONS[action][0] if good_reasons else LabelReason.GRANTED
-            self.attempt(action, Actor(people[who]), reason_code=code, public_reason="Checked by hypothesis.",
-                         resolve_by=china_today() + timedelta(days=days))
+            self.attempt(
+                action,
+                Actor(people[who]),
+                reason_code=code,
+                public_reason="Checked by hypothesis.",
+                resolve_by=china_today() + timedelta(days=days),
+            )
 
         @rule(action=st.sampled_from(list(LabelAction)), past=st.booleans())
         def by_the_registry(self, action: LabelAction, past: bool) -> None:
@@ -95,7 +114,11 @@ def test_label_lifecycle_state_machine(session_factory: sessionmaker[Session]) -
                 successor = next(other for other in labels if other.id != self.label.id)
                 self.attempt(action, Actor.system(), successor=successor, as_registry=True)
             else:
-                later = lifecycle.utcnow() + timedelta(days=(self.label.valid_until - china_today()).days + 2) if past else None
+                later = (
+                    lifecycle.utcnow() + timedelta(days=(self.label.valid_until - china_today()).days + 2)
+                    if past
+                    else None
+                )
                 self.attempt(action, Actor.system(), as_registry=action is LabelAction.EXPIRE, now=later)
 
         @invariant()
@@ -130,6 +153,10 @@ def test_label_lifecycle_state_machine(session_factory: sessionmaker[Session]) -
 
     run_state_machine_as_test(
         Lifecycle,
-        settings=settings(max_examples=25, stateful_step_count=10, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]),
+        settings=settings(
+            max_examples=25,
+            stateful_step_count=10,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
     )

@@ -94,7 +94,9 @@ def test_status_lists_follow_the_labels_statuses(client, session):
     def bit(purpose: str) -> bool:
         response = client.get(f"/status/{purpose}/{label.status_list}")
         assert response.status_code == 200 and response.content_type == "application/vc+jwt"
-        assert response.headers["Cache-Control"].startswith("public") and "max-age=60" in response.headers["Cache-Control"]
+        assert (
+            response.headers["Cache-Control"].startswith("public") and "max-age=60" in response.headers["Cache-Control"]
+        )
         credential = json.loads(fmt.b64url_decode(response.get_data(as_text=True).split(".")[1]))
         bits = gzip.decompress(fmt.b64url_decode(credential["credentialSubject"]["encodedList"][1:]))
         assert len(bits) * 8 >= 131072
@@ -102,8 +104,10 @@ def test_status_lists_follow_the_labels_statuses(client, session):
 
     assert (bit("revocation"), bit("suspension")) == (False, False)
     for status, expected in (
-        (LabelStatus.SUSPENDED, (False, True)), (LabelStatus.VALID, (False, False)),
-        (LabelStatus.WITHDRAWN, (True, False)), (LabelStatus.CANCELLED, (True, False)),
+        (LabelStatus.SUSPENDED, (False, True)),
+        (LabelStatus.VALID, (False, False)),
+        (LabelStatus.WITHDRAWN, (True, False)),
+        (LabelStatus.CANCELLED, (True, False)),
         (LabelStatus.SUPERSEDED, (False, False)),
     ):
         savepoint = session.begin_nested()  # each from valid: the lifecycle allows no way back from most
@@ -129,7 +133,9 @@ def test_qr_images_are_immutable_with_a_strong_etag(client, session):
     for kind, content_type in (("qr.svg", "image/svg+xml"), ("qr.png", "image/png")):
         response = client.get(f"/l/{label.public_id}/{kind}")
         assert response.status_code == 200 and response.content_type.startswith(content_type)
-        assert "immutable" in response.headers["Cache-Control"] and "max-age=31536000" in response.headers["Cache-Control"]
+        assert (
+            "immutable" in response.headers["Cache-Control"] and "max-age=31536000" in response.headers["Cache-Control"]
+        )
         etag = response.headers["ETag"]
         assert not etag.startswith("W/")
         assert client.get(f"/l/{label.public_id}/{kind}", headers={"If-None-Match": etag}).status_code == 304
@@ -151,7 +157,16 @@ def test_the_cli_verifies_a_scanned_url_offline_against_saved_files(app, client,
     trust, lists, _ = _save(client, tmp_path, label)
     root = tmp_path / "root.jwk"
     root.write_text(json.dumps(public_jwk(root_key(session))))
-    args = ["labels", "verify", label.qr_url(app.config["PUBLIC_HOST"]), "--offline", "--trust-list", str(trust), "--root-key", str(root)]
+    args = [
+        "labels",
+        "verify",
+        label.qr_url(app.config["PUBLIC_HOST"]),
+        "--offline",
+        "--trust-list",
+        str(trust),
+        "--root-key",
+        str(root),
+    ]
     result = runner.invoke(args=args + [f"--status-list={p}" for p in lists])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("valid: Valid: the label was issued by")
@@ -193,8 +208,10 @@ def test_the_cli_explains_unusable_inputs(runner, tmp_path, session, client):
     trust, lists, _ = _save(client, tmp_path, label)
     root = tmp_path / "root.jwk"
     root.write_text(json.dumps(public_jwk(root_key(session))))
-    hello = runner.invoke(args=["labels", "verify", "hello", "--offline", "--trust-list", str(trust), "--root-key", str(root)]
-                          + [f"--status-list={p}" for p in lists])
+    hello = runner.invoke(
+        args=["labels", "verify", "hello", "--offline", "--trust-list", str(trust), "--root-key", str(root)]
+        + [f"--status-list={p}" for p in lists]
+    )
     assert hello.exit_code == 1, hello.output
     assert hello.output.startswith("malformed:")
 
@@ -218,10 +235,14 @@ def test_the_cli_online_mode_fetches_from_the_label_s_host(app, runner, session,
     result = runner.invoke(args=["labels", "verify", label.qr_url("cfp.example.cn"), "--save", str(tmp_path / "saved")])
     assert result.exit_code == 0, result.output
     assert [u.split("cfp.example.cn")[1] for u in fetched] == [
-        "/.well-known/label-trust-list.json", "/status/revocation/0", "/status/suspension/0",
+        "/.well-known/label-trust-list.json",
+        "/status/revocation/0",
+        "/status/suspension/0",
     ]
     assert sorted(p.name for p in (tmp_path / "saved").iterdir()) == [
-        "label-trust-list.json", "revocation-0.jwt", "suspension-0.jwt",
+        "label-trust-list.json",
+        "revocation-0.jwt",
+        "suspension-0.jwt",
     ]
 
 

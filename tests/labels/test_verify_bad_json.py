@@ -67,10 +67,20 @@ def saved(client, session, tmp_path):  # type: ignore[no-untyped-def]
 
 def _verify(runner, saved, **files):  # type: ignore[no-untyped-def]
     paths = {**{k: saved[k] for k in ("trust", "revocation", "root")}, **files}
-    return runner.invoke(args=[
-        "labels", "verify", saved["label"].qr_url(runner.app.config["PUBLIC_HOST"]), "--offline", "--trust-list", str(paths["trust"]),
-        "--status-list", str(paths["revocation"]), "--root-key", str(paths["root"]),
-    ])
+    return runner.invoke(
+        args=[
+            "labels",
+            "verify",
+            saved["label"].qr_url(runner.app.config["PUBLIC_HOST"]),
+            "--offline",
+            "--trust-list",
+            str(paths["trust"]),
+            "--status-list",
+            str(paths["revocation"]),
+            "--root-key",
+            str(paths["root"]),
+        ]
+    )
 
 
 @pytest.mark.parametrize("depth", [*DEPTHS, 1_000_000])

@@ -62,8 +62,9 @@ def test_every_status_but_valid_has_a_banner_on_the_label_page() -> None:
 
 
 @pytest.mark.parametrize("status", list(LabelStatus))
-def test_the_verifier_has_a_verdict_for_every_status(app: Flask, client: FlaskClient, session: Session,
-                                                     status: LabelStatus) -> None:
+def test_the_verifier_has_a_verdict_for_every_status(
+    app: Flask, client: FlaskClient, session: Session, status: LabelStatus
+) -> None:
     label = labels(session)[0]
     label.status = status
     session.flush()

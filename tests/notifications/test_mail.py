@@ -16,7 +16,9 @@ def test_a_committed_action_logs_its_mail_without_the_address(client, session, c
     url = f"/applications/{application.id}"
     token = csrf_token(client, url)
     with caplog.at_level(logging.INFO, logger="registry.mail"):
-        response = client.post(f"{url}/decide", data={"decision-outcome": "refuse", "decision-reason": "x", "csrf_token": token})
+        response = client.post(
+            f"{url}/decide", data={"decision-outcome": "refuse", "decision-reason": "x", "csrf_token": token}
+        )
     assert response.status_code == 302
     lines = [r.getMessage() for r in caplog.records if r.name == "registry.mail"]
     assert lines and all(application.reference in line for line in lines)
@@ -48,7 +50,9 @@ def test_the_file_backend_keeps_each_message_readable_by_the_registry_only(datab
     mailbox = tmp_path / "instance" / "mail"
     app = make_test_app(database_url, MAIL_BACKEND="file", MAIL_DIR=str(mailbox))
     with app.app_context():
-        send_all([Mail(to="someone@example.org", subject="Confirm", body="https://registry.test/register/confirm#code")])
+        send_all(
+            [Mail(to="someone@example.org", subject="Confirm", body="https://registry.test/register/confirm#code")]
+        )
     (message,) = mailbox.glob("*.eml")
     assert "register/confirm#code" in message.read_text()
     assert stat.S_IMODE(message.stat().st_mode) == 0o600

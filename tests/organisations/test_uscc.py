@@ -54,12 +54,15 @@ def test_organisation_code_mismatch_is_reported_not_rejected():
     assert uscc.organisation_code_valid is False
 
 
-@pytest.mark.parametrize(("body", "expected"), [
-    ("19220382", "1"),  # Huawei
-    ("D2143569", "X"),  # GB 11714 example D2143569-X: remainder 10
-    ("00000000", "0"),  # remainder 11
-    ("12345678", "8"),
-])
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("19220382", "1"),  # Huawei
+        ("D2143569", "X"),  # GB 11714 example D2143569-X: remainder 10
+        ("00000000", "0"),  # remainder 11
+        ("12345678", "8"),
+    ],
+)
 def test_organisation_code_check_character(body, expected):
     assert organisation_code_check_character(body) == expected
 
@@ -72,32 +75,38 @@ def test_province_table_is_complete():
     assert PROVINCES["82"] == ("澳门特别行政区", "Macao SAR")
 
 
-@pytest.mark.parametrize("raw", [
-    "  91350100M000100Y43 ",
-    "91350100m000100y43",
-    "9135 0100 M000 100Y 43",
-    "913501-00M000100-Y43",
-    "９１３５０１００Ｍ０００１００Ｙ４３",  # full-width, as typed with a Chinese IME
-    "91350100M000100Y43\u3000",  # ideographic space
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "  91350100M000100Y43 ",
+        "91350100m000100y43",
+        "9135 0100 M000 100Y 43",
+        "913501-00M000100-Y43",
+        "９１３５０１００Ｍ０００１００Ｙ４３",  # full-width, as typed with a Chinese IME
+        "91350100M000100Y43\u3000",  # ideographic space
+    ],
+)
 def test_normalisation(raw):
     assert parse_uscc(raw).code == STANDARD_EXAMPLE
 
 
-@pytest.mark.parametrize(("raw", "rule", "mentions"), [
-    ("91350100M000100Y4", "length", ["18 characters", "17 were given"]),
-    ("91350100M000100Y433", "length", ["19 were given"]),
-    ("", "length", ["0 were given"]),
-    ("91350100M000100O43", "alphabet", ["character O at position 16", "I, O, S, V and Z"]),
-    ("91350100M000100I43", "alphabet", ["I", "16"]),
-    ("9135010_M000100Y43", "alphabet", ["_", "8"]),
-    ("B1350100M000100Y43", "registration_authority", ["B", "1-9, A, N or Y"]),
-    ("9135A100M000100Y43", "division", ["35A100", "six-digit"]),
-    ("91990100M000100Y43", "division", ["990100", "99", "GB/T 2260"]),
-    ("91000000M000100Y43", "division", ["00 is not"]),
-    ("91350100M000100Y44", "check_character", ["should be 3", "not 4", "position 18"]),
-    ("914403001922038215", "check_character", ["should be 6", "not 5"]),
-])
+@pytest.mark.parametrize(
+    ("raw", "rule", "mentions"),
+    [
+        ("91350100M000100Y4", "length", ["18 characters", "17 were given"]),
+        ("91350100M000100Y433", "length", ["19 were given"]),
+        ("", "length", ["0 were given"]),
+        ("91350100M000100O43", "alphabet", ["character O at position 16", "I, O, S, V and Z"]),
+        ("91350100M000100I43", "alphabet", ["I", "16"]),
+        ("9135010_M000100Y43", "alphabet", ["_", "8"]),
+        ("B1350100M000100Y43", "registration_authority", ["B", "1-9, A, N or Y"]),
+        ("9135A100M000100Y43", "division", ["35A100", "six-digit"]),
+        ("91990100M000100Y43", "division", ["990100", "99", "GB/T 2260"]),
+        ("91000000M000100Y43", "division", ["00 is not"]),
+        ("91350100M000100Y44", "check_character", ["should be 3", "not 4", "position 18"]),
+        ("914403001922038215", "check_character", ["should be 6", "not 5"]),
+    ],
+)
 def test_invalid_codes(raw, rule, mentions):
     with pytest.raises(UsccError) as excinfo:
         parse_uscc(raw)
@@ -129,7 +138,7 @@ def test_every_single_character_substitution_is_caught(code):
     for position in range(18):
         for char in ALPHABET:
             if char != code[position]:
-                changed = code[:position] + char + code[position + 1:]
+                changed = code[:position] + char + code[position + 1 :]
                 with pytest.raises(UsccError):
                     parse_uscc(changed)
 
@@ -139,7 +148,7 @@ def test_every_adjacent_transposition_is_caught(code):
     for position in range(17):
         a, b = code[position], code[position + 1]
         if a != b:
-            swapped = code[:position] + b + a + code[position + 2:]
+            swapped = code[:position] + b + a + code[position + 2 :]
             with pytest.raises(UsccError):
                 parse_uscc(swapped)
 
@@ -155,9 +164,7 @@ def test_check_character_helper_rejects_bad_input():
 
 digits = st.sampled_from("0123456789")
 bodies = st.builds(
-    lambda authority, category, province, county, org: (
-        authority + category + province + "".join(county) + "".join(org)
-    ),
+    lambda authority, category, province, county, org: authority + category + province + "".join(county) + "".join(org),
     st.sampled_from(REGISTRATION_AUTHORITIES),
     st.sampled_from(ALPHABET),
     st.sampled_from(sorted(PROVINCES)),
@@ -171,6 +178,6 @@ def test_generated_codes_parse_and_any_substitution_fails(body, position, offset
     code = body + uscc_check_character(body)
     assert parse_uscc(code).code == code
     replacement = ALPHABET[(ALPHABET.index(code[position]) + offset) % 31]
-    changed = code[:position] + replacement + code[position + 1:]
+    changed = code[:position] + replacement + code[position + 1 :]
     with pytest.raises(UsccError):
         parse_uscc(changed)

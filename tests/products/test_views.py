@@ -7,8 +7,15 @@ from tests.conftest import login_as, post_form
 
 
 def _product(**overrides: str) -> dict[str, str]:
-    data = {"category_code": "li-battery", "name_zh": "动力电池包", "name_en": "Traction battery pack",
-            "model": "TB-100", "trademark": "", "factory": "济南", "gtin": ""}
+    data = {
+        "category_code": "li-battery",
+        "name_zh": "动力电池包",
+        "name_en": "Traction battery pack",
+        "model": "TB-100",
+        "trademark": "",
+        "factory": "济南",
+        "gtin": "",
+    }
     data.update(overrides)
     return data
 
@@ -69,9 +76,15 @@ def test_a_labelled_products_certified_name_cannot_be_edited_and_the_form_says_w
     login_as(client, "applicant")
     label = session.scalars(select(Label).order_by(Label.id)).first()
     product = label.product
-    form = {"category_code": product.category_code, "name_zh": product.name_zh + "改", "name_en": product.name_en or "",
-            "model": product.model, "trademark": product.trademark or "", "factory": product.factory or "",
-            "gtin": product.gtin or ""}
+    form = {
+        "category_code": product.category_code,
+        "name_zh": product.name_zh + "改",
+        "name_en": product.name_en or "",
+        "model": product.model,
+        "trademark": product.trademark or "",
+        "factory": product.factory or "",
+        "gtin": product.gtin or "",
+    }
     response = post_form(client, f"/products/{product.id}/edit", form)
     assert response.status_code == 400
     assert "apply for a new label" in response.get_data(as_text=True)
@@ -87,7 +100,14 @@ def test_the_refusal_reads_in_chinese(app, session):
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
     sign_in(client, "applicant@example.com")
     product = session.scalars(select(Label).order_by(Label.id)).first().product
-    form = {"category_code": product.category_code, "name_zh": product.name_zh + "改", "name_en": product.name_en or "",
-            "model": product.model, "trademark": "", "factory": product.factory or "", "gtin": product.gtin or ""}
+    form = {
+        "category_code": product.category_code,
+        "name_zh": product.name_zh + "改",
+        "name_en": product.name_en or "",
+        "model": product.model,
+        "trademark": "",
+        "factory": product.factory or "",
+        "gtin": product.gtin or "",
+    }
     response = post_form(client, f"/products/{product.id}/edit", form)
     assert response.status_code == 400 and "请重新申请标识" in response.get_data(as_text=True)

@@ -25,7 +25,9 @@ def test_check_names_file_and_field_and_fails(runner, tmp_path):
 def test_sync_refuses_a_changed_version_and_exits_non_zero(runner, tmp_path):
     shutil.copytree(SCHEMES_DIR, tmp_path / "schemes")
     path = tmp_path / "schemes" / "tyre" / "1.0.0.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace("validity_months = 36", "validity_months = 12"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("validity_months = 36", "validity_months = 12"), encoding="utf-8"
+    )
     result = runner.invoke(args=["schemes", "sync", "--dir", str(tmp_path / "schemes")])
     assert result.exit_code == 1
     assert "REFUSED" in result.output and "nothing was written" in result.output

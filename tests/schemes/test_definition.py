@@ -79,7 +79,10 @@ def test_the_fields_the_code_reads(scheme_file: SchemeFile):
     unit = document["declared_unit"]
     assert spec.declared_unit.amount == Decimal(str(unit["amount"])) and spec.declared_unit.unit == unit["unit"]
     assert (spec.declared_unit.kind, spec.declared_unit.description_zh, spec.declared_unit.description_en) == (
-        unit["kind"], unit["description_zh"], unit["description_en"])
+        unit["kind"],
+        unit["description_zh"],
+        unit["description_en"],
+    )
     boundary = document["boundary"]
     assert spec.boundary.type == boundary["type"]
     assert list(spec.boundary.stages) == boundary["required_stages"] + boundary.get("optional_stages", [])
@@ -87,7 +90,9 @@ def test_the_fields_the_code_reads(scheme_file: SchemeFile):
     data = document["data"]
     assert spec.data.min_primary_share == Decimal(str(data["min_primary_share"]))
     assert (spec.data.reference_period_months, spec.data.max_data_age_months) == (
-        data["reference_period_months"], data["max_data_age_months"])
+        data["reference_period_months"],
+        data["max_data_age_months"],
+    )
     certification = document["certification"]
     assert list(spec.certification.modes) == certification["modes"]
     assert spec.certification.validity_months == certification["validity_months"]
@@ -96,9 +101,11 @@ def test_the_fields_the_code_reads(scheme_file: SchemeFile):
     tolerance = Decimal(str(certification["verification_tolerance_percent"]))
     assert spec.certification.verification_tolerance_percent == tolerance
     assert [(g.code, g.name_zh, g.name_en) for g in spec.grades] == [
-        (g["code"], g["name_zh"], g["name_en"]) for g in document["grades"]]
+        (g["code"], g["name_zh"], g["name_en"]) for g in document["grades"]
+    ]
     assert [g.max_kg_co2e for g in spec.grades] == [
-        None if g.get("max_kg_co2e") is None else Decimal(str(g["max_kg_co2e"])) for g in document["grades"]]
+        None if g.get("max_kg_co2e") is None else Decimal(str(g["max_kg_co2e"])) for g in document["grades"]
+    ]
     assert spec.grades[-1].max_kg_co2e is None
     assert all(spec.grade(g["code"]).name_en == g["name_en"] for g in document["grades"])
     assert [(s.code, s.role) for s in spec.standards] == [(s["code"], s["role"]) for s in document["standards"]]

@@ -11,8 +11,16 @@ from registry.schemes.loader import SchemeFileError, load_scheme_dir, load_schem
 from tests.conftest import SCHEMES_DIR
 
 PILOT_CATEGORIES = {
-    "li-battery", "pv-module", "steel", "aluminium", "textile",
-    "electronics", "tyre", "cement", "phosphate", "wood-product",
+    "li-battery",
+    "pv-module",
+    "steel",
+    "aluminium",
+    "textile",
+    "electronics",
+    "tyre",
+    "cement",
+    "phosphate",
+    "wood-product",
 }
 
 

@@ -26,11 +26,15 @@ def test_syncing_the_shipped_schemes_again_changes_nothing(session):
 def test_changed_file_with_same_version_is_refused_and_nothing_is_written(session, tmp_path):
     shutil.copytree(SCHEMES_DIR, tmp_path / "schemes")
     cement = tmp_path / "schemes" / "cement" / "1.0.0.toml"
-    cement.write_text(cement.read_text(encoding="utf-8").replace("validity_months = 36", "validity_months = 24"), encoding="utf-8")
+    cement.write_text(
+        cement.read_text(encoding="utf-8").replace("validity_months = 36", "validity_months = 24"), encoding="utf-8"
+    )
     # Also a brand-new scheme version in the same run: all or nothing, so it must not be added either.
     shutil.copy(tmp_path / "schemes" / "steel" / "1.0.0.toml", tmp_path / "schemes" / "steel" / "1.1.0.toml")
     steel_new = tmp_path / "schemes" / "steel" / "1.1.0.toml"
-    steel_new.write_text(steel_new.read_text(encoding="utf-8").replace('version = "1.0.0"', 'version = "1.1.0"'), encoding="utf-8")
+    steel_new.write_text(
+        steel_new.read_text(encoding="utf-8").replace('version = "1.0.0"', 'version = "1.1.0"'), encoding="utf-8"
+    )
     before = _versions(session)
     report = sync_schemes(session, Actor.system(), tmp_path / "schemes")
     assert not report.ok
@@ -42,7 +46,10 @@ def test_new_version_is_added_and_the_old_one_stays(session, tmp_path):
     shutil.copytree(SCHEMES_DIR, tmp_path / "schemes")
     new = tmp_path / "schemes" / "cement" / "1.1.0.toml"
     text = (tmp_path / "schemes" / "cement" / "1.0.0.toml").read_text(encoding="utf-8")
-    new.write_text(text.replace('version = "1.0.0"', 'version = "1.1.0"').replace("validity_months = 36", "validity_months = 24"), encoding="utf-8")
+    new.write_text(
+        text.replace('version = "1.0.0"', 'version = "1.1.0"').replace("validity_months = 36", "validity_months = 24"),
+        encoding="utf-8",
+    )
     report = sync_schemes(session, Actor.system(), tmp_path / "schemes")
     assert report.ok and report.added == ["cement 1.1.0"]
     assert get_version(session, "cement").version == "1.1.0"

@@ -10,9 +10,22 @@ def test_scheme_list_is_public_and_lists_all_ten(client):
 def test_scheme_detail_shows_everything_the_scheme_states(client):
     page = client.get("/schemes/aluminium").get_data(as_text=True)
     for expected in [
-        "GB/T 24067-2024", "Cradle to gate", "Raw material acquisition", "required", "outside the boundary",
-        "Document review", "Site inspection", "Footprint verification", "36 months", "every 12 months",
-        "Grade 1", "≤ 4500", "&gt; 16000", "Low-carbon label", "Set by the registry", "SHA-256",
+        "GB/T 24067-2024",
+        "Cradle to gate",
+        "Raw material acquisition",
+        "required",
+        "outside the boundary",
+        "Document review",
+        "Site inspection",
+        "Footprint verification",
+        "36 months",
+        "every 12 months",
+        "Grade 1",
+        "≤ 4500",
+        "&gt; 16000",
+        "Low-carbon label",
+        "Set by the registry",
+        "SHA-256",
     ]:
         assert expected in page, expected
 

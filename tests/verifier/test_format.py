@@ -11,9 +11,19 @@ from registry.verifier.core import TrustedKey, TrustList, Verdict, verify
 
 SCALAR = 0x1F2E3D4C5B6A79881F2E3D4C5B6A79881F2E3D4C5B6A79881F2E3D4C5B6A7988
 CLAIMS = fmt.LabelClaims(
-    iss="HTDEMO", sub="/01/06901234567892", iat=1795392000, exp=1890086400, cti=bytes(range(12)),
-    footprint_g=62400, declared_unit="kWh", boundary="cradle-to-gate", scheme_id="li-battery",
-    scheme_version="1.0.0", grade="3", status_list=0, status_index=41,
+    iss="HTDEMO",
+    sub="/01/06901234567892",
+    iat=1795392000,
+    exp=1890086400,
+    cti=bytes(range(12)),
+    footprint_g=62400,
+    declared_unit="kWh",
+    boundary="cradle-to-gate",
+    scheme_id="li-battery",
+    scheme_version="1.0.0",
+    grade="3",
+    status_list=0,
+    status_index=41,
     record_hash=bytes.fromhex("00112233445566778899aabbccddeeff"),
 )
 TOKEN = (
@@ -41,7 +51,13 @@ def test_the_pinned_token_has_the_documented_structure():
     label = claims[-65537]
     assert list(label[7]) == [0, 41]  # cbor2 may give the array as a tuple
     assert {k: v for k, v in label.items() if k != 7} == {
-        1: 62400, 2: "kWh", 3: 1, 4: "li-battery", 5: "1.0.0", 6: "3", 8: bytes.fromhex("00112233445566778899aabbccddeeff"),
+        1: 62400,
+        2: "kWh",
+        3: 1,
+        4: "li-battery",
+        5: "1.0.0",
+        6: "3",
+        8: bytes.fromhex("00112233445566778899aabbccddeeff"),
     }
     assert fmt.parse_claims(payload) == CLAIMS
 
@@ -49,12 +65,31 @@ def test_the_pinned_token_has_the_documented_structure():
 def test_the_pinned_token_verifies_with_the_vector_key():
     kid = fmt.kid_for(KEY.public_key())
     trust = TrustList(
-        keys={kid: TrustedKey(kid=kid, key=KEY.public_key(), body_code="HTDEMO", body_name={"en": "Demo", "zh_CN": "示范"},
-                              sign_from=0, sign_until=2**32, verify_until=2**32, revoked_at=None)},
-        issued_at=0, issuer="https://cfp.example.cn", root_key=KEY.public_key(), hosts=("cfp.example.cn",),
+        keys={
+            kid: TrustedKey(
+                kid=kid,
+                key=KEY.public_key(),
+                body_code="HTDEMO",
+                body_name={"en": "Demo", "zh_CN": "示范"},
+                sign_from=0,
+                sign_until=2**32,
+                verify_until=2**32,
+                revoked_at=None,
+            )
+        },
+        issued_at=0,
+        issuer="https://cfp.example.cn",
+        root_key=KEY.public_key(),
+        hosts=("cfp.example.cn",),
     )
-    assert verify(f"https://cfp.example.cn/01/06901234567892#L1.{TOKEN}", trust, None, now=1795392001).verdict is Verdict.VALID
-    assert verify(f"https://cfp.example.cn/01/06901234567892#L1.{TOKEN}", trust, None, now=1890086400).verdict is Verdict.EXPIRED
+    assert (
+        verify(f"https://cfp.example.cn/01/06901234567892#L1.{TOKEN}", trust, None, now=1795392001).verdict
+        is Verdict.VALID
+    )
+    assert (
+        verify(f"https://cfp.example.cn/01/06901234567892#L1.{TOKEN}", trust, None, now=1890086400).verdict
+        is Verdict.EXPIRED
+    )
     # The same genuine bytes without their tag 18, which the format requires, are not a label.
     untagged = fmt.b64url(cbor2.dumps(cbor2.loads(fmt.b64url_decode(TOKEN)).value))
     assert fmt.b64url_decode(TOKEN) == b"\xd2" + fmt.b64url_decode(untagged)  # 0xd2: tag 18, then the same array

@@ -192,9 +192,13 @@ def test_pycose_verifies_tokens_with_only_the_published_jwks(app: Flask, client:
         assert len(kid) == 8
         jwk = jwk_by_kid(client, b64url(kid))
         assert rfc7638_kid(jwk) == kid  # the kid is the key's thumbprint, as documented
-        assert ECKey.import_key(jwk).thumbprint() == b64url(hashlib.sha256(
-            json.dumps({k: jwk[k] for k in ("crv", "kty", "x", "y")}, separators=(",", ":"), sort_keys=True).encode()
-        ).digest())
+        assert ECKey.import_key(jwk).thumbprint() == b64url(
+            hashlib.sha256(
+                json.dumps(
+                    {k: jwk[k] for k in ("crv", "kty", "x", "y")}, separators=(",", ":"), sort_keys=True
+                ).encode()
+            ).digest()
+        )
 
         claims = cbor2.loads(message.payload)
         assert claims[1] == label.body.body_code  # iss
@@ -235,7 +239,9 @@ def test_pycose_rejects_a_flipped_payload_bit(app: Flask, client: FlaskClient, s
     assert verified is False
 
 
-def test_pycose_rejects_a_token_checked_with_another_published_key(app: Flask, client: FlaskClient, session: Session) -> None:
+def test_pycose_rejects_a_token_checked_with_another_published_key(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
     label = labels(session)[0]
     message = pycose_decode(token_bytes(label, app))
     others = [jwk for jwk in jwks(client) if jwk["kid"] != b64url(message.phdr[KID])]
@@ -275,7 +281,9 @@ def test_joserfc_verifies_the_trust_list(app: Flask, client: FlaskClient, sessio
     altered = json.loads(b64url_decode(document["payload"]))
     altered["keys"] = []
     with pytest.raises(BadSignatureError):
-        jws.deserialize_json({**document, "payload": b64url(json.dumps(altered).encode())}, ECKey.import_key(root), algorithms=["ES256"])
+        jws.deserialize_json(
+            {**document, "payload": b64url(json.dumps(altered).encode())}, ECKey.import_key(root), algorithms=["ES256"]
+        )
 
 
 @pytest.mark.parametrize("purpose", ["revocation", "suspension"])
@@ -295,7 +303,9 @@ def test_joserfc_verifies_the_status_lists(app: Flask, client: FlaskClient, sess
     changed = bytearray(b64url_decode(signature))
     changed[5] ^= 0x10
     with pytest.raises(BadSignatureError):
-        jws.deserialize_compact(f"{head}.{payload}.{b64url(bytes(changed))}", ECKey.import_key(root), algorithms=["ES256"])
+        jws.deserialize_compact(
+            f"{head}.{payload}.{b64url(bytes(changed))}", ECKey.import_key(root), algorithms=["ES256"]
+        )
 
 
 # --- W3C Bitstring Status List ----------------------------------------------------------------------------

@@ -56,8 +56,20 @@ def bare_python(folder: Path) -> Path:
     python = folder / "bin" / "python"
     pins = [f"{name}=={version(name)}" for name in ("cbor2", "cryptography")]
     installed = subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--disable-pip-version-check", *pins],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            *pins,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if installed.returncode:
         message = f"pip could not install {' '.join(pins)} into a fresh virtual environment:\n{installed.stderr}"
@@ -70,8 +82,17 @@ def bare_python(folder: Path) -> Path:
 def test_the_verifier_needs_only_cbor2_and_cryptography(tmp_path: Path) -> None:
     python = bare_python(tmp_path / "venv")
     ran = subprocess.run(
-        [str(python), "-s", "-c", SCRIPT, str(SCALAR), TOKEN], cwd=tmp_path, capture_output=True, text=True, check=False,
+        [str(python), "-s", "-c", SCRIPT, str(SCALAR), TOKEN],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
         env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(PROJECT_ROOT)},
     )
     assert ran.returncode == 0, ran.stderr
-    assert json.loads(ran.stdout) == {"flask_installed": False, "valid": "valid", "expired": "expired", "other_registry_modules": []}
+    assert json.loads(ran.stdout) == {
+        "flask_installed": False,
+        "valid": "valid",
+        "expired": "expired",
+        "other_registry_modules": [],
+    }

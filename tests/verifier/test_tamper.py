@@ -257,7 +257,9 @@ def test_alg_changed_in_protected_header_is_bad_signature(app: Flask, session: S
 
 
 @pytest.mark.parametrize("alg", [-35, -257])
-def test_other_alg_is_refused_even_when_the_signature_verifies(app: Flask, session: Session, published, alg: int) -> None:
+def test_other_alg_is_refused_even_when_the_signature_verifies(
+    app: Flask, session: Session, published, alg: int
+) -> None:
     """The registry's own key re-signs the token with ``alg`` changed: the ES256 signature is good over the new
     header, so only the alg check can refuse it."""
     trust, status = published
@@ -320,7 +322,9 @@ def test_token_on_a_made_up_path_is_wrong_product(app: Flask, session: Session, 
         assert result.verdict is Verdict.WRONG_PRODUCT, path
 
 
-@pytest.mark.parametrize("qualifier", ["/", "/10/LOT1", "/21/SERIAL42", "/10/LOT1/21/SERIAL42", "/10/LOT1/", "/10/" + "L" * 20])
+@pytest.mark.parametrize(
+    "qualifier", ["/", "/10/LOT1", "/21/SERIAL42", "/10/LOT1/21/SERIAL42", "/10/LOT1/", "/10/" + "L" * 20]
+)
 def test_gs1_qualifiers_after_the_gtin_are_valid(app: Flask, session: Session, published, qualifier: str) -> None:
     """A GS1 Digital Link may carry a batch (/10/) and a serial (/21/) after the GTIN: still the product."""
     trust, status = published
@@ -329,10 +333,20 @@ def test_gs1_qualifiers_after_the_gtin_are_valid(app: Flask, session: Session, p
     assert result.verdict is Verdict.VALID
 
 
-@pytest.mark.parametrize("qualifier", [
-    "/10/", "/21/", "/10/LOT1/10/LOT2", "/21/S1/10/LOT1", "/99/X", "/10/" + "L" * 21, "0/10/LOT1",
-    "/10/LOT1/extra", "/17/291231",
-])
+@pytest.mark.parametrize(
+    "qualifier",
+    [
+        "/10/",
+        "/21/",
+        "/10/LOT1/10/LOT2",
+        "/21/S1/10/LOT1",
+        "/99/X",
+        "/10/" + "L" * 21,
+        "0/10/LOT1",
+        "/10/LOT1/extra",
+        "/17/291231",
+    ],
+)
 def test_not_gs1_qualifiers_are_wrong_product(app: Flask, session: Session, published, qualifier: str) -> None:
     trust, status = published
     label = gtin_labels(session)[0]
@@ -344,7 +358,11 @@ def test_gs1_qualifiers_do_not_move_tokens(app: Flask, session: Session, publish
     trust, status = published
     first, second = gtin_labels(session)[:2]
     short = short_link_label(session)
-    for token_of, path in ((first, second.path + "/10/LOT1"), (short, short.path + "/10/LOT1"), (short, short.path + "/21/S")):
+    for token_of, path in (
+        (first, second.path + "/10/LOT1"),
+        (short, short.path + "/10/LOT1"),
+        (short, short.path + "/21/S"),
+    ):
         assert verify(url_with_token(app, path, token_of.token), trust, status).verdict is Verdict.WRONG_PRODUCT, path
 
 
@@ -365,7 +383,9 @@ def test_expired_label_is_expired(app: Flask, session: Session, published) -> No
     assert datetime.fromtimestamp(claims.exp, UTC).isoformat().replace("+00:00", "Z") in result.message("en")
     # exp is the end of the last day of validity, China Standard Time.
     cst = timezone(timedelta(hours=8))
-    assert datetime.fromtimestamp(claims.exp, cst) == datetime.combine(label.valid_until + timedelta(days=1), time(0), cst)
+    assert datetime.fromtimestamp(claims.exp, cst) == datetime.combine(
+        label.valid_until + timedelta(days=1), time(0), cst
+    )
 
 
 def test_withdrawn_label_is_revoked(app: Flask, client: FlaskClient, session: Session) -> None:
@@ -406,7 +426,24 @@ def test_truncated_tokens_are_malformed(app: Flask, session: Session, published)
     trust, status = published
     for label in labels(session):
         token = label.token
-        for length in sorted({0, 1, 2, 3, 4, 5, 10, 50, 100, len(token) // 2, len(token) - 87, len(token) - 3, len(token) - 2, len(token) - 1}):
+        for length in sorted(
+            {
+                0,
+                1,
+                2,
+                3,
+                4,
+                5,
+                10,
+                50,
+                100,
+                len(token) // 2,
+                len(token) - 87,
+                len(token) - 3,
+                len(token) - 2,
+                len(token) - 1,
+            }
+        ):
             result = verify(url_with_token(app, label.path, token[:length]), trust, status)
             assert result.verdict is Verdict.MALFORMED, (label.path, length)
         for length in (len(token) // 3, len(token) - 1):  # the URL itself cut short
@@ -432,7 +469,11 @@ def test_random_cbor_behind_a_valid_url_is_malformed(app: Flask, session: Sessio
     trust, status = published
     label = labels(session)[0]
     leaves = st.none() | st.booleans() | st.integers() | st.binary(max_size=20) | st.text(max_size=20)
-    values = st.recursive(leaves, lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.integers(), inner, max_size=5), max_leaves=20)
+    values = st.recursive(
+        leaves,
+        lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.integers(), inner, max_size=5),
+        max_leaves=20,
+    )
 
     @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(values, st.booleans())
@@ -443,11 +484,25 @@ def test_random_cbor_behind_a_valid_url_is_malformed(app: Flask, session: Sessio
     check()
 
 
-@pytest.mark.parametrize("scanned", [
-    "", "   ", "hello", "L1.", "https://", "https://example.com/", "https://example.com/01/02000000000015",
-    "https://example.com/01/02000000000015#L2.abc", "ftp://example.com/l/x#L1.abc", "mailto:someone@example.com",
-    "WIFI:S:net;T:WPA;P:secret;;", "0123456789", "https://example.com/l/x#L1.!!!!", "\x00\x01\x02",
-])
+@pytest.mark.parametrize(
+    "scanned",
+    [
+        "",
+        "   ",
+        "hello",
+        "L1.",
+        "https://",
+        "https://example.com/",
+        "https://example.com/01/02000000000015",
+        "https://example.com/01/02000000000015#L2.abc",
+        "ftp://example.com/l/x#L1.abc",
+        "mailto:someone@example.com",
+        "WIFI:S:net;T:WPA;P:secret;;",
+        "0123456789",
+        "https://example.com/l/x#L1.!!!!",
+        "\x00\x01\x02",
+    ],
+)
 def test_not_a_label_is_malformed(published, scanned: str) -> None:
     trust, status = published
     assert verify(scanned, trust, status).verdict is Verdict.MALFORMED
@@ -571,31 +626,37 @@ def test_api_reports_tampering_verdicts(app: Flask, client: FlaskClient, session
     document = post_verify(client, {"url": first.qr_url(host(app))}).get_json()
     assert (document["verdict"], document["record_status"]) == ("revoked", "withdrawn")
     # Each token's own entry is read: a neighbour in the same list keeps its verdict, a suspension is its own.
-    assert (first.status_list, post_verify(client, {"url": second.qr_url(host(app))}).get_json()["verdict"]) == (second.status_list, "valid")
+    assert (first.status_list, post_verify(client, {"url": second.qr_url(host(app))}).get_json()["verdict"]) == (
+        second.status_list,
+        "valid",
+    )
     second.status = LabelStatus.SUSPENDED
     session.flush()
     document = post_verify(client, {"url": second.qr_url(host(app))}).get_json()
     assert (document["verdict"], document["record_status"]) == ("suspended", "suspended")
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"json": {}},
-    {"json": {"url": ""}},
-    {"json": {"url": "   "}},
-    {"json": {"url": 5}},
-    {"json": {"url": None}},
-    {"json": {"url": ["https://x/"]}},
-    {"json": {"link": "https://x/"}},
-    {"json": 5},
-    {"json": "https://example.com/l/x#L1.abc"},
-    {"json": ["https://example.com/l/x#L1.abc"]},
-    {"data": "not json", "content_type": "application/json"},
-    {"data": "{\"url\": ", "content_type": "application/json"},
-    {"data": "url=https://example.com/", "content_type": "application/x-www-form-urlencoded"},
-    {"data": b"\xff\xfe", "content_type": "application/json"},
-    {},
-    {"json": {"url": "https://example.com/l/x#L1." + "A" * 5000}},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"json": {}},
+        {"json": {"url": ""}},
+        {"json": {"url": "   "}},
+        {"json": {"url": 5}},
+        {"json": {"url": None}},
+        {"json": {"url": ["https://x/"]}},
+        {"json": {"link": "https://x/"}},
+        {"json": 5},
+        {"json": "https://example.com/l/x#L1.abc"},
+        {"json": ["https://example.com/l/x#L1.abc"]},
+        {"data": "not json", "content_type": "application/json"},
+        {"data": '{"url": ', "content_type": "application/json"},
+        {"data": "url=https://example.com/", "content_type": "application/x-www-form-urlencoded"},
+        {"data": b"\xff\xfe", "content_type": "application/json"},
+        {},
+        {"json": {"url": "https://example.com/l/x#L1." + "A" * 5000}},
+    ],
+)
 def test_api_bad_requests_are_400(client: FlaskClient, kwargs: dict[str, Any]) -> None:
     response = post_verify(client, **kwargs)
     assert response.status_code == 400
@@ -624,12 +685,15 @@ def test_api_unparseable_url_is_malformed_not_500(client: FlaskClient) -> None:
     assert response.get_json()["verdict"] == "malformed"
 
 
-
 def test_api_cors_preflight_allows_json_posts(client: FlaskClient) -> None:
-    response = client.options("/api/v1/verify", headers={
-        "Origin": "https://verifier.example", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type",
-    })
+    response = client.options(
+        "/api/v1/verify",
+        headers={
+            "Origin": "https://verifier.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     assert response.status_code in (200, 204)
     assert response.headers.get("Access-Control-Allow-Origin") == "*"
     assert "content-type" in response.headers.get("Access-Control-Allow-Headers", "").lower()

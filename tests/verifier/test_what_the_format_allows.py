@@ -36,7 +36,9 @@ def first_label(session: Session) -> Label:
 
 
 def trust_of(client: FlaskClient, session: Session) -> TrustList:
-    return TrustList.from_document(client.get("/.well-known/label-trust-list.json").get_data(), public_jwk(root_key(session)))
+    return TrustList.from_document(
+        client.get("/.well-known/label-trust-list.json").get_data(), public_jwk(root_key(session))
+    )
 
 
 def lists_made_at(session: Session, host: str, number: int, made: datetime) -> list[str]:
@@ -73,7 +75,9 @@ def test_a_genuine_token_without_its_tag_is_malformed(app: Flask, client: FlaskC
 
 
 @pytest.mark.parametrize("scheme", ["http", "HTTP", "ftp"])
-def test_a_label_url_that_is_not_https_is_malformed_and_says_so(app: Flask, client: FlaskClient, session: Session, scheme: str) -> None:
+def test_a_label_url_that_is_not_https_is_malformed_and_says_so(
+    app: Flask, client: FlaskClient, session: Session, scheme: str
+) -> None:
     trust = trust_of(client, session)
     label = first_label(session)
     url = label.qr_url(app.config["PUBLIC_HOST"]).replace("https://", f"{scheme}://", 1)
@@ -99,19 +103,24 @@ def named_host(app: Flask) -> str:
     return "cfp.example.cn"
 
 
-@pytest.mark.parametrize("netloc", [
-    "evil.example",
-    "evil.example@cfp.example.cn",  # shows evil.example to the reader
-    "cfp.example.cn@evil.example",  # goes to evil.example
-    "cfp.example.cn:x@cfp.example.cn",
-    "cfp.example.cn.evil.example",
-    "cfp.example.cn:8443",
-    "cfp.example.cn:99999",
-    "xn--cfp-example-cn",
-    "strasse.example.cn",
-    "碳标识.example.cn.evil.example",
-])
-def test_a_genuine_token_under_another_host_is_foreign_host(client: FlaskClient, session: Session, named_host: str, netloc: str) -> None:
+@pytest.mark.parametrize(
+    "netloc",
+    [
+        "evil.example",
+        "evil.example@cfp.example.cn",  # shows evil.example to the reader
+        "cfp.example.cn@evil.example",  # goes to evil.example
+        "cfp.example.cn:x@cfp.example.cn",
+        "cfp.example.cn.evil.example",
+        "cfp.example.cn:8443",
+        "cfp.example.cn:99999",
+        "xn--cfp-example-cn",
+        "strasse.example.cn",
+        "碳标识.example.cn.evil.example",
+    ],
+)
+def test_a_genuine_token_under_another_host_is_foreign_host(
+    client: FlaskClient, session: Session, named_host: str, netloc: str
+) -> None:
     trust = trust_of(client, session)
     label = first_label(session)
     url = f"https://{netloc}{label.path}#L1.{label.token}"
@@ -122,11 +131,22 @@ def test_a_genuine_token_under_another_host_is_foreign_host(client: FlaskClient,
     assert netloc in result.message("zh_CN") and result.message("zh_CN").startswith("网址不符")
 
 
-@pytest.mark.parametrize("netloc", [
-    "cfp.example.cn", "CFP.Example.CN", "cfp.example.cn:443", "cfp.example.cn.", "ＣＦＰ.example.cn",
-    "碳标识.example.cn", "xn--iwvz48aumo.example.cn", "XN--IWVZ48AUMO.EXAMPLE.CN",
-])
-def test_the_registry_s_hosts_in_any_spelling_are_valid(client: FlaskClient, session: Session, named_host: str, netloc: str) -> None:
+@pytest.mark.parametrize(
+    "netloc",
+    [
+        "cfp.example.cn",
+        "CFP.Example.CN",
+        "cfp.example.cn:443",
+        "cfp.example.cn.",
+        "ＣＦＰ.example.cn",
+        "碳标识.example.cn",
+        "xn--iwvz48aumo.example.cn",
+        "XN--IWVZ48AUMO.EXAMPLE.CN",
+    ],
+)
+def test_the_registry_s_hosts_in_any_spelling_are_valid(
+    client: FlaskClient, session: Session, named_host: str, netloc: str
+) -> None:
     trust = trust_of(client, session)
     assert trust.hosts == ("cfp.example.cn", "xn--iwvz48aumo.example.cn")
     label = first_label(session)
@@ -134,10 +154,16 @@ def test_the_registry_s_hosts_in_any_spelling_are_valid(client: FlaskClient, ses
     assert result.verdict is Verdict.VALID, (netloc, result.verdict)
 
 
-def test_the_api_names_the_registry_s_host_and_refuses_a_foreign_one(client: FlaskClient, session: Session, named_host: str) -> None:
+def test_the_api_names_the_registry_s_host_and_refuses_a_foreign_one(
+    client: FlaskClient, session: Session, named_host: str
+) -> None:
     label = first_label(session)
     genuine = client.post("/api/v1/verify", json={"url": label.qr_url("cfp.example.cn")}).get_json()
-    assert (genuine["verdict"], genuine["registry_host"], genuine["scanned_host"]) == ("valid", "cfp.example.cn", "cfp.example.cn")
+    assert (genuine["verdict"], genuine["registry_host"], genuine["scanned_host"]) == (
+        "valid",
+        "cfp.example.cn",
+        "cfp.example.cn",
+    )
     for netloc in ("evil.example@cfp.example.cn", "evil.example"):
         document = client.post("/api/v1/verify", json={"url": label.qr_url(netloc)}).get_json()
         assert document["verdict"] == "foreign_host", netloc
@@ -155,20 +181,26 @@ def test_the_trust_list_publishes_the_hosts(client: FlaskClient, named_host: str
     assert payload["hosts"] == ["cfp.example.cn", "碳标识.example.cn"]
 
 
-@pytest.mark.parametrize("aliases", [["https://old.example.cn"], ["old.example.cn/path"], ["user@old.example.cn"], "old.example.cn", [5]])
+@pytest.mark.parametrize(
+    "aliases", [["https://old.example.cn"], ["old.example.cn/path"], ["user@old.example.cn"], "old.example.cn", [5]]
+)
 def test_an_unusable_host_alias_is_refused_at_startup(database_url: str, aliases: object) -> None:
     with pytest.raises(ConfigurationError, match="PUBLIC_HOST_ALIASES"):
         make_test_app(database_url, PUBLIC_HOST_ALIASES=aliases)
 
 
-@pytest.mark.parametrize("host", ["https://cfp.example.cn", "cfp.example.cn/l", "user@cfp.example.cn", "", "cfp.example.cn:99999"])
+@pytest.mark.parametrize(
+    "host", ["https://cfp.example.cn", "cfp.example.cn/l", "user@cfp.example.cn", "", "cfp.example.cn:99999"]
+)
 def test_an_unusable_public_host_is_refused_at_startup(database_url: str, host: str) -> None:
     # Refused before any QR code or trust list names it (the verify API had answered such a host with a 500).
     with pytest.raises(ConfigurationError, match="PUBLIC_HOST"):
         make_test_app(database_url, PUBLIC_HOST=host)
 
 
-def test_the_cli_online_fetches_from_the_host_not_the_user_name(app: Flask, runner, session: Session, client: FlaskClient, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_cli_online_fetches_from_the_host_not_the_user_name(
+    app: Flask, runner, session: Session, client: FlaskClient, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     from registry.verifier import sources
 
     app.config["PUBLIC_HOST"] = "cfp.example.cn"
@@ -221,7 +253,9 @@ def test_a_status_list_older_than_its_ttl_is_stale_status(app: Flask, client: Fl
     assert stale.verdict is Verdict.STALE_STATUS and sorted(stale.stale) == ["revocation", "suspension"]
     assert stale.message("en").startswith("Status out of date") and stale.message("zh_CN").startswith("状态信息过期")
     assert stale.as_json("en", made + 61)["status_lists"]["revocation"] == {
-        "valid_from": iso_utc(datetime.fromtimestamp(made, UTC)), "age_seconds": 61, "stale": True,
+        "valid_from": iso_utc(datetime.fromtimestamp(made, UTC)),
+        "age_seconds": 61,
+        "stale": True,
     }
     # The verifier may allow older lists, or demand fresher ones.
     assert verify(url, trust, lists, now=made + 3600, max_status_age=7200).verdict is Verdict.VALID
@@ -241,7 +275,9 @@ def test_a_set_bit_in_an_old_list_still_says_revoked(app: Flask, client: FlaskCl
 
 
 def test_the_api_reads_current_status_so_it_is_never_stale(app: Flask, client: FlaskClient, session: Session) -> None:
-    document = client.post("/api/v1/verify", json={"url": first_label(session).qr_url(app.config["PUBLIC_HOST"])}).get_json()
+    document = client.post(
+        "/api/v1/verify", json={"url": first_label(session).qr_url(app.config["PUBLIC_HOST"])}
+    ).get_json()
     assert document["verdict"] == "valid"
     assert all(entry["stale"] is False for entry in document["status_lists"].values())
 
@@ -260,7 +296,9 @@ def _offline_files(tmp_path: Path, client: FlaskClient, session: Session, made: 
     return args
 
 
-def test_the_cli_offline_with_old_lists_exits_3_unless_max_age_allows_them(app: Flask, client: FlaskClient, session: Session, runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_cli_offline_with_old_lists_exits_3_unless_max_age_allows_them(
+    app: Flask, client: FlaskClient, session: Session, runner, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     url = first_label(session).qr_url(app.config["PUBLIC_HOST"])
     args = ["labels", "verify", url, *_offline_files(tmp_path, client, session, utcnow() - timedelta(minutes=10))]
     stale = runner.invoke(args=args)

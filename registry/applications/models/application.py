@@ -77,7 +77,12 @@ STATUS_LABELS = labels_for(
 
 
 FINAL_STATUSES = frozenset(
-    {ApplicationStatus.REJECTED, ApplicationStatus.GRANTED, ApplicationStatus.REFUSED_FINAL, ApplicationStatus.WITHDRAWN}
+    {
+        ApplicationStatus.REJECTED,
+        ApplicationStatus.GRANTED,
+        ApplicationStatus.REFUSED_FINAL,
+        ApplicationStatus.WITHDRAWN,
+    }
 )
 # Statuses whose file holds complete footprint data (everything after a first submission).
 _UNSUBMITTED = ("draft", "withdrawn")
@@ -127,14 +132,18 @@ class Application(Base):
 
     id: Mapped[intpk]
     applicant_id: Mapped[int] = mapped_column(index=True)
-    applicant_kind: Mapped[OrganisationKind] = mapped_column(StrEnumType(OrganisationKind), default=OrganisationKind.ENTERPRISE)
+    applicant_kind: Mapped[OrganisationKind] = mapped_column(
+        StrEnumType(OrganisationKind), default=OrganisationKind.ENTERPRISE
+    )
     body_id: Mapped[int] = mapped_column(index=True)
     body_kind: Mapped[OrganisationKind] = mapped_column(
         StrEnumType(OrganisationKind), default=OrganisationKind.CERTIFICATION_BODY
     )
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     scheme_version_id: Mapped[int] = mapped_column(ForeignKey("scheme_versions.id"), index=True)
-    status: Mapped[ApplicationStatus] = mapped_column(StrEnumType(ApplicationStatus), default=ApplicationStatus.DRAFT, index=True)
+    status: Mapped[ApplicationStatus] = mapped_column(
+        StrEnumType(ApplicationStatus), default=ApplicationStatus.DRAFT, index=True
+    )
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     declared_footprint: Mapped[Decimal | None] = mapped_column(MicroDecimal())
     period_start: Mapped[date | None] = mapped_column(Date())
@@ -146,7 +155,10 @@ class Application(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     applicant: Mapped[Organisation] = relationship(
-        foreign_keys=[applicant_id], primaryjoin="Application.applicant_id == Organisation.id", viewonly=True, lazy="joined"
+        foreign_keys=[applicant_id],
+        primaryjoin="Application.applicant_id == Organisation.id",
+        viewonly=True,
+        lazy="joined",
     )
     body: Mapped[Organisation] = relationship(
         foreign_keys=[body_id], primaryjoin="Application.body_id == Organisation.id", viewonly=True, lazy="joined"

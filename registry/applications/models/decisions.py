@@ -25,7 +25,11 @@ class Recommendation(Base):
         CheckConstraint("capacity = 'verifier'", name="capacity_is_verifier"),
         ForeignKeyConstraint(
             ["application_id", "recommended_by_id", "capacity"],
-            ["application_participants.application_id", "application_participants.user_id", "application_participants.capacity"],
+            [
+                "application_participants.application_id",
+                "application_participants.user_id",
+                "application_participants.capacity",
+            ],
         ),
     )
 
@@ -49,7 +53,11 @@ class Decision(Base):
         CheckConstraint("capacity IN ('decider', 'appeal_decider')", name="capacity_decides"),
         ForeignKeyConstraint(
             ["application_id", "decided_by_id", "capacity"],
-            ["application_participants.application_id", "application_participants.user_id", "application_participants.capacity"],
+            [
+                "application_participants.application_id",
+                "application_participants.user_id",
+                "application_participants.capacity",
+            ],
         ),
         UniqueConstraint("application_id", "capacity"),
     )

@@ -116,7 +116,9 @@ class Statement(Base):
     __table_args__ = (
         CheckConstraint(enum_check("assurance", Assurance), name="assurance_known"),
         CheckConstraint(enum_check("opinion", Opinion), name="opinion_known"),
-        CheckConstraint(f"materiality_percent > 0 AND materiality_percent <= {100 * MICRO}", name="materiality_is_percent"),
+        CheckConstraint(
+            f"materiality_percent > 0 AND materiality_percent <= {100 * MICRO}", name="materiality_is_percent"
+        ),
     )
 
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), primary_key=True)

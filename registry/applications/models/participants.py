@@ -66,7 +66,9 @@ class Participant(Base):
 
     __tablename__ = "application_participants"
     __table_args__ = (
-        CheckConstraint(in_check("capacity", (capacity.value for capacity in PARTICIPANT_CAPACITIES)), name="capacity_known"),
+        CheckConstraint(
+            in_check("capacity", (capacity.value for capacity in PARTICIPANT_CAPACITIES)), name="capacity_known"
+        ),
         UniqueConstraint("application_id", "user_id"),
         UniqueConstraint("application_id", "user_id", "capacity"),
     )
@@ -88,10 +90,17 @@ class Assignment(Base):
         CheckConstraint("capacity = 'verifier'", name="capacity_is_verifier"),
         CheckConstraint(f"declaration IS NULL OR {enum_check('declaration', Declaration)}", name="declaration_known"),
         CheckConstraint("(declaration IS NULL) = (declared_at IS NULL)", name="declaration_dated"),
-        CheckConstraint("declaration IS NULL OR declaration <> 'conflict' OR conflict_details IS NOT NULL", name="conflict_explained"),
+        CheckConstraint(
+            "declaration IS NULL OR declaration <> 'conflict' OR conflict_details IS NOT NULL",
+            name="conflict_explained",
+        ),
         ForeignKeyConstraint(
             ["application_id", "verifier_id", "capacity"],
-            ["application_participants.application_id", "application_participants.user_id", "application_participants.capacity"],
+            [
+                "application_participants.application_id",
+                "application_participants.user_id",
+                "application_participants.capacity",
+            ],
         ),
         UniqueConstraint("application_id", "verifier_id"),
     )

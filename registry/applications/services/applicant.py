@@ -48,7 +48,10 @@ def parse_amount(raw: object, field: str, *, allow_zero: bool = True) -> Decimal
     except (InvalidOperation, ValueError):
         raise ServiceError(_l("Enter a number, such as 62.4."), field=field) from None
     if not value.is_finite() or value < 0 or (value == 0 and not allow_zero):
-        raise ServiceError(_l("Enter a number greater than zero.") if not allow_zero else _l("Enter zero or a positive number."), field=field)
+        raise ServiceError(
+            _l("Enter a number greater than zero.") if not allow_zero else _l("Enter zero or a positive number."),
+            field=field,
+        )
     if value >= LIMIT:
         raise ServiceError(_l("This number is too large."), field=field)
     if value != value.quantize(Decimal("0.000001")):
@@ -59,8 +62,10 @@ def parse_amount(raw: object, field: str, *, allow_zero: bool = True) -> Decimal
 def _require_editable(application: Application) -> None:
     if application.status not in EDITABLE:
         raise ServiceError(
-            _l("The application can be changed only as a draft or after it was returned to you; it is now “%(status)s”.",
-               status=application.status.label),
+            _l(
+                "The application can be changed only as a draft or after it was returned to you; it is now “%(status)s”.",
+                status=application.status.label,
+            ),
             status=409,
         )
 
@@ -88,14 +93,22 @@ def create_application(session: Session, actor: Actor, product: Product, body: O
     if version is None:
         raise ServiceError(_l("There is no certification scheme for this product's category yet."), field="product_id")
     application = Application(
-        applicant_id=product.organisation_id, body_id=body.id, product_id=product.id,
-        scheme_version_id=version.id, status=ApplicationStatus.DRAFT, status_changed_at=utcnow(), created_by_id=user.id,
+        applicant_id=product.organisation_id,
+        body_id=body.id,
+        product_id=product.id,
+        scheme_version_id=version.id,
+        status=ApplicationStatus.DRAFT,
+        status_changed_at=utcnow(),
+        created_by_id=user.id,
     )
     session.add(application)
     session.flush()
     session.refresh(application)
     record_event(
-        session, actor, "application:create", subject=application,
+        session,
+        actor,
+        "application:create",
+        subject=application,
         payload={"product": product.id, "body": body.id, "scheme": version.code, "version": version.version},
     )
     return application
@@ -145,7 +158,9 @@ def update_footprint(session: Session, actor: Actor, application: Application, d
         if stage in values:
             application.stages.append(StageValue(stage=stage, position=position, value=values[stage]))
     session.flush()
-    record_event(session, actor, "application:footprint:update", subject=application, organisation_id=application.applicant_id)
+    record_event(
+        session, actor, "application:footprint:update", subject=application, organisation_id=application.applicant_id
+    )
 
 
 @dataclass
@@ -175,10 +190,15 @@ def add_line(session: Session, actor: Actor, application: Application, data: Lin
         if not (value or "").strip():
             raise ServiceError(_l("This field is required."), field=name)
     line = ActivityLine(
-        application=application, stage=data.stage, description=data.description.strip(),
-        quantity=parse_amount(data.quantity, "quantity"), quantity_unit=data.quantity_unit.strip(),
-        factor_value=parse_amount(data.factor_value, "factor_value"), factor_unit=FactorUnit(data.factor_unit),
-        factor_source=data.factor_source.strip(), data_kind=DataKind(data.data_kind),
+        application=application,
+        stage=data.stage,
+        description=data.description.strip(),
+        quantity=parse_amount(data.quantity, "quantity"),
+        quantity_unit=data.quantity_unit.strip(),
+        factor_value=parse_amount(data.factor_value, "factor_value"),
+        factor_unit=FactorUnit(data.factor_unit),
+        factor_source=data.factor_source.strip(),
+        data_kind=DataKind(data.data_kind),
     )
     session.add(line)
     session.flush()
@@ -194,12 +214,21 @@ def remove_line(session: Session, actor: Actor, application: Application, line_i
         raise ServiceError(_l("That line is not part of this application."), status=404)
     application.lines.remove(line)
     session.flush()
-    record_event(session, actor, "application:line:remove", subject=application, organisation_id=application.applicant_id)
+    record_event(
+        session, actor, "application:line:remove", subject=application, organisation_id=application.applicant_id
+    )
 
 
 def upload_document(
-    session: Session, actor: Actor, application: Application, *, kind: str, stream: IO[bytes], name: str | None,
-    folder: Path, max_bytes: int,
+    session: Session,
+    actor: Actor,
+    application: Application,
+    *,
+    kind: str,
+    stream: IO[bytes],
+    name: str | None,
+    folder: Path,
+    max_bytes: int,
 ) -> Document:
     user = _require_holder(actor, application)
     _require_editable(application)
@@ -207,15 +236,24 @@ def upload_document(
         raise ServiceError(_l("Choose what kind of document this is."), field="kind")
     stored = documents.store(session, stream, name=name, kind=DocumentKind(kind), folder=folder, max_bytes=max_bytes)
     document = Document(
-        application_id=application.id, kind=DocumentKind(kind), original_name=stored.original_name,
-        storage_name=stored.storage_name, content_type=stored.content_type, size_bytes=stored.size_bytes,
-        sha256=stored.sha256, uploaded_by_id=user.id,
+        application_id=application.id,
+        kind=DocumentKind(kind),
+        original_name=stored.original_name,
+        storage_name=stored.storage_name,
+        content_type=stored.content_type,
+        size_bytes=stored.size_bytes,
+        sha256=stored.sha256,
+        uploaded_by_id=user.id,
     )
     session.add(document)
     session.flush()
     session.refresh(application, ["documents"])
     record_event(
-        session, actor, "application:document:upload", subject=application, organisation_id=application.applicant_id,
+        session,
+        actor,
+        "application:document:upload",
+        subject=application,
+        organisation_id=application.applicant_id,
         payload={"document": document.id, "kind": kind, "sha256": stored.sha256, "bytes": stored.size_bytes},
     )
     return document
@@ -224,7 +262,11 @@ def upload_document(
 def submit_application(session: Session, actor: Actor, application: Application) -> None:
     evidence = sorted(d.sha256 for d in application.documents)
     transition(
-        session, application, Action.SUBMIT, actor, details={"documents_sha256": evidence},
+        session,
+        application,
+        Action.SUBMIT,
+        actor,
+        details={"documents_sha256": evidence},
         changes={"submitted_at": application.submitted_at or utcnow()},
     )
 
@@ -233,7 +275,9 @@ def withdraw_application(session: Session, actor: Actor, application: Applicatio
     transition(session, application, Action.WITHDRAW, actor, reason=reason)
 
 
-def respond_to_finding(session: Session, actor: Actor, application: Application, finding: Finding, *, response: str) -> None:
+def respond_to_finding(
+    session: Session, actor: Actor, application: Application, finding: Finding, *, response: str
+) -> None:
     _require_holder(actor, application)
     if application.status is not ApplicationStatus.FINDINGS_OPEN or finding.round != application.findings_round:
         raise ServiceError(_l("This finding is not waiting for an answer."), status=409)
@@ -241,7 +285,9 @@ def respond_to_finding(session: Session, actor: Actor, application: Application,
         raise ServiceError(_l("This finding is already closed."), status=409)
     refuse_bidi_controls(response=response)
     if not response.strip():
-        raise ServiceError(_l("Write your answer: what you corrected, or why the finding does not apply."), field="response")
+        raise ServiceError(
+            _l("Write your answer: what you corrected, or why the finding does not apply."), field="response"
+        )
     finding.response = response.strip()
     finding.responded_at = utcnow()
     session.flush()
@@ -259,7 +305,9 @@ def appeal_refusal(session: Session, actor: Actor, application: Application, *, 
     session.flush()
 
 
-def list_applications(session: Session, user: User, *, statuses: tuple[ApplicationStatus, ...] | None = None) -> list[Application]:
+def list_applications(
+    session: Session, user: User, *, statuses: tuple[ApplicationStatus, ...] | None = None
+) -> list[Application]:
     """The applications this person works on, newest first: the applicant's own, the body's (a verifier's:
     those assigned to them), or every one for a regulator."""
     query = select(Application).order_by(Application.id.desc())
@@ -280,6 +328,9 @@ def list_applications(session: Session, user: User, *, statuses: tuple[Applicati
 
 def bodies(session: Session) -> list[Organisation]:
     return list(
-        session.scalars(select(Organisation).where(Organisation.kind == OrganisationKind.CERTIFICATION_BODY).order_by(Organisation.name_zh))
+        session.scalars(
+            select(Organisation)
+            .where(Organisation.kind == OrganisationKind.CERTIFICATION_BODY)
+            .order_by(Organisation.name_zh)
+        )
     )
-

@@ -33,8 +33,13 @@ def decide_application(
     session.add(Participant(application_id=application.id, user_id=actor.user.id, capacity=capacity))
     session.flush()
     session.add(
-        Decision(application_id=application.id, capacity=capacity, decided_by_id=actor.user.id, outcome=outcome,
-                 reasons=reasons.strip())
+        Decision(
+            application_id=application.id,
+            capacity=capacity,
+            decided_by_id=actor.user.id,
+            outcome=outcome,
+            reasons=reasons.strip(),
+        )
     )
     session.flush()
     return issue_label(session, actor, application) if outcome is Outcome.GRANT else None

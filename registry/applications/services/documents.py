@@ -90,7 +90,9 @@ def human_size(size: int) -> str:
     return f"{size / 2**20:g} MB" if size >= 2**20 else f"{max(1, size // 1024)} KB"
 
 
-def store(session: Session, stream: IO[bytes], *, name: str | None, kind: DocumentKind, folder: Path, max_bytes: int) -> StoredFile:
+def store(
+    session: Session, stream: IO[bytes], *, name: str | None, kind: DocumentKind, folder: Path, max_bytes: int
+) -> StoredFile:
     """Check and write one upload; raises ServiceError (field ``file``) with nothing left behind."""
     head = stream.read(SNIFF_BYTES)
     if not head:
@@ -100,8 +102,11 @@ def store(session: Session, stream: IO[bytes], *, name: str | None, kind: Docume
     if content_type not in allowed:
         accepted = ", ".join(EXTENSIONS[t].upper() for t in allowed)
         raise ServiceError(
-            _l("The file's content is not an accepted type for a %(kind)s (whatever its name says). Accepted: %(types)s.",
-               kind=str(kind.label).lower(), types=accepted),
+            _l(
+                "The file's content is not an accepted type for a %(kind)s (whatever its name says). Accepted: %(types)s.",
+                kind=str(kind.label).lower(),
+                types=accepted,
+            ),
             field="file",
         )
     storage_name = secrets.token_hex(16)
@@ -119,8 +124,11 @@ def store(session: Session, stream: IO[bytes], *, name: str | None, kind: Docume
                 size += len(chunk)
                 if size > max_bytes:
                     raise ServiceError(
-                        _l("The file is larger than %(size)s. Make it smaller or split it.", size=human_size(max_bytes)),
-                        field="file", status=413,
+                        _l(
+                            "The file is larger than %(size)s. Make it smaller or split it.", size=human_size(max_bytes)
+                        ),
+                        field="file",
+                        status=413,
                     )
                 digest.update(chunk)
                 out.write(chunk)

@@ -34,9 +34,13 @@ from registry.text import refuse_bidi_controls
 IN_EVALUATION = (ApplicationStatus.UNDER_EVALUATION, ApplicationStatus.FINDINGS_OPEN)
 
 
-def _require_verifier(session: Session, actor: Actor, application: Application, *, statuses: tuple[ApplicationStatus, ...] = IN_EVALUATION) -> User:
+def _require_verifier(
+    session: Session, actor: Actor, application: Application, *, statuses: tuple[ApplicationStatus, ...] = IN_EVALUATION
+) -> User:
     if not may_act(session, actor.user, application, Capacity.VERIFIER):
-        raise ServiceError(_l("Only a verifier assigned to this file, with a signed declaration, can do this."), status=403)
+        raise ServiceError(
+            _l("Only a verifier assigned to this file, with a signed declaration, can do this."), status=403
+        )
     if application.status not in statuses:
         raise ServiceError(
             _l("Not possible while the application is “%(status)s”.", status=application.status.label), status=409
@@ -55,13 +59,21 @@ def start_evaluation(session: Session, actor: Actor, application: Application) -
 
 def checklist(session: Session, application: Application) -> list[ChecklistItem]:
     return list(
-        session.scalars(select(ChecklistItem).where(ChecklistItem.application_id == application.id).order_by(ChecklistItem.position))
+        session.scalars(
+            select(ChecklistItem).where(ChecklistItem.application_id == application.id).order_by(ChecklistItem.position)
+        )
     )
 
 
 def complete_checklist_item(
-    session: Session, actor: Actor, application: Application, mode: str, *, notes: str | None,
-    site_date: date | None = None, site_place: str | None = None,
+    session: Session,
+    actor: Actor,
+    application: Application,
+    mode: str,
+    *,
+    notes: str | None,
+    site_date: date | None = None,
+    site_place: str | None = None,
 ) -> ChecklistItem:
     user = _require_verifier(session, actor, application)
     item = session.get(ChecklistItem, (application.id, mode))
@@ -86,8 +98,14 @@ def complete_checklist_item(
     item.completed_at = utcnow()
     item.completed_by_id = user.id
     session.flush()
-    record_event(session, actor, "evaluation:checklist:complete", subject=application, organisation_id=application.body_id,
-                 payload={"mode": mode})
+    record_event(
+        session,
+        actor,
+        "evaluation:checklist:complete",
+        subject=application,
+        organisation_id=application.body_id,
+        payload={"mode": mode},
+    )
     return item
 
 
@@ -98,22 +116,35 @@ def list_findings(session: Session, application: Application, *, include_unsent:
     return list(session.scalars(query))
 
 
-def raise_finding(session: Session, actor: Actor, application: Application, *, severity: str, description: str) -> Finding:
+def raise_finding(
+    session: Session, actor: Actor, application: Application, *, severity: str, description: str
+) -> Finding:
     """A finding for the next round; the applicant sees it once the round is sent (``issue_findings``)."""
     user = _require_verifier(session, actor, application, statuses=(ApplicationStatus.UNDER_EVALUATION,))
     if severity not in set(Severity):
         raise ServiceError(_l("Choose the finding's severity."), field="severity")
     refuse_bidi_controls(description=description)
     if not description.strip():
-        raise ServiceError(_l("Describe the finding: the requirement, the evidence and what is wrong."), field="description")
+        raise ServiceError(
+            _l("Describe the finding: the requirement, the evidence and what is wrong."), field="description"
+        )
     finding = Finding(
-        application_id=application.id, round=application.findings_round + 1, severity=Severity(severity),
-        description=description.strip(), raised_by_id=user.id,
+        application_id=application.id,
+        round=application.findings_round + 1,
+        severity=Severity(severity),
+        description=description.strip(),
+        raised_by_id=user.id,
     )
     session.add(finding)
     session.flush()
-    record_event(session, actor, "finding:raise", subject=finding, organisation_id=application.body_id,
-                 payload={"severity": severity})
+    record_event(
+        session,
+        actor,
+        "finding:raise",
+        subject=finding,
+        organisation_id=application.body_id,
+        payload={"severity": severity},
+    )
     return finding
 
 
@@ -128,7 +159,14 @@ def delete_unsent_finding(session: Session, actor: Actor, application: Applicati
 
 def issue_findings(session: Session, actor: Actor, application: Application) -> None:
     round_ = application.findings_round + 1
-    transition(session, application, Action.ISSUE_FINDINGS, actor, details={"round": round_}, changes={"findings_round": round_})
+    transition(
+        session,
+        application,
+        Action.ISSUE_FINDINGS,
+        actor,
+        details={"round": round_},
+        changes={"findings_round": round_},
+    )
 
 
 def close_finding(session: Session, actor: Actor, application: Application, finding: Finding, *, note: str) -> None:
@@ -151,8 +189,14 @@ def close_finding(session: Session, actor: Actor, application: Application, find
 
 
 def sign_statement(
-    session: Session, actor: Actor, application: Application, *, assurance: str, opinion: str,
-    materiality_percent: object, summary: str,
+    session: Session,
+    actor: Actor,
+    application: Application,
+    *,
+    assurance: str,
+    opinion: str,
+    materiality_percent: object,
+    summary: str,
 ) -> Statement:
     user = _require_verifier(session, actor, application, statuses=(ApplicationStatus.UNDER_EVALUATION,))
     if assurance not in set(Assurance):
@@ -165,8 +209,10 @@ def sign_statement(
     scheme_materiality = application.spec.certification.materiality_percent
     if materiality > scheme_materiality:
         raise ServiceError(
-            _l("The scheme sets the materiality threshold at %(percent)s %%; a verifier may not use a looser one.",
-               percent=plain(scheme_materiality)),
+            _l(
+                "The scheme sets the materiality threshold at %(percent)s %%; a verifier may not use a looser one.",
+                percent=plain(scheme_materiality),
+            ),
             field="materiality_percent",
         )
     refuse_bidi_controls(summary=summary)
@@ -183,12 +229,20 @@ def sign_statement(
     statement.signed_by_id = user.id
     statement.signed_at = utcnow()
     session.flush()
-    record_event(session, actor, "evaluation:statement:sign", subject=application, organisation_id=application.body_id,
-                 payload={"assurance": assurance, "opinion": opinion})
+    record_event(
+        session,
+        actor,
+        "evaluation:statement:sign",
+        subject=application,
+        organisation_id=application.body_id,
+        payload={"assurance": assurance, "opinion": opinion},
+    )
     return statement
 
 
-def recommend(session: Session, actor: Actor, application: Application, *, outcome: str, reasons: str) -> Recommendation:
+def recommend(
+    session: Session, actor: Actor, application: Application, *, outcome: str, reasons: str
+) -> Recommendation:
     if outcome not in set(Outcome):
         raise ServiceError(_l("Choose grant or refuse."), field="outcome")
     statement = session.get(Statement, application.id)
@@ -197,7 +251,10 @@ def recommend(session: Session, actor: Actor, application: Application, *, outco
     transition(session, application, Action.RECOMMEND, actor, reason=reasons, details={"outcome": outcome})
     assert actor.user is not None
     recommendation = Recommendation(
-        application_id=application.id, outcome=Outcome(outcome), reasons=reasons.strip(), recommended_by_id=actor.user.id,
+        application_id=application.id,
+        outcome=Outcome(outcome),
+        reasons=reasons.strip(),
+        recommended_by_id=actor.user.id,
     )
     session.add(recommendation)
     session.flush()

@@ -50,9 +50,14 @@ def accept_application(
         raise ServiceError(_l("Confirm that the file is complete, or return it to the applicant."), field="complete")
     if not competent:
         raise ServiceError(
-            _l("Confirm that the body has competent verifiers for this scheme, or reject the application."), field="competent"
+            _l("Confirm that the body has competent verifiers for this scheme, or reject the application."),
+            field="competent",
         )
-    details: dict[str, Any] = {"complete": True, "competent": True, "barred": is_barred(session, application.applicant_id)}
+    details: dict[str, Any] = {
+        "complete": True,
+        "competent": True,
+        "barred": is_barred(session, application.applicant_id),
+    }
     transition(session, application, Action.ACCEPT, actor, reason=(notes or None), details=details)
 
 
@@ -61,17 +66,25 @@ def eligible_verifiers(session: Session, application: Application) -> list[User]
     no relation with the applicant."""
     involved = participant_ids(session, application)
     related = set(
-        session.scalars(select(DeclaredRelation.user_id).where(DeclaredRelation.organisation_id == application.applicant_id))
+        session.scalars(
+            select(DeclaredRelation.user_id).where(DeclaredRelation.organisation_id == application.applicant_id)
+        )
     )
     staff = session.scalars(
         select(User)
-        .where(User.organisation_id == application.body_id, User.role.in_(EVALUATOR_ROLES), User.is_active_account.is_(True))
+        .where(
+            User.organisation_id == application.body_id,
+            User.role.in_(EVALUATOR_ROLES),
+            User.is_active_account.is_(True),
+        )
         .order_by(User.role.desc(), User.name)
     )
     return [u for u in staff if u.id not in involved and u.id not in related]
 
 
-def assign_verifiers(session: Session, actor: Actor, application: Application, verifier_ids: list[int]) -> list[Assignment]:
+def assign_verifiers(
+    session: Session, actor: Actor, application: Application, verifier_ids: list[int]
+) -> list[Assignment]:
     """Accepted → evaluation planned, with the verifier team. Each verifier must be the body's, not related to the
     applicant (employment or any declared relation) and not already in the file."""
     if not verifier_ids:
@@ -85,14 +98,18 @@ def assign_verifiers(session: Session, actor: Actor, application: Application, v
             raise ServiceError(_l("Choose verifiers of your own body."), field="verifier_ids")
         if person.id not in eligible:
             raise ServiceError(
-                _l("%(name)s cannot be assigned: they are related to the applicant or already take part in this file.",
-                   name=person.name),
+                _l(
+                    "%(name)s cannot be assigned: they are related to the applicant or already take part in this file.",
+                    name=person.name,
+                ),
                 field="verifier_ids",
             )
     if application.status not in (ApplicationStatus.ACCEPTED, ApplicationStatus.EVALUATION_PLANNED):
         raise ServiceError(
-            _l("Verifiers are assigned after acceptance and before the evaluation starts; this application is now “%(status)s”.",
-               status=application.status.label),
+            _l(
+                "Verifiers are assigned after acceptance and before the evaluation starts; this application is now “%(status)s”.",
+                status=application.status.label,
+            ),
             status=409,
         )
     if not may_act(session, actor.user, application, Capacity.BODY_ADMIN):
@@ -112,11 +129,18 @@ def assign_verifiers(session: Session, actor: Actor, application: Application, v
     else:
         # A replacement for a verifier who declared a conflict: the plan stands, the team grows.
         record_event(
-            session, actor, "application:assign", subject=application, organisation_id=application.body_id,
+            session,
+            actor,
+            "application:assign",
+            subject=application,
+            organisation_id=application.body_id,
             payload={"verifiers": [p.id for p in people if p]},
         )
     notify(
-        session, [p for p in people if p], "application:assigned", application_id=application.id,
+        session,
+        [p for p in people if p],
+        "application:assigned",
+        application_id=application.id,
         params={"reference": application.reference},
     )
     return assignments
@@ -136,7 +160,9 @@ def declare_interest(
     refuse_bidi_controls(details=details)
     details = (details or "").strip() or None
     if conflict and details is None:
-        raise ServiceError(_l("Describe the conflict so that the administrator can assign someone else."), field="details")
+        raise ServiceError(
+            _l("Describe the conflict so that the administrator can assign someone else."), field="details"
+        )
     assignment.declaration = Declaration.CONFLICT if conflict else Declaration.NO_CONFLICT
     assignment.declared_at = utcnow()
     assignment.conflict_details = details if conflict else None
@@ -145,21 +171,34 @@ def declare_interest(
         _add_relation(session, user, application.applicant_id, Relation.OTHER, details)
     session.flush()
     record_event(
-        session, actor, "application:declare", subject=application, organisation_id=application.body_id,
+        session,
+        actor,
+        "application:declare",
+        subject=application,
+        organisation_id=application.body_id,
         payload={"declaration": assignment.declaration.value},
     )
     if conflict:
         admins = session.scalars(
             select(User).where(User.organisation_id == application.body_id, User.role == Role.BODY_ADMIN)
         )
-        notify(session, admins, "application:conflict", application_id=application.id, params={"reference": application.reference})
+        notify(
+            session,
+            admins,
+            "application:conflict",
+            application_id=application.id,
+            params={"reference": application.reference},
+        )
     return assignment
 
 
-def _add_relation(session: Session, user: User, organisation_id: int, relation: Relation, details: str | None) -> DeclaredRelation:
+def _add_relation(
+    session: Session, user: User, organisation_id: int, relation: Relation, details: str | None
+) -> DeclaredRelation:
     existing = session.scalar(
         select(DeclaredRelation).where(
-            DeclaredRelation.user_id == user.id, DeclaredRelation.organisation_id == organisation_id,
+            DeclaredRelation.user_id == user.id,
+            DeclaredRelation.organisation_id == organisation_id,
             DeclaredRelation.relation == relation,
         )
     )
@@ -182,9 +221,19 @@ def declare_relation(
         raise ServiceError(_l("Choose the kind of relation."), field="relation")
     refuse_bidi_controls(details=details)
     record = _add_relation(session, user, organisation.id, Relation(relation), (details or "").strip() or None)
-    record_event(session, actor, "relation:declare", subject=record, payload={"organisation": organisation.id, "relation": relation})
+    record_event(
+        session,
+        actor,
+        "relation:declare",
+        subject=record,
+        payload={"organisation": organisation.id, "relation": relation},
+    )
     return record
 
 
 def list_relations(session: Session, user: User) -> list[DeclaredRelation]:
-    return list(session.scalars(select(DeclaredRelation).where(DeclaredRelation.user_id == user.id).order_by(DeclaredRelation.id)))
+    return list(
+        session.scalars(
+            select(DeclaredRelation).where(DeclaredRelation.user_id == user.id).order_by(DeclaredRelation.id)
+        )
+    )

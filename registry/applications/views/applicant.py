@@ -42,7 +42,9 @@ def index() -> ResponseReturnValue:
     status = request.args.get("status")
     statuses = (ApplicationStatus(status),) if status in set(ApplicationStatus) else None
     applications = services.list_applications(db.session, current_user, statuses=statuses)
-    return render_template("applications/index.html", applications=applications, status=status, ApplicationStatus=ApplicationStatus)
+    return render_template(
+        "applications/index.html", applications=applications, status=status, ApplicationStatus=ApplicationStatus
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -94,7 +96,8 @@ def footprint(application_id: int) -> ResponseReturnValue:
     data = services.FootprintData(
         declared_footprint=form.declared_footprint.data,
         stage_values={stage: getattr(form, f"stage_{stage}").data for stage in stages},
-        period_start=form.period_start.data, period_end=form.period_end.data,
+        period_start=form.period_start.data,
+        period_end=form.period_end.data,
         primary_share_percent=form.primary_share_percent.data,
     )
     outcome = submit(form, lambda: services.update_footprint(db.session, current_actor(), application, data))
@@ -102,7 +105,9 @@ def footprint(application_id: int) -> ResponseReturnValue:
         return redirect(url_for("applications.detail", application_id=application.id) + "#footprint")
     required = set(application.spec.boundary.required_stages)
     return render_template(
-        "applications/footprint.html", application=application, form=form,
+        "applications/footprint.html",
+        application=application,
+        form=form,
         stage_rows=[(stage, getattr(form, f"stage_{stage}"), stage in required) for stage in stages],
         STAGE_LABELS=STAGE_LABELS,
     ), outcome.status
@@ -119,11 +124,22 @@ def add_line(application_id: int) -> ResponseReturnValue:
     form = LineForm(prefix="line")
     form.stage.choices = [(s, STAGE_LABELS[s]) for s in boundary_stages(application)]
     data = services.LineData(
-        stage=form.stage.data, description=form.description.data or "", quantity=form.quantity.data,
-        quantity_unit=form.quantity_unit.data or "", factor_value=form.factor_value.data,
-        factor_unit=form.factor_unit.data, factor_source=form.factor_source.data or "", data_kind=form.data_kind.data,
+        stage=form.stage.data,
+        description=form.description.data or "",
+        quantity=form.quantity.data,
+        quantity_unit=form.quantity_unit.data or "",
+        factor_value=form.factor_value.data,
+        factor_unit=form.factor_unit.data,
+        factor_source=form.factor_source.data or "",
+        data_kind=form.data_kind.data,
     )
-    return act(application, "line_form", form, lambda: services.add_line(db.session, current_actor(), application, data), anchor="#lines")
+    return act(
+        application,
+        "line_form",
+        form,
+        lambda: services.add_line(db.session, current_actor(), application, data),
+        anchor="#lines",
+    )
 
 
 @bp.route("/<int:application_id>/lines/<int:line_id>/delete", methods=["POST"])
@@ -131,7 +147,13 @@ def add_line(application_id: int) -> ResponseReturnValue:
 def remove_line(application_id: int, line_id: int) -> ResponseReturnValue:
     application = load(application_id, confidential=True)
     form = ActionForm()
-    return act(application, "action_form", form, lambda: services.remove_line(db.session, current_actor(), application, line_id), anchor="#lines")
+    return act(
+        application,
+        "action_form",
+        form,
+        lambda: services.remove_line(db.session, current_actor(), application, line_id),
+        anchor="#lines",
+    )
 
 
 @bp.route("/<int:application_id>/documents", methods=["POST"])
@@ -143,8 +165,13 @@ def upload(application_id: int) -> ResponseReturnValue:
     def action() -> Document:
         upload = form.file.data
         return services.upload_document(
-            db.session, current_actor(), application, kind=form.kind.data, stream=upload.stream,
-            name=upload.filename, folder=Path(current_app.config["UPLOAD_DIR"]),
+            db.session,
+            current_actor(),
+            application,
+            kind=form.kind.data,
+            stream=upload.stream,
+            name=upload.filename,
+            folder=Path(current_app.config["UPLOAD_DIR"]),
             max_bytes=int(current_app.config["UPLOAD_MAX_BYTES"]),
         )
 
@@ -163,8 +190,13 @@ def download(application_id: int, document_id: int) -> ResponseReturnValue:
     if not path.is_file():
         abort(404)
     response = send_file(
-        path, mimetype=document.content_type, as_attachment=True, download_name=document.original_name,
-        conditional=True, etag=document.sha256, max_age=0,
+        path,
+        mimetype=document.content_type,
+        as_attachment=True,
+        download_name=document.original_name,
+        conditional=True,
+        etag=document.sha256,
+        max_age=0,
     )
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -176,7 +208,9 @@ def download(application_id: int, document_id: int) -> ResponseReturnValue:
 def submit_application(application_id: int) -> ResponseReturnValue:
     application = load(application_id, confidential=True)
     form = ActionForm()
-    return act(application, "action_form", form, lambda: services.submit_application(db.session, current_actor(), application))
+    return act(
+        application, "action_form", form, lambda: services.submit_application(db.session, current_actor(), application)
+    )
 
 
 @bp.route("/<int:application_id>/withdraw", methods=["POST"])
@@ -184,7 +218,12 @@ def submit_application(application_id: int) -> ResponseReturnValue:
 def withdraw(application_id: int) -> ResponseReturnValue:
     application = load(application_id)
     form = OptionalReasonForm(prefix="withdraw")
-    return act(application, "withdraw_form", form, lambda: services.withdraw_application(db.session, current_actor(), application, reason=form.reason.data))
+    return act(
+        application,
+        "withdraw_form",
+        form,
+        lambda: services.withdraw_application(db.session, current_actor(), application, reason=form.reason.data),
+    )
 
 
 @bp.route("/<int:application_id>/findings/<int:finding_id>/respond", methods=["POST"])
@@ -196,9 +235,14 @@ def respond(application_id: int, finding_id: int) -> ResponseReturnValue:
         abort(404)
     form = ResponseForm(prefix="response")
     return act(
-        application, "response_form", form,
-        lambda: services.respond_to_finding(db.session, current_actor(), application, finding, response=filled(form.response)),
-        failed=f"response_{finding.id}", anchor="#findings",
+        application,
+        "response_form",
+        form,
+        lambda: services.respond_to_finding(
+            db.session, current_actor(), application, finding, response=filled(form.response)
+        ),
+        failed=f"response_{finding.id}",
+        anchor="#findings",
     )
 
 
@@ -207,7 +251,9 @@ def respond(application_id: int, finding_id: int) -> ResponseReturnValue:
 def answer_findings(application_id: int) -> ResponseReturnValue:
     application = load(application_id, confidential=True)
     form = ActionForm()
-    return act(application, "action_form", form, lambda: services.answer_findings(db.session, current_actor(), application))
+    return act(
+        application, "action_form", form, lambda: services.answer_findings(db.session, current_actor(), application)
+    )
 
 
 @bp.route("/<int:application_id>/appeal", methods=["POST"])
@@ -215,6 +261,9 @@ def answer_findings(application_id: int) -> ResponseReturnValue:
 def appeal(application_id: int) -> ResponseReturnValue:
     application = load(application_id)
     form = AppealForm(prefix="appeal")
-    return act(application, "appeal_form", form, lambda: services.appeal_refusal(db.session, current_actor(), application, grounds=filled(form.reason)))
-
-
+    return act(
+        application,
+        "appeal_form",
+        form,
+        lambda: services.appeal_refusal(db.session, current_actor(), application, grounds=filled(form.reason)),
+    )

@@ -27,10 +27,17 @@ from registry.permissions import Permission, requires
 def accept(application_id: int) -> ResponseReturnValue:
     application = load(application_id)
     form = AcceptForm(prefix="accept")
-    outcome = submit(form, lambda: review.accept_application(
-        db.session, current_actor(), application, complete=form.complete.data, competent=form.competent.data,
-        notes=form.reason.data,
-    ))
+    outcome = submit(
+        form,
+        lambda: review.accept_application(
+            db.session,
+            current_actor(),
+            application,
+            complete=form.complete.data,
+            competent=form.competent.data,
+            notes=form.reason.data,
+        ),
+    )
     if outcome.done:
         return redirect(url_for("applications.assign", application_id=application.id))
     return render_file(application, outcome.status, failed="accept_form", accept_form=form)
@@ -51,7 +58,12 @@ def reject(application_id: int) -> ResponseReturnValue:
 def _reasoned(application_id: int, service: Callable[..., object]) -> ResponseReturnValue:
     application = load(application_id)
     form = ReasonForm()
-    return act(application, "reason_form", form, lambda: service(db.session, current_actor(), application, reason=filled(form.reason)))
+    return act(
+        application,
+        "reason_form",
+        form,
+        lambda: service(db.session, current_actor(), application, reason=filled(form.reason)),
+    )
 
 
 @bp.route("/<int:application_id>/assign", methods=["GET", "POST"])
@@ -61,10 +73,14 @@ def assign(application_id: int) -> ResponseReturnValue:
     form = AssignForm()
     eligible = review.eligible_verifiers(db.session, application)
     form.verifier_ids.choices = [(u.id, f"{u.name} · {u.role.label}") for u in eligible]
-    outcome = submit(form, lambda: review.assign_verifiers(db.session, current_actor(), application, form.verifier_ids.data or []))
+    outcome = submit(
+        form, lambda: review.assign_verifiers(db.session, current_actor(), application, form.verifier_ids.data or [])
+    )
     if outcome.done:
         return redirect(url_for("applications.detail", application_id=application.id))
-    return render_template("applications/assign.html", application=application, form=form, eligible=eligible), outcome.status
+    return render_template(
+        "applications/assign.html", application=application, form=form, eligible=eligible
+    ), outcome.status
 
 
 @bp.route("/<int:application_id>/decide", methods=["POST"])
@@ -73,10 +89,19 @@ def decide(application_id: int) -> ResponseReturnValue:
     application = load(application_id)
     form = DecisionForm(prefix="decision")
     on_appeal = application.status is ApplicationStatus.APPEALED
-    return act(application, "decision_form", form, lambda: decisions.decide_application(
-        db.session, current_actor(), application, outcome=Outcome(form.outcome.data), reasons=filled(form.reason),
-        on_appeal=on_appeal,
-    ))
+    return act(
+        application,
+        "decision_form",
+        form,
+        lambda: decisions.decide_application(
+            db.session,
+            current_actor(),
+            application,
+            outcome=Outcome(form.outcome.data),
+            reasons=filled(form.reason),
+            on_appeal=on_appeal,
+        ),
+    )
 
 
 @bp.route("/relations", methods=["GET", "POST"])
@@ -93,7 +118,9 @@ def relations() -> ResponseReturnValue:
     def action() -> DeclaredRelation:
         organisation = db.session.get(Organisation, form.organisation_id.data)
         assert organisation is not None
-        return review.declare_relation(db.session, current_actor(), organisation, relation=form.relation.data, details=form.details.data)
+        return review.declare_relation(
+            db.session, current_actor(), organisation, relation=form.relation.data, details=form.details.data
+        )
 
     outcome = submit(form, action)
     if outcome.done:

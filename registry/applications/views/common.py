@@ -83,8 +83,13 @@ def default_forms(application: Application) -> dict[str, FlaskForm]:
 
 
 def act(
-    application: Application, form_name: str, form: FlaskForm, action: Callable[[], Any], *,
-    failed: str | None = None, anchor: str = "",
+    application: Application,
+    form_name: str,
+    form: FlaskForm,
+    action: Callable[[], Any],
+    *,
+    failed: str | None = None,
+    anchor: str = "",
 ) -> ResponseReturnValue:
     """What every form on the file page does: one service call through ``registry.forms.submit``; on success
     back to the file (at ``anchor``), otherwise the file page again with this form's input and the reason."""
@@ -141,4 +146,6 @@ def render_file(
 def application_decisions(application: Application) -> list[Decision]:
     from sqlalchemy import select
 
-    return list(db.session.scalars(select(Decision).where(Decision.application_id == application.id).order_by(Decision.id)))
+    return list(
+        db.session.scalars(select(Decision).where(Decision.application_id == application.id).order_by(Decision.id))
+    )

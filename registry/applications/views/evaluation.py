@@ -29,9 +29,14 @@ from registry.permissions import Permission, requires
 def declare(application_id: int) -> ResponseReturnValue:
     application = load(application_id)
     form = DeclarationForm(prefix="declaration")
-    return act(application, "declaration_form", form, lambda: review.declare_interest(
-        db.session, current_actor(), application, conflict=form.conflict.data == "yes", details=form.details.data
-    ))
+    return act(
+        application,
+        "declaration_form",
+        form,
+        lambda: review.declare_interest(
+            db.session, current_actor(), application, conflict=form.conflict.data == "yes", details=form.details.data
+        ),
+    )
 
 
 @bp.route("/<int:application_id>/start", methods=["POST"])
@@ -39,7 +44,13 @@ def declare(application_id: int) -> ResponseReturnValue:
 def start(application_id: int) -> ResponseReturnValue:
     application = load(application_id, confidential=True)
     form = ActionForm()
-    return act(application, "action_form", form, lambda: evaluation.start_evaluation(db.session, current_actor(), application), anchor="#evaluation")
+    return act(
+        application,
+        "action_form",
+        form,
+        lambda: evaluation.start_evaluation(db.session, current_actor(), application),
+        anchor="#evaluation",
+    )
 
 
 @bp.route("/<int:application_id>/checklist/<mode>", methods=["POST"])
@@ -47,10 +58,22 @@ def start(application_id: int) -> ResponseReturnValue:
 def complete_item(application_id: int, mode: str) -> ResponseReturnValue:
     application = load(application_id, confidential=True)
     form = ChecklistForm(prefix="checklist")
-    return act(application, "checklist_form", form, lambda: evaluation.complete_checklist_item(
-        db.session, current_actor(), application, mode, notes=form.notes.data, site_date=form.site_date.data,
-        site_place=form.site_place.data,
-    ), failed=f"checklist_{mode}", anchor="#evaluation")
+    return act(
+        application,
+        "checklist_form",
+        form,
+        lambda: evaluation.complete_checklist_item(
+            db.session,
+            current_actor(),
+            application,
+            mode,
+            notes=form.notes.data,
+            site_date=form.site_date.data,
+            site_place=form.site_place.data,
+        ),
+        failed=f"checklist_{mode}",
+        anchor="#evaluation",
+    )
 
 
 @bp.route("/<int:application_id>/findings", methods=["POST"])
@@ -58,9 +81,15 @@ def complete_item(application_id: int, mode: str) -> ResponseReturnValue:
 def raise_finding(application_id: int) -> ResponseReturnValue:
     application = load(application_id, confidential=True)
     form = FindingForm(prefix="finding")
-    return act(application, "finding_form", form, lambda: evaluation.raise_finding(
-        db.session, current_actor(), application, severity=form.severity.data, description=filled(form.description)
-    ), anchor="#findings")
+    return act(
+        application,
+        "finding_form",
+        form,
+        lambda: evaluation.raise_finding(
+            db.session, current_actor(), application, severity=form.severity.data, description=filled(form.description)
+        ),
+        anchor="#findings",
+    )
 
 
 def _finding(application_id: int, finding_id: int) -> tuple[Application, Finding]:
@@ -76,7 +105,13 @@ def _finding(application_id: int, finding_id: int) -> tuple[Application, Finding
 def delete_finding(application_id: int, finding_id: int) -> ResponseReturnValue:
     application, finding = _finding(application_id, finding_id)
     form = ActionForm()
-    return act(application, "action_form", form, lambda: evaluation.delete_unsent_finding(db.session, current_actor(), application, finding), anchor="#findings")
+    return act(
+        application,
+        "action_form",
+        form,
+        lambda: evaluation.delete_unsent_finding(db.session, current_actor(), application, finding),
+        anchor="#findings",
+    )
 
 
 @bp.route("/<int:application_id>/findings/<int:finding_id>/close", methods=["POST"])
@@ -84,7 +119,14 @@ def delete_finding(application_id: int, finding_id: int) -> ResponseReturnValue:
 def close_finding(application_id: int, finding_id: int) -> ResponseReturnValue:
     application, finding = _finding(application_id, finding_id)
     form = CloseFindingForm(prefix="close")
-    return act(application, "close_form", form, lambda: evaluation.close_finding(db.session, current_actor(), application, finding, note=filled(form.note)), failed=f"close_{finding.id}", anchor="#findings")
+    return act(
+        application,
+        "close_form",
+        form,
+        lambda: evaluation.close_finding(db.session, current_actor(), application, finding, note=filled(form.note)),
+        failed=f"close_{finding.id}",
+        anchor="#findings",
+    )
 
 
 @bp.route("/<int:application_id>/issue-findings", methods=["POST"])
@@ -92,7 +134,13 @@ def close_finding(application_id: int, finding_id: int) -> ResponseReturnValue:
 def issue_findings(application_id: int) -> ResponseReturnValue:
     application = load(application_id, confidential=True)
     form = ActionForm()
-    return act(application, "action_form", form, lambda: evaluation.issue_findings(db.session, current_actor(), application), anchor="#findings")
+    return act(
+        application,
+        "action_form",
+        form,
+        lambda: evaluation.issue_findings(db.session, current_actor(), application),
+        anchor="#findings",
+    )
 
 
 @bp.route("/<int:application_id>/statement", methods=["POST"])
@@ -100,10 +148,21 @@ def issue_findings(application_id: int) -> ResponseReturnValue:
 def statement(application_id: int) -> ResponseReturnValue:
     application = load(application_id, confidential=True)
     form = StatementForm(prefix="statement")
-    return act(application, "statement_form", form, lambda: evaluation.sign_statement(
-        db.session, current_actor(), application, assurance=form.assurance.data, opinion=form.opinion.data,
-        materiality_percent=form.materiality_percent.data, summary=filled(form.summary),
-    ), anchor="#statement")
+    return act(
+        application,
+        "statement_form",
+        form,
+        lambda: evaluation.sign_statement(
+            db.session,
+            current_actor(),
+            application,
+            assurance=form.assurance.data,
+            opinion=form.opinion.data,
+            materiality_percent=form.materiality_percent.data,
+            summary=filled(form.summary),
+        ),
+        anchor="#statement",
+    )
 
 
 @bp.route("/<int:application_id>/recommend", methods=["POST"])
@@ -111,6 +170,11 @@ def statement(application_id: int) -> ResponseReturnValue:
 def recommend(application_id: int) -> ResponseReturnValue:
     application = load(application_id, confidential=True)
     form = RecommendForm(prefix="recommend")
-    return act(application, "recommend_form", form, lambda: evaluation.recommend(
-        db.session, current_actor(), application, outcome=form.outcome.data, reasons=filled(form.reason)
-    ))
+    return act(
+        application,
+        "recommend_form",
+        form,
+        lambda: evaluation.recommend(
+            db.session, current_actor(), application, outcome=form.outcome.data, reasons=filled(form.reason)
+        ),
+    )

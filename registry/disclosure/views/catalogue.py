@@ -41,11 +41,20 @@ def catalogue() -> Response:
         labels, cursor, error = [], None, str(problem)
     search_args = {k: v for k, v in args.items() if k != "after" and v}  # the first page of this search
     next_args = {**search_args, "after": cursor} if cursor else None
-    return page_response(render_template(
-        "disclosure/catalogue.html", filters=filters, labels=labels, next_args=next_args, error=error,
-        schemes=list_schemes(db.session), provinces=sorted(PROVINCES.items()), statuses=list(LabelStatus),
-        first_args=search_args if args.get("after") else None,
-    ), status=200 if error is None else 400)
+    return page_response(
+        render_template(
+            "disclosure/catalogue.html",
+            filters=filters,
+            labels=labels,
+            next_args=next_args,
+            error=error,
+            schemes=list_schemes(db.session),
+            provinces=sorted(PROVINCES.items()),
+            statuses=list(LabelStatus),
+            first_args=search_args if args.get("after") else None,
+        ),
+        status=200 if error is None else 400,
+    )
 
 
 @bp.route("/compare")
@@ -53,7 +62,7 @@ def catalogue() -> Response:
 @cached_page
 def compare() -> Response:
     """Up to four labels of one scheme side by side: values, life-cycle splits, grades."""
-    ids = [value for value in request.args.getlist("id") if value][:COMPARE_MAX + 1]
+    ids = [value for value in request.args.getlist("id") if value][: COMPARE_MAX + 1]
     labels = [label for label in (services.label_by_public_id(db.session, i) for i in dict.fromkeys(ids)) if label]
     problem = None
     if len(ids) > COMPARE_MAX:
@@ -61,13 +70,21 @@ def compare() -> Response:
     elif len(labels) < 2:
         problem = _l("Choose two to four products of the same scheme in the catalogue to compare them.")
     elif len({label.scheme_version.scheme_id for label in labels}) > 1:
-        problem = _l("Only products certified under the same scheme can be compared: their declared units and boundaries differ.")
+        problem = _l(
+            "Only products certified under the same scheme can be compared: their declared units and boundaries differ."
+        )
     stage_values = {label.id: {stage.code: stage.value for stage in services.stages(label)} for label in labels}
     stage_codes = list(dict.fromkeys(code for values in stage_values.values() for code in values))  # in stage order
-    return page_response(render_template(
-        "disclosure/compare.html", labels=labels if problem is None else [], problem=problem,
-        stage_codes=stage_codes, stage_values=stage_values,
-    ), status=200 if problem is None else 400)
+    return page_response(
+        render_template(
+            "disclosure/compare.html",
+            labels=labels if problem is None else [],
+            problem=problem,
+            stage_codes=stage_codes,
+            stage_values=stage_values,
+        ),
+        status=200 if problem is None else 400,
+    )
 
 
 @bp.route("/enterprises/<uscc>")
@@ -89,11 +106,16 @@ def _organisation_page(kind: OrganisationKind, identifier: Any, value: str, role
     organisation = db.session.scalar(select(Organisation).where(identifier == value.upper(), Organisation.kind == kind))
     if organisation is None:
         return not_found(value)
-    labels = list(db.session.scalars(select(Label).where(role_column == organisation.id).order_by(Label.issued_at.desc())))
+    labels = list(
+        db.session.scalars(select(Label).where(role_column == organisation.id).order_by(Label.issued_at.desc()))
+    )
     counts = {status: sum(1 for label in labels if label.status is status) for status in LabelStatus}
     role = "holder" if kind is OrganisationKind.ENTERPRISE else "body"
-    return page_response(render_template("disclosure/organisation.html", organisation=organisation, labels=labels,
-                                         role=role, counts=counts))
+    return page_response(
+        render_template(
+            "disclosure/organisation.html", organisation=organisation, labels=labels, role=role, counts=counts
+        )
+    )
 
 
 # --- statistics ------------------------------------------------------------------------------------------------
@@ -105,10 +127,14 @@ def _organisation_page(kind: OrganisationKind, identifier: Any, value: str, role
 def statistics_page() -> Response:
     from registry.disclosure import charts, statistics
 
-    return page_response(render_template(
-        "disclosure/statistics.html", summary=statistics.summary(db.session), charts=charts,
-        bar_chart_svg=statistics.bar_chart_svg,
-    ))
+    return page_response(
+        render_template(
+            "disclosure/statistics.html",
+            summary=statistics.summary(db.session),
+            charts=charts,
+            bar_chart_svg=statistics.bar_chart_svg,
+        )
+    )
 
 
 @bp.route("/statistics.csv")

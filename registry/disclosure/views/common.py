@@ -20,7 +20,11 @@ from registry.text import strip_bidi_controls
 bp = Blueprint("disclosure", __name__)
 
 ASSURANCE_NAMES = {"reasonable": _l("Reasonable assurance"), "limited": _l("Limited assurance")}
-OPINION_NAMES = {"unmodified": _l("Unmodified opinion"), "modified": _l("Modified opinion"), "adverse": _l("Adverse opinion")}
+OPINION_NAMES = {
+    "unmodified": _l("Unmodified opinion"),
+    "modified": _l("Modified opinion"),
+    "adverse": _l("Adverse opinion"),
+}
 
 
 @bp.context_processor
@@ -35,8 +39,6 @@ def _helpers() -> dict[str, object]:
         "status_banner_text": lambda status: BANNER_TEXTS[status],
         "LabelStatus": LabelStatus,
     }
-
-
 
 
 def page_response(html: str, status: int = 200) -> Response:
@@ -72,7 +74,8 @@ def json_ld(label: Label, host: str) -> str:
             "expires": label.valid_until.isoformat(),
             "certificationRating": {"@type": "Rating", "ratingValue": label.grade_code},
             "hasMeasurement": {
-                "@type": "QuantitativeValue", "value": plain(label.footprint),
+                "@type": "QuantitativeValue",
+                "value": plain(label.footprint),
                 "unitText": f"kg CO2e per {label.scheme_version.declared_unit}",
             },
         },

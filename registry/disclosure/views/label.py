@@ -22,14 +22,23 @@ def _render_label(label: Label, *, history: list[Label]) -> Response:
     from registry.disclosure import charts, pact
 
     position = services.category(db.session, label)
-    return page_response(render_template(
-        "disclosure/label.html", label=label, history=history, current=services.current_label(history),
-        changes=services.status_changes(db.session, label),
-        category=position.distribution,
-        bins=charts.histogram_bins(position.distribution), percentile=position.percentile,
-        stages=services.stages(label), statement=services.statement_for(db.session, label), charts=charts,
-        host=current_app.config["PUBLIC_HOST"], pact_available=pact.representable(label),
-    ))
+    return page_response(
+        render_template(
+            "disclosure/label.html",
+            label=label,
+            history=history,
+            current=services.current_label(history),
+            changes=services.status_changes(db.session, label),
+            category=position.distribution,
+            bins=charts.histogram_bins(position.distribution),
+            percentile=position.percentile,
+            stages=services.stages(label),
+            statement=services.statement_for(db.session, label),
+            charts=charts,
+            host=current_app.config["PUBLIC_HOST"],
+            pact_available=pact.representable(label),
+        )
+    )
 
 
 @bp.route("/l/<public_id>")

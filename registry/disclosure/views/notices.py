@@ -32,9 +32,13 @@ def notices() -> Response:
     items = list_notices(db.session, before=_before(), limit=PAGE_SIZE + 1)
     more = len(items) > PAGE_SIZE
     items = items[:PAGE_SIZE]
-    return page_response(render_template(
-        "disclosure/notices.html", notices=items, older=items[-1].id if more else None,
-    ))
+    return page_response(
+        render_template(
+            "disclosure/notices.html",
+            notices=items,
+            older=items[-1].id if more else None,
+        )
+    )
 
 
 @bp.route("/notices.atom")
@@ -68,7 +72,6 @@ def notices_feed() -> Response:
         f"<id>{escape(home)}</id><title>{escape(title)}</title>"
         f'<link rel="self" href="{escape(origin + url_for("disclosure.notices_feed"))}"/>'
         f'<link href="{escape(home)}"/><updated>{updated}</updated>'
-        f"<author><name>{escape(_('Carbon Footprint Label Registry'))}</name></author>"
-        + "".join(entries) + "</feed>"
+        f"<author><name>{escape(_('Carbon Footprint Label Registry'))}</name></author>" + "".join(entries) + "</feed>"
     )
     return published(Response(feed, content_type="application/atom+xml; charset=utf-8"), max_age=PAGE_MAX_AGE)

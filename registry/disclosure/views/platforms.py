@@ -33,8 +33,11 @@ def api_item(label: Label, host: str) -> dict[str, object]:
         "status": label.status.value,
         "scheme": label.scheme_version.code,
         "scheme_version": label.scheme_version.version,
-        "product": {"name_zh": text(label.product.name_zh), "name_en": text(label.product.name_en) or None,
-                    "model": text(label.product.model)},
+        "product": {
+            "name_zh": text(label.product.name_zh),
+            "name_en": text(label.product.name_en) or None,
+            "model": text(label.product.model),
+        },
         "holder": {"name_zh": text(label.holder.name_zh), "name_en": text(label.holder.name_en) or None},
         "footprint_kg_co2e": plain(label.footprint),
         "declared_unit": label.scheme_version.declared_unit,
@@ -47,8 +50,11 @@ def api_item(label: Label, host: str) -> dict[str, object]:
 
 
 def _api_error(message: str, status: int = 400) -> Response:
-    response = Response(json.dumps({"error": "bad_request" if status == 400 else "not_found", "message": message}),
-                        status=status, content_type="application/json")
+    response = Response(
+        json.dumps({"error": "bad_request" if status == 400 else "not_found", "message": message}),
+        status=status,
+        content_type="application/json",
+    )
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
@@ -87,7 +93,9 @@ def api_label(public_id: str) -> Response:
     if label is None:
         return _api_error(f"No label has the id {public_id!r}.", status=404)
     host = current_app.config["PUBLIC_HOST"]
-    return published_json({**api_item(label, host), "record": services.public_document(db.session, label, host)}, max_age=PAGE_MAX_AGE)
+    return published_json(
+        {**api_item(label, host), "record": services.public_document(db.session, label, host)}, max_age=PAGE_MAX_AGE
+    )
 
 
 # --- embeds ----------------------------------------------------------------------------------------------------
@@ -114,12 +122,12 @@ def badge(public_id: str) -> Response:
         f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
         '<rect width="240" height="44" rx="6" fill="#FFFFFF" stroke="#C5D2CA"/>'
         f'<rect width="64" height="44" rx="6" fill="{colour}"/><rect x="58" width="6" height="44" fill="{colour}"/>'
-        '<g font-family="\'Noto Sans CJK SC\', \'Noto Sans SC\', sans-serif" font-size="11">'
+        "<g font-family=\"'Noto Sans CJK SC', 'Noto Sans SC', sans-serif\" font-size=\"11\">"
         '<text x="32" y="19" fill="#FFFFFF" text-anchor="middle" font-weight="700">碳足迹</text>'
         '<text x="32" y="33" fill="#FFFFFF" text-anchor="middle" font-size="9">CO₂e</text>'
         f'<text x="72" y="19" fill="#1A1A1A" font-weight="700">{escape(value)}</text>'
         f'<text x="72" y="34" fill="{colour}">{escape(zh)} {escape(en)} · {escape(label.grade_code)}级 Grade {escape(label.grade_code)}</text>'
-        '</g></svg>'
+        "</g></svg>"
     )
     response = Response(svg, content_type="image/svg+xml")
     return published(response, max_age=PAGE_MAX_AGE)
@@ -148,4 +156,6 @@ def developers() -> Response:
     from sqlalchemy import select
 
     example = db.session.scalar(select(Label).order_by(Label.id).limit(1))
-    return page_response(render_template("disclosure/developers.html", example=example, host=current_app.config["PUBLIC_HOST"]))
+    return page_response(
+        render_template("disclosure/developers.html", example=example, host=current_app.config["PUBLIC_HOST"])
+    )

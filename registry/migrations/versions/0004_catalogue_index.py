@@ -9,22 +9,21 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = '0004_catalogue_index'
-down_revision = '0003_signed_labels'
+revision = "0004_catalogue_index"
+down_revision = "0003_signed_labels"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('labels', schema=None) as batch_op:
-        batch_op.create_index('ix_labels_footprint_id', ['footprint', 'id'], unique=False)
+    with op.batch_alter_table("labels", schema=None) as batch_op:
+        batch_op.create_index("ix_labels_footprint_id", ["footprint", "id"], unique=False)
         batch_op.create_index(
-            'ix_labels_status_scheme_version_footprint', ['status', 'scheme_version_id', 'footprint'], unique=False
+            "ix_labels_status_scheme_version_footprint", ["status", "scheme_version_id", "footprint"], unique=False
         )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('labels', schema=None) as batch_op:
-        batch_op.drop_index('ix_labels_status_scheme_version_footprint')
-        batch_op.drop_index('ix_labels_footprint_id')
-
+    with op.batch_alter_table("labels", schema=None) as batch_op:
+        batch_op.drop_index("ix_labels_status_scheme_version_footprint")
+        batch_op.drop_index("ix_labels_footprint_id")

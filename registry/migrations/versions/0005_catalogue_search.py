@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005_catalogue_search'
-down_revision = '0004_catalogue_index'
+revision = "0005_catalogue_search"
+down_revision = "0004_catalogue_index"
 branch_labels = None
 depends_on = None
 
@@ -57,23 +57,29 @@ def _backfill() -> None:
     from registry.labels.searchtext import search_text
 
     bind = op.get_bind()
-    rows = bind.execute(sa.text(
-        "SELECT labels.id, products.name_zh, products.name_en, products.model, holders.name_zh, holders.name_en "
-        "FROM labels JOIN products ON products.id = labels.product_id "
-        "JOIN organisations AS holders ON holders.id = labels.holder_id ORDER BY labels.id"
-    )).all()
+    rows = bind.execute(
+        sa.text(
+            "SELECT labels.id, products.name_zh, products.name_en, products.model, holders.name_zh, holders.name_en "
+            "FROM labels JOIN products ON products.id = labels.product_id "
+            "JOIN organisations AS holders ON holders.id = labels.holder_id ORDER BY labels.id"
+        )
+    ).all()
     update = sa.text("UPDATE labels SET search_text = :text WHERE id = :id")
     for start in range(0, len(rows), BATCH):
-        bind.execute(update, [{"id": row[0], "text": search_text(*row[1:])} for row in rows[start:start + BATCH]])
+        bind.execute(update, [{"id": row[0], "text": search_text(*row[1:])} for row in rows[start : start + BATCH]])
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('labels', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('search_text', sa.Text(), nullable=False, server_default=''))
-        batch_op.create_index('ix_labels_scheme_version_id_id', ['scheme_version_id', 'id'], unique=False)
-        batch_op.create_index('ix_labels_scheme_version_footprint_id', ['scheme_version_id', 'footprint', 'id'], unique=False)
-        batch_op.create_index('ix_labels_scheme_version_grade_status', ['scheme_version_id', 'grade_code', 'status'], unique=False)
-        batch_op.create_index('ix_labels_holder_status', ['holder_id', 'status'], unique=False)
+    with op.batch_alter_table("labels", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("search_text", sa.Text(), nullable=False, server_default=""))
+        batch_op.create_index("ix_labels_scheme_version_id_id", ["scheme_version_id", "id"], unique=False)
+        batch_op.create_index(
+            "ix_labels_scheme_version_footprint_id", ["scheme_version_id", "footprint", "id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_labels_scheme_version_grade_status", ["scheme_version_id", "grade_code", "status"], unique=False
+        )
+        batch_op.create_index("ix_labels_holder_status", ["holder_id", "status"], unique=False)
     _backfill()
     if op.get_bind().dialect.name == "sqlite":
         for statement in SQLITE_FTS:
@@ -91,9 +97,9 @@ def downgrade() -> None:
     else:
         op.execute("DROP INDEX ix_labels_search")
         op.execute("ALTER TABLE labels DROP COLUMN search_vector")
-    with op.batch_alter_table('labels', schema=None) as batch_op:
-        batch_op.drop_index('ix_labels_holder_status')
-        batch_op.drop_index('ix_labels_scheme_version_grade_status')
-        batch_op.drop_index('ix_labels_scheme_version_footprint_id')
-        batch_op.drop_index('ix_labels_scheme_version_id_id')
-        batch_op.drop_column('search_text')
+    with op.batch_alter_table("labels", schema=None) as batch_op:
+        batch_op.drop_index("ix_labels_holder_status")
+        batch_op.drop_index("ix_labels_scheme_version_grade_status")
+        batch_op.drop_index("ix_labels_scheme_version_footprint_id")
+        batch_op.drop_index("ix_labels_scheme_version_id_id")
+        batch_op.drop_column("search_text")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = '0007_append_only'
-down_revision = '0006_registrations'
+revision = "0007_append_only"
+down_revision = "0006_registrations"
 branch_labels = None
 depends_on = None
 

@@ -44,10 +44,18 @@ PNG = (
     b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
 )
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64 + b"\xff\xd9"
-EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 44 + b"\x80\x00\x00\x00" + b"\x00" * 64 + b"PE\x00\x00"
+EXE = (
+    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"
+    + b"\x00" * 44
+    + b"\x80\x00\x00\x00"
+    + b"\x00" * 64
+    + b"PE\x00\x00"
+)
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 56
 HTML = b"<!DOCTYPE html>\n<html><head><title>Report</title></head><body><script>alert(1)</script></body></html>\n"
-CSV_INVENTORY = b"stage,description,quantity,unit\nraw_materials,cathode material,12.5,kg\nproduction,electricity,3.2,kWh\n"
+CSV_INVENTORY = (
+    b"stage,description,quantity,unit\nraw_materials,cathode material,12.5,kg\nproduction,electricity,3.2,kWh\n"
+)
 
 
 def zip_of(entries: list[tuple[str, bytes]], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
@@ -106,7 +114,9 @@ def draft(session: Session, team: Team, tmp_path: Path) -> Application:
     body = session.scalar(select(Organisation).where(Organisation.body_code == "HTDEMO"))
     assert team.applicant.user is not None
     product = session.scalar(
-        select(Product).where(Product.organisation_id == team.applicant.user.organisation_id, Product.model == "LN-PT-18V4Ah")
+        select(Product).where(
+            Product.organisation_id == team.applicant.user.organisation_id, Product.model == "LN-PT-18V4Ah"
+        )
     )
     assert body is not None and product is not None
     # The draft's own documents go elsewhere, so that the folder under test starts empty.
@@ -125,17 +135,32 @@ def files_in(folder: Path) -> list[Path]:
 
 
 def upload(
-    session: Session, team: Team, application: Application, data: bytes, *, name: str | None, folder: Path,
-    kind: str = "study_report", max_bytes: int = MB,
+    session: Session,
+    team: Team,
+    application: Application,
+    data: bytes,
+    *,
+    name: str | None,
+    folder: Path,
+    kind: str = "study_report",
+    max_bytes: int = MB,
 ) -> Document:
     return services.upload_document(
-        session, team.applicant, application, kind=kind, stream=io.BytesIO(data), name=name, folder=folder,
+        session,
+        team.applicant,
+        application,
+        kind=kind,
+        stream=io.BytesIO(data),
+        name=name,
+        folder=folder,
         max_bytes=max_bytes,
     )
 
 
 def document_count(session: Session, application: Application) -> int:
-    return session.scalar(select(func.count()).select_from(Document).where(Document.application_id == application.id)) or 0
+    return (
+        session.scalar(select(func.count()).select_from(Document).where(Document.application_id == application.id)) or 0
+    )
 
 
 def assert_stored_safely(folder: Path, document: Document, data: bytes) -> Path:
@@ -210,7 +235,9 @@ def test_an_empty_file_is_refused(session, team, draft, folder):
         pytest.param(b"Just some plain text pretending to be a report.\n", id="text"),
     ],
 )
-def test_content_that_is_not_a_pdf_is_refused_as_a_study_report_whatever_its_name(session, team, draft, folder, content):
+def test_content_that_is_not_a_pdf_is_refused_as_a_study_report_whatever_its_name(
+    session, team, draft, folder, content
+):
     before = document_count(session, draft)
     with pytest.raises(ServiceError) as refused:
         upload(session, team, draft, content, name="report.pdf", folder=folder)
@@ -297,7 +324,9 @@ def test_very_long_names_are_shortened(session, team, draft, folder, name):
 
 
 def readable_by_others(*paths: Path) -> dict[str, str]:
-    return {str(path): oct(stat.S_IMODE(path.stat().st_mode)) for path in paths if stat.S_IMODE(path.stat().st_mode) & 0o077}
+    return {
+        str(path): oct(stat.S_IMODE(path.stat().st_mode)) for path in paths if stat.S_IMODE(path.stat().st_mode) & 0o077
+    }
 
 
 def test_an_upload_and_the_folders_made_for_it_are_the_registrys_own(session, team, draft, tmp_path):
@@ -433,8 +462,16 @@ def test_a_csv_with_unicode_spaces_is_accepted_as_an_inventory(session, team, dr
 def test_only_the_applicant_uploads_and_nothing_is_written_for_anyone_else(session, team, draft, folder):
     for outsider in (team.admin, team.verifier, team.decider):
         with pytest.raises(ServiceError) as refused:
-            services.upload_document(session, outsider, draft, kind="study_report", stream=io.BytesIO(STUDY_REPORT),
-                                     name="x.pdf", folder=folder, max_bytes=MB)
+            services.upload_document(
+                session,
+                outsider,
+                draft,
+                kind="study_report",
+                stream=io.BytesIO(STUDY_REPORT),
+                name="x.pdf",
+                folder=folder,
+                max_bytes=MB,
+            )
         assert refused.value.status == 403
     assert files_in(folder) == []
 
@@ -506,8 +543,11 @@ def test_rolling_back_an_independent_session_removes_its_file(engine: Engine, tm
         application = own.scalar(
             select(Application)
             .join(Product, Product.id == Application.product_id)
-            .where(Application.status == ApplicationStatus.DRAFT, Product.model == "LN-PT-18V4Ah",
-                   Application.applicant_id == team.applicant.user.organisation_id)
+            .where(
+                Application.status == ApplicationStatus.DRAFT,
+                Product.model == "LN-PT-18V4Ah",
+                Application.applicant_id == team.applicant.user.organisation_id,
+            )
         )
         assert application is not None
         document = upload(own, team, application, STUDY_REPORT, name="own.pdf", folder=folder)
@@ -558,8 +598,11 @@ def test_a_request_that_ends_without_committing_removes_its_file(database_url, t
         application = own.scalar(
             select(Application)
             .join(Product, Product.id == Application.product_id)
-            .where(Application.status == ApplicationStatus.DRAFT, Product.model == "LN-PT-18V4Ah",
-                   Application.applicant_id == team.applicant.user.organisation_id)
+            .where(
+                Application.status == ApplicationStatus.DRAFT,
+                Product.model == "LN-PT-18V4Ah",
+                Application.applicant_id == team.applicant.user.organisation_id,
+            )
         )
         assert application is not None
         document = upload(own, team, application, STUDY_REPORT, name="abandoned.pdf", folder=folder)
