@@ -1133,3 +1133,13 @@ def test_grade_needs_an_unbounded_last_band():
 )
 def test_add_months_clamps_to_the_months_last_day(start, months, expected):
     assert add_months(start, months) == expected
+
+
+def test_a_verifier_cannot_declare_on_a_closed_file(session, team, fresh):
+    # Found by the state machine on PostgreSQL: a withdrawn file still took a declaration and its audit event.
+    bring(session, team, fresh, S.EVALUATION_PLANNED)
+    transition(session, fresh, Action.WITHDRAW, team.applicant)
+    events = session.scalar(select(func.count()).select_from(AuditEvent))
+    error = refusal(session, review.declare_interest, session, team.verifier, fresh, conflict=False, details=None)
+    assert error.status == 409 and "closed" in str(error.message)
+    assert session.scalar(select(func.count()).select_from(AuditEvent)) == events

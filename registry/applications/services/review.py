@@ -20,7 +20,7 @@ from registry.applications.models import (
     Participant,
     Relation,
 )
-from registry.applications.workflow import Action, assignments_of, may_act, participant_ids, transition
+from registry.applications.workflow import WORKFLOW, Action, assignments_of, may_act, participant_ids, transition
 from registry.audit.services import Actor, record_event
 from registry.database import utcnow
 from registry.errors import ServiceError
@@ -157,6 +157,15 @@ def declare_interest(
         raise ServiceError(_l("You are not assigned to this application."), status=404)
     if assignment.declaration is not None:
         raise ServiceError(_l("You already signed your declaration for this application."), status=409)
+    if application.status in WORKFLOW.final:
+        # A closed file needs no verifier: nothing of it opens to them any more, and nothing is recorded.
+        raise ServiceError(
+            _l(
+                "This application is closed (“%(status)s”): there is nothing left to declare for.",
+                status=application.status.label,
+            ),
+            status=409,
+        )
     refuse_bidi_controls(details=details)
     details = (details or "").strip() or None
     if conflict and details is None:
