@@ -6,8 +6,8 @@ Flask-Caching (``CACHE_TYPE``: by default a ``FileSystemCache`` under ``instance
 of one server shares; a ``RedisCache`` for several servers) under a key made of:
 
 - the registry's *disclosure generation*, a random token in the same cache that is replaced after every
-  committed transaction that issued a label or changed one's status, so no page outlives a change in what it
-  shows (status, current label, the category's distribution); anything else a page shows (an
+  committed transaction that issued a label, changed one's status or token (a re-issue) or revoked a key, so no
+  page outlives a change in what it shows (status, signature, current label, the category's distribution); anything else a page shows (an
   organisation's website, say) reaches readers when the page lapses, within the minute;
 - the language and the full path with its query string.
 
@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from registry.after_commit import after_commit
 from registry.extensions import cache
 from registry.i18n import current_language
+from registry.keys.models import SigningKey
 from registry.labels.models import Label
 
 GENERATION_KEY = "disclosure:generation"
@@ -115,7 +116,11 @@ def _note_label_changes(session: Session, flush_context: object, instances: obje
             after_commit(session, _renew_generation, once=True)
             return
     for obj in session.dirty:
-        if isinstance(obj, Label) and inspect(obj).attrs.status.history.has_changes():
+        # A new status, or a new token (a re-issue: a new QR code), or a key revoked (its labels' signatures).
+        if (
+            isinstance(obj, Label)
+            and (inspect(obj).attrs.status.history.has_changes() or inspect(obj).attrs.token.history.has_changes())
+        ) or (isinstance(obj, SigningKey) and inspect(obj).attrs.status.history.has_changes()):
             after_commit(session, _renew_generation, once=True)
             return
 

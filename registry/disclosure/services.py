@@ -158,6 +158,9 @@ def public_document(session: Session, label: Label, host: str) -> dict[str, Any]
         "record": record,
         "record_hash": record_hash(record).hex(),
         "status": label.status.value,
+        # Whether the token's signature still verifies: "key_revoked" once the key that signed it is revoked,
+        # until the body re-issues the label (registry.labels.reissue).
+        "signature": "key_revoked" if label.signature_revoked else "trusted",
         "status_list": {
             "list": label.status_list,
             "index": label.status_index,

@@ -159,6 +159,11 @@ def revoke(session: Session, actor: Actor, kid: str, reason: str, at: datetime |
         organisation_id=key.body_id,
         payload={"kid": kid, "revoked_at": key.revoked_at.isoformat(), "reason": key.revocation_reason},
     )
+    session.flush()
+    # Every live label the key signed now shows a revoked signature until re-issued: tell its holder and the body.
+    from registry.labels.reissue import tell_key_revoked  # labels import this module
+
+    tell_key_revoked(session, actor, key)
     return key
 
 

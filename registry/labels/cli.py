@@ -1,4 +1,4 @@
-"""``flask labels verify``: the verifier from the command line, online or offline."""
+"""``flask labels verify``: the verifier from the command line, online or offline; the lifecycle commands and ``reissue``."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ from registry.verifier.core import Verdict, verify
 from registry.verifier.sources import Sources, fetch_online, load_offline, load_root_key, origin_of
 
 group = AppGroup(
-    "labels", help="Signed labels: verify a scanned QR code; suspend, restore, withdraw, cancel and expire labels."
+    "labels",
+    help="Signed labels: verify a scanned QR code; suspend, restore, withdraw, cancel and expire labels; re-issue those a revoked key signed.",
 )
 
 # Exit status of `flask labels verify`: a script can tell "valid" from "not valid" from "valid when the saved
@@ -278,3 +279,37 @@ def expire_command() -> None:
     for label in expired:
         click.echo(f"{label.certificate_number} expired")
     click.echo(f"{len(expired)} label(s) expired.", err=True)
+
+
+# A kid is base64url, so one in 64 begins with "-": `--kid=-abc…` or `--kid -abc…` both read it.
+@group.command("reissue")
+@click.option("--kid", required=True, help="The revoked key whose labels to re-issue (`flask keys list`).")
+@click.option(
+    "--batch-size",
+    default=200,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Labels re-signed and committed at a time.",
+)
+def reissue_command(kid: str, batch_size: int) -> None:
+    """Re-issue every live label a revoked key signed, with the body's active key: new tokens, QR codes and
+    artwork; the same certificate numbers, status-list entries and validity. Commits batch by batch, printing
+    progress, then the count."""
+    from registry.labels.reissue import reissue_labels
+
+    done = 0
+    while True:
+        try:
+            batch = reissue_labels(db.session, Actor.system(), kid, batch_size)
+        except ServiceError as error:
+            db.session.rollback()
+            with in_language("en"):  # for the operator, like `flask keys`
+                click.echo(str(error.message), err=True)
+            sys.exit(1)
+        db.session.commit()
+        done += batch.count
+        if batch.count:
+            click.echo(f"re-issued {done} of {done + batch.remaining} label(s) with key {batch.key.kid}")
+        if not batch.remaining or not batch.count:
+            break
+    click.echo(f"{done} label(s) re-issued.")

@@ -13,6 +13,10 @@ from registry.labels.lifecycle import REASONS
 from registry.labels.models import LabelAction
 
 
+class ReissueForm(FlaskForm):
+    """The button that re-issues the labels a revoked key signed: nothing to fill in but the CSRF token."""
+
+
 class LabelStatusForm(FlaskForm):
     reason_code = SelectField(_l("Reason"), validators=[DataRequired(message=_l("Choose a reason."))])
     public_reason = TextAreaField(

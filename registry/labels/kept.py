@@ -83,3 +83,16 @@ def kept_artwork(folder: Path, label: Label, url: str, size: str, ext: str) -> b
         # The reader still gets the artwork; the next request renders it again.
         log.warning("could not keep the artwork %s: %s", path.name, error.strerror or error)
     return data
+
+
+def forget(folder: Path, label_id: int) -> int:
+    """Delete every kept rendering of a label (after its token changed, registry.labels.reissue: the old names are
+    never read again); the next request renders the new artwork. Returns how many files went."""
+    removed = 0
+    for path in folder.glob(f"label-{label_id}-*"):
+        try:
+            path.unlink()
+            removed += 1
+        except OSError as error:
+            log.warning("could not delete the old artwork %s: %s", path.name, error.strerror or error)
+    return removed

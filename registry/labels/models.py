@@ -24,7 +24,7 @@ from registry.accounts.models import User
 from registry.applications.models import Application, ApplicationStatus
 from registry.database import Base, MicroDecimal, StrEnumType, UTCDateTime, enum_check, in_check
 from registry.enums import LabelledEnum, labels_for
-from registry.keys.models import SigningKey
+from registry.keys.models import KeyStatus, SigningKey
 from registry.organisations.models import Organisation
 from registry.products.models import Product
 from registry.schemes.definition import Grade
@@ -231,6 +231,18 @@ class Label(Base):
 
     def grade(self) -> Grade:
         return self.scheme_version.spec.grade(self.grade_code)
+
+    @property
+    def signature_revoked(self) -> bool:
+        """The key that signed the label's token has been revoked, so the token no longer verifies
+        (``key_revoked``) until the body re-issues it (registry.labels.reissue). Not a status: the label's own
+        status stays what it is."""
+        return self.signing_key.status is KeyStatus.REVOKED
+
+    @property
+    def needs_reissue(self) -> bool:
+        """Its signature is revoked while it is still live (valid or suspended): the body must re-issue it."""
+        return self.signature_revoked and self.status in (LabelStatus.VALID, LabelStatus.SUSPENDED)
 
 
 class CertificateCounter(Base):

@@ -117,12 +117,16 @@ def exp_timestamp(label: Label) -> int:
     return int(end.timestamp())
 
 
-def claims_for(label: Label, application: Application | None = None) -> fmt.LabelClaims:
+def claims_for(
+    label: Label, application: Application | None = None, signed_at: datetime | None = None
+) -> fmt.LabelClaims:
+    """The token's claims. ``iat`` is when the token was signed: the label's issue time, or for a label re-issued
+    after its key was revoked (registry.labels.reissue) the re-issue time, within the new key's signing window."""
     unit = label.scheme_version.spec.declared_unit
     return fmt.LabelClaims(
         iss=label.body.body_code or "",
         sub=label.path,
-        iat=int(label.issued_at.timestamp()),
+        iat=int((signed_at or label.issued_at).timestamp()),
         exp=exp_timestamp(label),
         cti=fmt.b64url_decode(label.public_id),
         footprint_g=footprint_grams(label.footprint),
@@ -137,13 +141,15 @@ def claims_for(label: Label, application: Application | None = None) -> fmt.Labe
     )
 
 
-def sign_label(label: Label, application: Application, key: SigningKey, host: str) -> None:
-    """Sign the label's token with the body's key; refuse (nothing is written) if its QR code would be too big."""
+def sign_label(
+    label: Label, application: Application, key: SigningKey, host: str, signed_at: datetime | None = None
+) -> None:
+    """Sign the label's token with the body's key (at ``signed_at``, default its issue time); refuse (nothing is
+    written) if its QR code would be too big."""
     label.signing_key = key
     label.signing_key_id = key.id
-    label.token = fmt.encode_token(
-        fmt.label_claims_map(claims_for(label, application)), fmt.b64url_decode(key.kid), private_key(key)
-    )
+    claims = claims_for(label, application, signed_at)
+    label.token = fmt.encode_token(fmt.label_claims_map(claims), fmt.b64url_decode(key.kid), private_key(key))
     version = qr_version(label.qr_url(host))
     if version > MAX_QR_VERSION:
         raise ServiceError(

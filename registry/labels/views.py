@@ -14,18 +14,21 @@ from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from registry.accounts.models import Role
 from registry.database import db, utcnow
 from registry.dates import iso_utc
 from registry.edge import current_actor, published, published_json, unavailable_document
 from registry.extensions import csrf, limiter
 from registry.forms import submit
+from registry.keys.models import SigningKey
 from registry.keys.services import NoRootKey, public_jwk, published_root_key, trust_list_payload
 from registry.labels import lifecycle, qr
-from registry.labels.forms import LabelStatusForm
+from registry.labels.forms import LabelStatusForm, ReissueForm
 from registry.labels.models import Label, LabelAction
 from registry.labels.permissions import can_view_label
 from registry.labels.services import list_labels
 from registry.labels.status_lists import PURPOSES, STATUSES_SET, bitstring, list_numbers, signed_credential
+from registry.labels.wording import SIGNATURE_REVOKED_TEXT, SIGNATURE_REVOKED_TITLE, state, state_name
 from registry.permissions import Permission, public, requires
 from registry.verifier.core import StatusList, StatusLists, TrustList, verify
 from registry.verifier.format import key_from_jwk
@@ -37,10 +40,59 @@ STATUS_MAX_AGE = 60  # anything that shows a status is cacheable for at most a m
 IMMUTABLE_MAX_AGE = 365 * 24 * 3600
 
 
+@bp.app_context_processor
+def _label_wording() -> dict[str, object]:
+    """What every page that shows a label's state uses (registry/labels/wording.py): the state, its name, and the
+    banner of a label whose signing key was revoked."""
+    return {
+        "label_state": state,
+        "label_state_name": state_name,
+        "signature_revoked_title": SIGNATURE_REVOKED_TITLE,
+        "signature_revoked_text": SIGNATURE_REVOKED_TEXT,
+    }
+
+
 @bp.route("/labels/")
 @requires(Permission.VIEW_LABELS)
 def index() -> ResponseReturnValue:
-    return render_template("labels/index.html", labels=list_labels(db.session, current_user))
+    return render_template("labels/index.html", labels=list_labels(db.session, current_user), revoked=_revoked_keys())
+
+
+def _revoked_keys() -> list[tuple[SigningKey, int]]:
+    """For a body's administrator: the body's revoked keys that still sign live labels, with how many."""
+    from registry.labels.reissue import awaiting_reissue
+
+    if current_user.role is not Role.BODY_ADMIN or current_user.organisation_id is None:
+        return []
+    return awaiting_reissue(db.session, current_user.organisation_id)
+
+
+@bp.route("/labels/reissue/<kid>", methods=["POST"])
+@requires(Permission.CHANGE_LABEL_STATUS)
+def reissue(kid: str) -> ResponseReturnValue:
+    """The body's administrator re-issues the live labels a revoked key of the body signed: one batch per press
+    (registry.labels.reissue), then the list says how many, and how many still wait."""
+    from registry.labels.reissue import DEFAULT_BATCH_SIZE, reissue_labels
+
+    key = db.session.scalar(select(SigningKey).where(SigningKey.kid == kid))
+    if (
+        key is None
+        or key.body_id is None
+        or current_user.role is not Role.BODY_ADMIN
+        or key.body_id != current_user.organisation_id
+    ):
+        abort(404)  # another body's key does not even show that it exists
+    form = ReissueForm()
+    outcome = submit(form, lambda: reissue_labels(db.session, current_actor(), kid, DEFAULT_BATCH_SIZE))
+    if outcome.done and outcome.result is not None:
+        batch = outcome.result
+        flash(_("%(count)d label(s) re-issued with the key %(kid)s.", count=batch.count, kid=batch.key.kid), "success")
+        if batch.remaining:
+            flash(_("%(count)d label(s) still to re-issue: press the button again.", count=batch.remaining), "warning")
+    else:
+        for message in [*form.form_errors, *(error for errors in form.errors.values() for error in errors)]:
+            flash(str(message), "error")
+    return redirect(url_for("labels.index"))
 
 
 @bp.route("/labels/<public_id>")

@@ -54,6 +54,12 @@ MESSAGES: dict[str, Any] = {
     "label:cancel": _l("Label %(reference)s was cancelled. This is final."),
     "label:expire": _l("Label %(reference)s has expired: its period of validity ended."),
     "label:supersede": _l("Label %(reference)s was superseded by a newer label for the same product."),
+    "label:key_revoked": _l(
+        "The certification body's signing key %(reference)s was revoked: %(count)d of your labels no longer verify until the body re-issues them."
+    ),
+    "label:key_revoked_body": _l(
+        "Your signing key %(reference)s was revoked: %(count)d labels it signed no longer verify. Re-issue them from the labels list."
+    ),
 }
 
 

@@ -12,7 +12,7 @@ from registry.disclosure.cache import PAGE_MAX_AGE, cached_page  # noqa: F401 - 
 from registry.edge import public_page
 from registry.labels.models import Label, LabelStatus
 from registry.labels.tokens import footprint_grams
-from registry.labels.wording import BANNER_TEXTS, BANNER_TITLES
+from registry.labels.wording import BANNER_TEXTS, BANNER_TITLES, state as label_state
 from registry.numbers import plain
 from registry.schemes.names import STAGE_LABELS
 from registry.text import strip_bidi_controls
@@ -68,7 +68,7 @@ def json_ld(label: Label, host: str) -> str:
             "name": "产品碳足迹标识 Product carbon footprint label",
             "identifier": label.certificate_number,
             "url": label.page_url(host),
-            "certificationStatus": "CertificationActive" if label.status.value == "valid" else "CertificationInactive",
+            "certificationStatus": "CertificationActive" if label_state(label) == "valid" else "CertificationInactive",
             "issuedBy": {"@type": "Organization", "name": text(label.body.name_zh)},
             "validFrom": label.valid_from.isoformat(),
             "expires": label.valid_until.isoformat(),

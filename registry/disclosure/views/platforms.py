@@ -13,7 +13,7 @@ from registry.disclosure.cache import PAGE_MAX_AGE
 from registry.disclosure.views.common import bp, page_response
 from registry.edge import published, published_json
 from registry.labels.models import Label
-from registry.labels.wording import bilingual_name
+from registry.labels.wording import bilingual_state, state
 from registry.numbers import plain
 from registry.permissions import public
 from registry.text import strip_bidi_controls
@@ -113,8 +113,8 @@ def badge(public_id: str) -> Response:
     label = services.label_by_public_id(db.session, public_id)
     if label is None:
         abort(404)
-    zh, en = bilingual_name(label.status)
-    colour = BADGE_COLOURS.get(label.status.value, "#B42318")
+    zh, en = bilingual_state(label)  # a valid label whose signing key was revoked is not shown as valid
+    colour = BADGE_COLOURS.get(state(label), "#B42318")
     value = f"{plain(label.footprint)} kg CO₂e/{label.scheme_version.declared_unit}"
     title = f"碳足迹标识 Carbon footprint label {label.certificate_number}: {value}, {zh} {en}"
     svg = (
