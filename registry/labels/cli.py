@@ -234,16 +234,18 @@ def _lifecycle_command(action: LabelAction) -> None:
         label = _label_by_number(certificate_number)
         actor = _actor_by_email(actor_email)
         try:
-            lifecycle.change_status(
-                db.session,
-                label,
-                action,
-                actor,
-                reason_code=reason_code,
-                public_reason=public_reason,
-                resolve_by=resolve_by.date() if resolve_by else None,
-                evidence=evidence,
-            )
+            # In the operator's language throughout, so a refusal names the action in the same language as it says why.
+            with in_language(lang):
+                lifecycle.change_status(
+                    db.session,
+                    label,
+                    action,
+                    actor,
+                    reason_code=reason_code,
+                    public_reason=public_reason,
+                    resolve_by=resolve_by.date() if resolve_by else None,
+                    evidence=evidence,
+                )
         except ServiceError as error:
             db.session.rollback()
             with in_language(lang):

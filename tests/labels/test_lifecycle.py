@@ -490,7 +490,8 @@ def test_the_cli_says_why_it_refuses_and_writes_nothing(runner, session, label, 
         chinese = runner.invoke(
             args=["labels", "cancel", *[a.format(number=label.certificate_number) for a in args], "--lang", "zh_CN"]
         )
-        assert chinese.exit_code == 1 and "原因代码" in chinese.output
+        assert chinese.exit_code == 1 and "原因代码" in chinese.output and "注销" in chinese.output
+        assert "“Cancel”" in result.output  # the action named in the language the refusal is in
     session.expire_all()
     assert label.status is S.VALID
     assert session.scalar(select(func.count()).select_from(LabelTransition)) == before
