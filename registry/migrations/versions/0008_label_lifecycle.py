@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from registry.applications.workflow import WORKFLOW
+from registry.audit.append_only import drop_append_only, make_append_only
 from registry.labels.lifecycle import LIFECYCLE
 from registry.statemachine import drop_guard, guard_ddl, replace_guard
 
@@ -112,7 +113,7 @@ def upgrade() -> None:
         "public_reason, evidence) SELECT id, 'issue', NULL, 'valid', issued_at, 'body', 'granted', certificate_number, "
         "'[]' FROM labels ORDER BY id"
     )
-    _append_only("label_transitions", "label transitions are append-only")
+    make_append_only(op, "label_transitions", "label transitions are append-only")
     # The applications' guard, from the workflow's table (0002 pinned a copy of it under other names).
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TRIGGER applications_status_transition")
@@ -124,29 +125,6 @@ def upgrade() -> None:
     replace_guard(op, LIFECYCLE)
 
 
-def _append_only(table: str, message: str) -> None:
-    """As 0007 does for the applications' transitions: no UPDATE, DELETE or overwrite (nor TRUNCATE)."""
-    if op.get_bind().dialect.name == "sqlite":
-        op.execute(
-            f"CREATE TRIGGER {table}_no_overwrite BEFORE INSERT ON {table} "
-            f"WHEN EXISTS (SELECT 1 FROM {table} WHERE id = NEW.id) BEGIN SELECT RAISE(ABORT, '{message}'); END"
-        )
-        for action in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
-            )
-    else:
-        op.execute(
-            f"CREATE FUNCTION {table}_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN RAISE EXCEPTION '{message}'; END $$"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE "
-            f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {table}_refuse_change()"
-        )
-
-
 def downgrade() -> None:
     drop_guard(op, LIFECYCLE)
     # Back to 0002's guard: the same pairs under 0002's trigger names (on PostgreSQL they are the same names).
@@ -155,12 +133,7 @@ def downgrade() -> None:
         create, _ = guard_ddl(WORKFLOW, "sqlite")
         op.execute(create[0].replace("applications_guard_transition", "applications_status_transition"))
         op.execute(create[1].replace("applications_guard_start", "applications_start_as_draft"))
-    if op.get_bind().dialect.name == "sqlite":
-        for name in ("no_overwrite", "no_update", "no_delete"):
-            op.execute(f"DROP TRIGGER label_transitions_{name}")
-    else:
-        op.execute("DROP TRIGGER label_transitions_append_only ON label_transitions")
-        op.execute("DROP FUNCTION label_transitions_refuse_change()")
+    drop_append_only(op, "label_transitions")
     # The history goes first: SQLite cannot rebuild labels while rows refer to it.
     with op.batch_alter_table("label_transitions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_label_transitions_label_id"))
