@@ -148,6 +148,7 @@ class WithdrawalDemand(Base):
         CheckConstraint(enum_check("calendar", DueCalendar), name="calendar_known"),
         CheckConstraint("(status IN ('met', 'lifted')) = (closed_at IS NOT NULL)", name="closed_when_closed"),
         CheckConstraint("status <> 'overdue' OR overdue_at IS NOT NULL", name="overdue_flagged"),
+        CheckConstraint("status = 'met' OR closed_by_id IS NULL", name="only_met_by_a_step"),
         UniqueConstraint("listing_id", "label_id"),
     )
 
@@ -161,7 +162,10 @@ class WithdrawalDemand(Base):
     status: Mapped[DemandStatus] = mapped_column(StrEnumType(DemandStatus), default=DemandStatus.OPEN, index=True)
     overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The label's step that met the demand (its withdrawal, or another end of its life).
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("label_transitions.id"))
 
     listing: Mapped[BarredOrganisation] = relationship(lazy="joined")
     label: Mapped[Label] = relationship(lazy="joined")
+    closed_by: Mapped[LabelTransition | None] = relationship()
     body: Mapped[Organisation] = relationship(lazy="joined")

@@ -64,6 +64,15 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=32), nullable=False),
         sa.Column("overdue_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("closed_by_id", sa.Integer(), nullable=True),
+        sa.CheckConstraint(
+            "status = 'met' OR closed_by_id IS NULL", name=op.f("ck_withdrawal_demands_only_met_by_a_step")
+        ),
+        sa.ForeignKeyConstraint(
+            ["closed_by_id"],
+            ["label_transitions.id"],
+            name=op.f("fk_withdrawal_demands_closed_by_id_label_transitions"),
+        ),
         sa.CheckConstraint(
             "(status IN ('met', 'lifted')) = (closed_at IS NOT NULL)",
             name=op.f("ck_withdrawal_demands_closed_when_closed"),
