@@ -113,7 +113,7 @@ DEMAND_STATUS_LABELS = labels_for(
     {
         DemandStatus.OPEN: _l("Open"),
         DemandStatus.OVERDUE: _l("Overdue"),
-        DemandStatus.MET: _l("Met: label withdrawn"),
+        DemandStatus.MET: _l("Met: the label is withdrawn or otherwise off the market"),
         DemandStatus.LIFTED: _l("Lifted: the enterprise was removed from the list"),
     },
 )
