@@ -35,15 +35,7 @@ from registry.supervision.models import (
     WithdrawalDemand,
 )
 from registry.supervision.workdays import add_working_days
-from tests.applications.test_workflow import (  # noqa: F401  (fixtures)
-    body,
-    fresh,
-    new_application,
-    people,
-    product,
-    submit_refusal,
-    team,
-)
+from tests.applications.test_workflow import submit_refusal
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 REASON = "Fabricated the footprint data of three products (administrative penalty decision)."
@@ -162,13 +154,13 @@ def test_listing_needs_its_reason_and_decision_number_and_an_enterprise(session,
     assert refusal(session, list_holder, session, regulator, label, decision_number="").field == "decision_number"
     tomorrow = china_today() + timedelta(days=1)
     assert refusal(session, list_holder, session, regulator, label, listed_from=tomorrow).field == "listed_from"
-    body = session.get(Organisation, label.body_id)
+    certification_body = session.get(Organisation, label.body_id)
     error = refusal(
         session,
         services.list_enterprise,
         session,
         regulator,
-        body,
+        certification_body,
         reason=REASON,
         decision_number="1",
         listed_from=None,
@@ -177,7 +169,11 @@ def test_listing_needs_its_reason_and_decision_number_and_an_enterprise(session,
     assert error.field == "uscc"
     not_a_pdf = pdf(tmp_path, b"a,b\n1,2\n")
     assert refusal(session, list_holder, session, regulator, label, document=not_a_pdf).field == "document"
-    assert not session.scalar(select(func.count()).select_from(BarredOrganisation).where(BarredOrganisation.organisation_id == label.holder_id))
+    assert not session.scalar(
+        select(func.count())
+        .select_from(BarredOrganisation)
+        .where(BarredOrganisation.organisation_id == label.holder_id)
+    )
 
 
 @pytest.mark.parametrize("email", ["body.admin@example.com", "applicant@example.com", "admin@example.com"])
@@ -221,10 +217,11 @@ def test_a_listing_demands_each_live_label_withdrawn_within_five_working_days(se
     assert expected == date(2026, 10, 13)
     assert {(d.due_on, d.calendar, d.status) for d in demands} == {(expected, calendar, DemandStatus.OPEN)}
     # Each body's administrators are told, with the due date.
-    told = session.scalars(
-        select(Notification).where(Notification.event == "supervision:withdrawal_demand")
-    ).all()
-    admins = {u.id for u in session.scalars(select(User).where(User.organisation_id == label.body_id, User.role == "body_admin"))}
+    told = session.scalars(select(Notification).where(Notification.event == "supervision:withdrawal_demand")).all()
+    admins = {
+        u.id
+        for u in session.scalars(select(User).where(User.organisation_id == label.body_id, User.role == "body_admin"))
+    }
     assert admins and admins <= {n.user_id for n in told}
     assert all(n.params["due"] == "2026-10-13" for n in told)
 

@@ -87,9 +87,13 @@ def routes(label: Label, listing: BarredOrganisation, order: SupervisionOrder) -
 def test_only_regulators_hold_the_supervision_permissions():
     for role, permissions in ROLE_PERMISSIONS.items():
         held = {Permission.ISSUE_ORDERS, Permission.MANAGE_DISHONEST_LIST} & permissions
-        assert held == ({Permission.ISSUE_ORDERS, Permission.MANAGE_DISHONEST_LIST} if role is Role.REGULATOR else set())
+        assert held == (
+            {Permission.ISSUE_ORDERS, Permission.MANAGE_DISHONEST_LIST} if role is Role.REGULATOR else set()
+        )
     # … and a regulator does not do the bodies' work.
-    assert not {Permission.REVIEW_APPLICATIONS, Permission.EVALUATE, Permission.DECIDE} & ROLE_PERMISSIONS[Role.REGULATOR]
+    assert (
+        not {Permission.REVIEW_APPLICATIONS, Permission.EVALUATE, Permission.DECIDE} & ROLE_PERMISSIONS[Role.REGULATOR]
+    )
 
 
 @pytest.mark.parametrize("role", [*sorted(DEMO_ROLE_LOGINS), "anonymous"])
@@ -99,10 +103,7 @@ def test_permission_matrix_of_every_supervision_route(client, session, label, re
         login_as(client, role)
     token = csrf_token(client, "/login" if role == "anonymous" else "/account/password")
     for method, url, _permission in routes(label, listing, order):
-        if method == "GET":
-            response = client.get(url)
-        else:
-            response = client.post(url, data={"csrf_token": token})
+        response = client.get(url) if method == "GET" else client.post(url, data={"csrf_token": token})
         if role == "regulator":
             # Allowed: the page, the document, or the form shown again with what is missing (nothing written).
             expected = 200 if method == "GET" else 400
@@ -238,3 +239,38 @@ def test_flask_supervision_overdue_runs_the_flagging(runner):
     result = runner.invoke(args=["supervision", "overdue"])
     assert result.exit_code == 0, result.output
     assert "withdrawal demand(s) flagged overdue" in result.output
+
+
+def test_the_public_list_is_bilingual_and_shows_the_period(app, session, label):
+    holder = session.get(Organisation, label.holder_id)
+    until = china_today() + timedelta(days=365)
+    services.list_enterprise(
+        session,
+        regulator(session),
+        holder,
+        reason=REASON,
+        decision_number="京市监信〔2026〕30号",
+        listed_from=china_today() - timedelta(days=3),
+        listed_until=until,
+    )
+    session.flush()
+    chinese = app.test_client()
+    chinese.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    page = chinese.get("/dishonest").get_data(as_text=True)
+    assert "严重失信主体名单" in page and "统一社会信用代码" in page and holder.name_zh in page
+    assert f"{(china_today() - timedelta(days=3)).isoformat()} – {until.isoformat()}" in page
+    english_page = english(app.test_client()).get("/dishonest").get_data(as_text=True)
+    assert "Dishonest-entity list" in english_page and "Listed" in english_page
+
+
+def test_older_notices_go_on_below_both_kinds(app, session, label, records, monkeypatch):
+    from registry.disclosure.views import notices as notices_view
+
+    monkeypatch.setattr(notices_view, "PAGE_SIZE", 1)
+    client = english(app.test_client())
+    first = client.get("/notices").get_data(as_text=True)
+    # The order on a label came after the listing: it is first, and the listing is on the next page.
+    assert "By order, decision 国市监认〔2026〕3号" in first and "Listed as a seriously dishonest entity" not in first
+    older = first.split('href="/notices?', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    second = client.get(f"/notices?{older}").get_data(as_text=True)
+    assert "Listed as a seriously dishonest entity" in second and "国市监认〔2026〕3号" not in second
