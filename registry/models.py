@@ -26,6 +26,7 @@ from registry.notifications.models import Notification
 from registry.organisations.models import BarredOrganisation, Organisation
 from registry.products.models import Product
 from registry.schemes.models import Scheme, SchemeVersion
+from registry.supervision.models import DishonestListEvent, SupervisionOrder, WithdrawalDemand
 
 __all__ = [
     "ActivityLine",
@@ -39,6 +40,7 @@ __all__ = [
     "ChecklistItem",
     "Decision",
     "DeclaredRelation",
+    "DishonestListEvent",
     "Document",
     "Finding",
     "Invitation",
@@ -56,6 +58,8 @@ __all__ = [
     "StageValue",
     "Statement",
     "StatusListCounter",
+    "SupervisionOrder",
     "TransitionRecord",
     "User",
+    "WithdrawalDemand",
 ]

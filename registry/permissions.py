@@ -38,6 +38,8 @@ class Permission(enum.StrEnum):
     DECLARE_RELATIONS = "relations:declare"
     VIEW_LABELS = "labels:view"
     CHANGE_LABEL_STATUS = "labels:change_status"
+    ISSUE_ORDERS = "supervision:issue_orders"
+    MANAGE_DISHONEST_LIST = "supervision:manage_dishonest_list"
 
 
 _EVERY_SIGNED_IN_USER = {Permission.VIEW_DASHBOARD, Permission.CHANGE_OWN_PASSWORD}
@@ -68,6 +70,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {Permission.VIEW_ORGANISATIONS, Permission.VIEW_ALL_PRODUCTS}
         | {Permission.VIEW_OWN_AUDIT, Permission.VIEW_ALL_AUDIT}
         | {Permission.CHANGE_LABEL_STATUS}
+        | {Permission.ISSUE_ORDERS, Permission.MANAGE_DISHONEST_LIST}  # registry.supervision: the regulator's console
     ),
     Role.SITE_ADMIN: frozenset(
         _EVERY_SIGNED_IN_USER

@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from registry.products.views import bp as products
     from registry.public.views import bp as public
     from registry.schemes.views import bp as schemes
+    from registry.supervision.views import bp as supervision
 
     for blueprint in (
         public,
@@ -91,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
         notifications,
         keys,
         disclosure,
+        supervision,
     ):
         app.register_blueprint(blueprint)
 

@@ -65,6 +65,9 @@ def _values(session) -> dict[str, object]:  # type: ignore[no-untyped-def]
         "ext": "svg",
         "purpose": "revocation",
         "number": label.status_list,
+        # The demo has no regulator's order nor listing: their documents are a 404, which reads too.
+        "order_id": 1,
+        "listing_id": 1,
     }
 
 

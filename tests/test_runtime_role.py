@@ -98,7 +98,10 @@ def test_the_runtime_role_runs_the_registry_but_cannot_change_the_audit_trail_or
 ):
     result = grant(owner_url, role)
     assert result.exit_code == 0, result.output
-    assert "application_transitions, audit_events, label_transitions (append-only)" in result.output
+    assert (
+        "application_transitions, audit_events, dishonest_list_events, label_transitions, supervision_orders (append-only)"
+        in result.output
+    )
     runtime = make_engine(as_role(owner_url, role))
     try:
         # Everything the registry does to load its schemes and the demo data (organisations, accounts, keys,
