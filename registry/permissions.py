@@ -38,6 +38,7 @@ class Permission(enum.StrEnum):
     DECLARE_RELATIONS = "relations:declare"
     VIEW_LABELS = "labels:view"
     CHANGE_LABEL_STATUS = "labels:change_status"
+    RUN_SPOT_CHECKS = "inspections:run"
 
 
 _EVERY_SIGNED_IN_USER = {Permission.VIEW_DASHBOARD, Permission.CHANGE_OWN_PASSWORD}
@@ -68,6 +69,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {Permission.VIEW_ORGANISATIONS, Permission.VIEW_ALL_PRODUCTS}
         | {Permission.VIEW_OWN_AUDIT, Permission.VIEW_ALL_AUDIT}
         | {Permission.CHANGE_LABEL_STATUS}
+        | {Permission.RUN_SPOT_CHECKS}  # draw spot checks, record their results (registry.inspections.permissions)
     ),
     Role.SITE_ADMIN: frozenset(
         _EVERY_SIGNED_IN_USER

@@ -65,6 +65,8 @@ def _values(session) -> dict[str, object]:  # type: ignore[no-untyped-def]
         "ext": "svg",
         "purpose": "revocation",
         "number": label.status_list,
+        "draw_id": 1,  # no draw in the demo data: the spot-check pages answer 404
+        "item_id": 1,
     }
 
 
