@@ -83,7 +83,7 @@ def candidates(session: Session, wanted: DrawFilter, now: datetime | None = None
         statement = statement.where(
             Label.product_id.in_(select(Product.id).where(Product.category_code == wanted.category))
         )
-    return dict(session.execute(statement).tuples().all())
+    return {row.certificate_number: row.id for row in session.execute(statement)}
 
 
 def make_draw(
