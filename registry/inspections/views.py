@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -25,8 +27,14 @@ from registry.permissions import Permission, public, requires
 from registry.schemes.services import list_schemes
 
 bp = Blueprint("inspections", __name__)
+T = TypeVar("T")
 
 PUBLIC_MAX_AGE = 60
+_IDS = range(1, 2**31)  # what an INTEGER id column holds on both engines; anything else in a URL is a 404
+
+
+def _get(model: type[T], object_id: int) -> T | None:
+    return db.session.get(model, object_id) if object_id in _IDS else None
 
 
 # --- the regulator's side -----------------------------------------------------------------------------------------
@@ -93,7 +101,7 @@ def new_draw() -> ResponseReturnValue:
 
 
 def _own_draw(draw_id: int) -> SpotCheckDraw:
-    draw = db.session.get(SpotCheckDraw, draw_id)
+    draw = _get(SpotCheckDraw, draw_id)
     if draw is None or not can_view_draw(current_user, draw):
         abort(404)
     return draw
@@ -109,7 +117,7 @@ def draw_detail(draw_id: int) -> ResponseReturnValue:
 
 
 def _own_item(item_id: int) -> SpotCheckItem:
-    item = db.session.get(SpotCheckItem, item_id)
+    item = _get(SpotCheckItem, item_id)
     if item is None or not can_view_draw(current_user, item.draw):
         abort(404)
     return item
@@ -150,7 +158,7 @@ def check(item_id: int) -> ResponseReturnValue:
 
 
 def _public_draw(draw_id: int) -> SpotCheckDraw:
-    draw = db.session.get(SpotCheckDraw, draw_id)
+    draw = _get(SpotCheckDraw, draw_id)
     if draw is None:
         abort(404)
     return draw

@@ -347,3 +347,8 @@ def test_a_regulator_makes_a_draw_in_the_browser(client, session, regulator, ins
     assert made.seed in page and inspectors[0].name in page  # the internal page names the inspectors
     listing = client.get("/spot-checks").get_data(as_text=True)
     assert f"/spot-checks/{made.id}" in listing
+
+
+def test_an_unknown_or_impossible_draw_is_a_404(client):
+    for url in ("/spot-checks/999999", f"/spot-checks/{2**70}", f"/spot-checks/{2**70}.json", "/spot-checks/0.json"):
+        assert client.get(url).status_code == 404, url
