@@ -20,6 +20,7 @@ from registry.applications.models import (
 )
 from registry.audit.models import AuditEvent
 from registry.database import Base
+from registry.inspections.models import SpotCheckDraw, SpotCheckItem, SpotCheckResult
 from registry.keys.models import SigningKey
 from registry.labels.models import CertificateCounter, Label, LabelTransition, StatusListCounter
 from registry.notifications.models import Notification
@@ -55,6 +56,9 @@ __all__ = [
     "Scheme",
     "SchemeVersion",
     "SigningKey",
+    "SpotCheckDraw",
+    "SpotCheckItem",
+    "SpotCheckResult",
     "StageValue",
     "Statement",
     "StatusListCounter",

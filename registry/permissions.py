@@ -40,6 +40,7 @@ class Permission(enum.StrEnum):
     CHANGE_LABEL_STATUS = "labels:change_status"
     ISSUE_ORDERS = "supervision:issue_orders"
     MANAGE_DISHONEST_LIST = "supervision:manage_dishonest_list"
+    RUN_SPOT_CHECKS = "inspections:run"
 
 
 _EVERY_SIGNED_IN_USER = {Permission.VIEW_DASHBOARD, Permission.CHANGE_OWN_PASSWORD}
@@ -71,6 +72,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {Permission.VIEW_OWN_AUDIT, Permission.VIEW_ALL_AUDIT}
         | {Permission.CHANGE_LABEL_STATUS}
         | {Permission.ISSUE_ORDERS, Permission.MANAGE_DISHONEST_LIST}  # registry.supervision: the regulator's console
+        | {Permission.RUN_SPOT_CHECKS}  # draw spot checks, record their results (registry.inspections.permissions)
     ),
     Role.SITE_ADMIN: frozenset(
         _EVERY_SIGNED_IN_USER

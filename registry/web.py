@@ -70,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from registry.audit.views import bp as audit
     from registry.dashboard.views import bp as dashboard
     from registry.disclosure.views import bp as disclosure
+    from registry.inspections.views import bp as inspections
     from registry.keys.views import bp as keys
     from registry.labels.views import bp as labels
     from registry.notifications.views import bp as notifications
@@ -93,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
         keys,
         disclosure,
         supervision,
+        inspections,
     ):
         app.register_blueprint(blueprint)
 

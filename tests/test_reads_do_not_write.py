@@ -68,6 +68,8 @@ def _values(session) -> dict[str, object]:  # type: ignore[no-untyped-def]
         # The demo has no regulator's order nor listing: their documents are a 404, which reads too.
         "order_id": 1,
         "listing_id": 1,
+        "draw_id": 1,  # no draw in the demo data: the spot-check pages answer 404
+        "item_id": 1,
     }
 
 

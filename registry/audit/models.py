@@ -45,6 +45,9 @@ APPEND_ONLY_TABLES = (
     "label_transitions",
     "supervision_orders",
     "dishonest_list_events",
+    "spot_check_draws",
+    "spot_check_items",
+    "spot_check_results",
 )
 
 
