@@ -26,6 +26,7 @@ from registry.notifications.models import Notification
 from registry.organisations.models import BarredOrganisation, Organisation
 from registry.products.models import Product
 from registry.schemes.models import Scheme, SchemeVersion
+from registry.surveillance.models import Surveillance, SurveillanceEvaluation
 
 __all__ = [
     "ActivityLine",
@@ -56,6 +57,8 @@ __all__ = [
     "StageValue",
     "Statement",
     "StatusListCounter",
+    "Surveillance",
+    "SurveillanceEvaluation",
     "TransitionRecord",
     "User",
 ]
