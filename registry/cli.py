@@ -177,10 +177,12 @@ def init_app(app: Flask) -> None:
     from registry.keys.cli import group as keys_group
     from registry.labels.cli import group as labels_group
     from registry.schemes.cli import group as schemes_group
+    from registry.surveillance.cli import group as surveillance_group
 
     app.cli.add_command(db_group)
     app.cli.add_command(schemes_group)
     app.cli.add_command(demo_group)
     app.cli.add_command(keys_group)
     app.cli.add_command(labels_group)
+    app.cli.add_command(surveillance_group)
     app.cli.add_command(setup_command)

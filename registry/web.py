@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from registry.products.views import bp as products
     from registry.public.views import bp as public
     from registry.schemes.views import bp as schemes
+    from registry.surveillance.views import bp as surveillance
 
     for blueprint in (
         public,
@@ -88,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
         audit,
         applications,
         labels,
+        surveillance,
         notifications,
         keys,
         disclosure,

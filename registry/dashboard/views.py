@@ -38,6 +38,10 @@ def index() -> ResponseReturnValue:
         context["counts"] = count_by_kind(db.session)
         context["product_count"] = count_products(db.session)
         context["recent_events"] = list_events(db.session, limit=10)
+    if user.role in (Role.BODY_ADMIN, Role.REGULATOR):
+        from registry.surveillance.services import due_list
+
+        context["surveillance_due"] = due_list(db.session, user)
     if has_permission(user, Permission.VIEW_APPLICATIONS):
         context["queue"] = _waiting_for(user)
         context["labels"] = list_labels(db.session, user)[:5]
