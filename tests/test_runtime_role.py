@@ -44,6 +44,9 @@ FORBIDDEN = [
     "UPDATE label_transitions SET public_reason = 'rewritten'",
     "DELETE FROM label_transitions",
     "ALTER TABLE label_transitions DISABLE TRIGGER label_transitions_append_only",
+    "UPDATE surveillance_evaluations SET outcome = 'maintain'",
+    "DELETE FROM surveillance_evaluations",
+    "ALTER TABLE surveillance_evaluations DISABLE TRIGGER surveillance_evaluations_append_only",
     "DROP TRIGGER labels_guard_status ON labels",
     "ALTER TABLE applications DISABLE TRIGGER applications_guard_status",
     "DROP TRIGGER audit_events_append_only ON audit_events",
@@ -98,7 +101,10 @@ def test_the_runtime_role_runs_the_registry_but_cannot_change_the_audit_trail_or
 ):
     result = grant(owner_url, role)
     assert result.exit_code == 0, result.output
-    assert "application_transitions, audit_events, label_transitions (append-only)" in result.output
+    assert (
+        "application_transitions, audit_events, label_transitions, surveillance_evaluations (append-only)"
+        in result.output
+    )
     runtime = make_engine(as_role(owner_url, role))
     try:
         # Everything the registry does to load its schemes and the demo data (organisations, accounts, keys,

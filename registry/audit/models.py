@@ -37,8 +37,9 @@ class AuditEvent(Base):
 
 
 # The tables of the audit trail the database keeps append-only with triggers (migrations 0001 and 0007): the events
-# the certification workflow's transition records and the labels' history (0008). The PostgreSQL runtime role may only read and add to them.
-APPEND_ONLY_TABLES = ("audit_events", "application_transitions", "label_transitions")
+# the certification workflow's transition records and the labels' history (0008), and completed surveillance
+# evaluations (0009). The PostgreSQL runtime role may only read and add to them.
+APPEND_ONLY_TABLES = ("audit_events", "application_transitions", "label_transitions", "surveillance_evaluations")
 
 
 class AuditEventIsAppendOnly(RuntimeError):
