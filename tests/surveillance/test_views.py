@@ -125,3 +125,22 @@ def test_the_cli_flags_overdue_surveillance_once(runner, session, overdue):
     assert f"{overdue.certificate_number} overdue since" in first.output
     second = runner.invoke(args=["surveillance", "overdue"])
     assert second.exit_code == 0 and overdue.certificate_number not in second.output
+
+
+def test_the_pages_speak_chinese(app, session, overdue):
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    sign_in(client, "body.admin@example.com")
+    page = client.get("/surveillance/").get_data(as_text=True)
+    assert "到期与逾期" in page and "已逾期" in page
+    holder = app.test_client()
+    holder.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    sign_in(holder, "applicant@example.com")
+    assert "报告变更" in holder.get(f"/labels/{overdue.public_id}").get_data(as_text=True)
+
+
+def test_the_applications_list_marks_a_change(client, session, label):
+    login_as(client, "applicant")
+    url = f"/labels/{label.public_id}"
+    post_form(client, f"{url}/report-change", {"what": "product", "description": "New cells."}, form_url=url)
+    assert "Change</small>" in client.get("/applications/").get_data(as_text=True)
