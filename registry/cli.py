@@ -179,6 +179,7 @@ def init_app(app: Flask) -> None:
     from registry.labels.cli import group as labels_group
     from registry.schemes.cli import group as schemes_group
     from registry.supervision.cli import group as supervision_group
+    from registry.surveillance.cli import group as surveillance_group
 
     app.cli.add_command(db_group)
     app.cli.add_command(schemes_group)
@@ -187,4 +188,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(labels_group)
     app.cli.add_command(supervision_group)
     app.cli.add_command(inspections_group)
+    app.cli.add_command(surveillance_group)
     app.cli.add_command(setup_command)

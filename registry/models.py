@@ -28,6 +28,7 @@ from registry.organisations.models import BarredOrganisation, Organisation
 from registry.products.models import Product
 from registry.schemes.models import Scheme, SchemeVersion
 from registry.supervision.models import DishonestListEvent, SupervisionOrder, WithdrawalDemand
+from registry.surveillance.models import Surveillance, SurveillanceEvaluation
 
 __all__ = [
     "ActivityLine",
@@ -63,6 +64,8 @@ __all__ = [
     "Statement",
     "StatusListCounter",
     "SupervisionOrder",
+    "Surveillance",
+    "SurveillanceEvaluation",
     "TransitionRecord",
     "User",
     "WithdrawalDemand",

@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from registry.public.views import bp as public
     from registry.schemes.views import bp as schemes
     from registry.supervision.views import bp as supervision
+    from registry.surveillance.views import bp as surveillance
 
     for blueprint in (
         public,
@@ -90,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
         audit,
         applications,
         labels,
+        surveillance,
         notifications,
         keys,
         disclosure,

@@ -12,11 +12,13 @@ import re
 import pytest
 from sqlalchemy import delete, event, func, select
 
+from registry.accounts.models import User
 from registry.applications.models import Document
 from registry.database import Base
 from registry.keys.models import KeyRole, SigningKey
 from registry.labels.models import Label
 from registry.products.models import Product
+from registry.surveillance.models import Surveillance
 from tests.conftest import DEMO_ROLE_LOGINS, login_as
 
 # Flask's own static file view reads files only.
@@ -47,7 +49,19 @@ def _values(session) -> dict[str, object]:  # type: ignore[no-untyped-def]
     application = label.application
     document = session.scalar(select(Document).where(Document.application_id == application.id).order_by(Document.id))
     assert document is not None
+    # A surveillance of the label, assigned to the demo verifier (registry.surveillance), for its page.
+    verifier = session.scalar(select(User).where(User.email == "verifier@example.com"))
+    surveillance = Surveillance(
+        label_id=label.id,
+        due_on=label.valid_from,
+        verifier_id=verifier.id,
+        assigned_by_id=verifier.id,
+        assigned_at=label.issued_at,
+    )
+    session.add(surveillance)
+    session.commit()
     return {
+        "surveillance_id": surveillance.id,
         "public_id": label.public_id,
         "gtin": label.product.gtin,
         "lot": "1",

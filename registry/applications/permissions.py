@@ -9,6 +9,7 @@ from registry.accounts.models import Role
 if TYPE_CHECKING:
     from registry.accounts.models import User
     from registry.applications.models import Application, Assignment
+    from registry.labels.models import Label
 
 
 def _assignment(user: User, application: Application, assignments: list[Assignment]) -> Assignment | None:
@@ -49,3 +50,9 @@ def can_view_confidential(user: User, application: Application, assignments: lis
 def is_cleared_verifier(user: User, application: Application, assignments: list[Assignment]) -> bool:
     assignment = _assignment(user, application, assignments)
     return assignment is not None and assignment.cleared and user.organisation_id == application.body_id
+
+
+def can_open_successor(user: User, label: Label) -> bool:
+    """A renewal or a change report for a label: the holder's own staff (registry.applications.services.renewal
+    says when)."""
+    return user.is_active_account and user.role is Role.APPLICANT and user.organisation_id == label.holder_id

@@ -20,6 +20,7 @@ from registry.products.services import count_products, list_products
 from registry.schemes.services import list_schemes
 from registry.supervision import services as supervision
 from registry.supervision.models import DemandStatus
+from registry.surveillance.services import due_list
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -45,6 +46,8 @@ def index() -> ResponseReturnValue:
             context["overdue_demands"] = sum(
                 1 for demand in supervision.open_demands(db.session) if demand.status is DemandStatus.OVERDUE
             )
+    if user.role in (Role.BODY_ADMIN, Role.REGULATOR):
+        context["surveillance_due"] = due_list(db.session, user)
     if has_permission(user, Permission.VIEW_APPLICATIONS):
         context["queue"] = _waiting_for(user)
         context["labels"] = list_labels(db.session, user)[:5]

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from registry.applications.models import CHANGE_KIND_LABELS
 from registry.forms import no_bidi_controls
 from registry.labels.lifecycle import REASONS
 from registry.labels.models import LabelAction
@@ -47,3 +48,22 @@ class LabelStatusForm(FlaskForm):
 
     def evidence_hashes(self) -> list[str]:
         return [line.strip() for line in (self.evidence.data or "").splitlines() if line.strip()]
+
+
+class RenewalForm(FlaskForm):
+    """The holder's button that opens a renewal application: nothing to fill in but the CSRF token."""
+
+
+class ChangeReportForm(FlaskForm):
+    """The holder reports a change to a labelled product: what changed and how."""
+
+    what = SelectField(
+        _l("What changed"),
+        choices=[(kind.value, label) for kind, label in CHANGE_KIND_LABELS.items()],
+        validators=[DataRequired(message=_l("Say what changed: the product, the factory or the footprint."))],
+    )
+    description = TextAreaField(
+        _l("Describe the change"),
+        validators=[no_bidi_controls, DataRequired(message=_l("Describe the change.")), Length(max=5000)],
+        description=_l("Seen by the certification body, which evaluates the change like a new application."),
+    )

@@ -154,10 +154,13 @@ def change_status(
     evidence: Sequence[str] = (),
     successor: Label | None = None,
     as_registry: bool = False,
+    for_body: bool = False,
     now: datetime | None = None,
 ) -> LabelTransition:
     """Move ``label`` by ``action``, in the caller's transaction. ``as_registry`` is for the registry's own steps
-    (expiry, supersession), which no person takes; ``actor`` is still recorded as who set them going.
+    (expiry, supersession), which no person takes; ``actor`` is still recorded as who set them going. ``for_body``
+    is for a step the issuing body takes through one of its staff other than an administrator (a surveillance
+    evaluation's outcome, registry.surveillance): the person must be the body's, the capacity recorded is the body's.
 
     Refuses with ServiceError before writing: 409 when the label is no longer in a status the action starts from,
     403 when the person may not take it, 400 (with the field) for a reason, date or evidence that is missing or
@@ -174,7 +177,7 @@ def change_status(
             ),
             status=409,
         )
-    capacity = _capacity(actor, label, rule, as_registry)
+    capacity = _capacity(actor, label, rule, as_registry, for_body)
     if action is A.RESTORE and capacity is C.BODY:
         suspension = last_suspension(session, label)
         if suspension is not None and suspension.capacity is C.REGULATOR:
@@ -313,7 +316,11 @@ def _lock(session: Session, label: Label) -> None:
 
 
 def _capacity(
-    actor: Actor, label: Label, rule: Rule[LabelStatus, LabelAction, LabelCapacity], as_registry: bool
+    actor: Actor,
+    label: Label,
+    rule: Rule[LabelStatus, LabelAction, LabelCapacity],
+    as_registry: bool,
+    for_body: bool = False,
 ) -> LabelCapacity:
     if as_registry:
         if C.SYSTEM not in rule.who:
@@ -323,6 +330,11 @@ def _capacity(
         if C.SYSTEM in rule.who:
             return C.SYSTEM
         raise ServiceError(_l("Name the person taking this action (--actor EMAIL)."), status=403)
+    if for_body:
+        user = actor.user
+        if C.BODY in rule.who and user.is_active_account and user.organisation_id == label.body_id:
+            return C.BODY
+        raise ServiceError(_l("You cannot take this action on this label."), status=403)
     held = capacities_of(actor.user, label) & rule.who
     if not held:
         raise ServiceError(_l("You cannot take this action on this label."), status=403)

@@ -23,8 +23,8 @@ from registry.forms import submit
 from registry.keys.models import SigningKey
 from registry.keys.services import NoRootKey, public_jwk, published_root_key, trust_list_payload
 from registry.labels import lifecycle, qr
-from registry.labels.forms import LabelStatusForm, ReissueForm
-from registry.labels.models import Label, LabelAction
+from registry.labels.forms import ChangeReportForm, LabelStatusForm, ReissueForm, RenewalForm
+from registry.labels.models import Label, LabelAction, LabelStatus
 from registry.labels.permissions import can_view_label
 from registry.labels.services import list_labels
 from registry.labels.status_lists import PURPOSES, STATUSES_SET, bitstring, list_numbers, signed_credential
@@ -137,6 +137,53 @@ def change_status(public_id: str, action: str) -> ResponseReturnValue:
     return _render_detail(label, outcome.status, failed=chosen, form=form)
 
 
+@bp.route("/labels/<public_id>/renew", methods=["POST"])
+@requires(Permission.APPLY)
+def renew(public_id: str) -> ResponseReturnValue:
+    """The holder opens a renewal (registry.applications.services.renewal says when), then fills it in."""
+    from registry.applications.services import renewal
+
+    label = _own_label(public_id)
+    form = RenewalForm()
+    outcome = submit(form, lambda: renewal.open_renewal(db.session, current_actor(), label))
+    if outcome.done:
+        flash(
+            _(
+                "Renewal application %(reference)s opened with the data of the current label: update and submit it.",
+                reference=outcome.result.reference,
+            ),
+            "success",
+        )
+        return redirect(url_for("applications.detail", application_id=outcome.result.id))
+    return _render_detail(label, outcome.status, renewal_form=form)
+
+
+@bp.route("/labels/<public_id>/report-change", methods=["POST"])
+@requires(Permission.APPLY)
+def report_change(public_id: str) -> ResponseReturnValue:
+    """The holder reports a change to the labelled product, which opens a change application."""
+    from registry.applications.services import renewal
+
+    label = _own_label(public_id)
+    form = ChangeReportForm()
+    outcome = submit(
+        form,
+        lambda: renewal.report_change(
+            db.session, current_actor(), label, what=form.what.data, description=form.description.data
+        ),
+    )
+    if outcome.done:
+        flash(
+            _(
+                "Change application %(reference)s opened: update its data and submit it.",
+                reference=outcome.result.reference,
+            ),
+            "success",
+        )
+        return redirect(url_for("applications.detail", application_id=outcome.result.id))
+    return _render_detail(label, outcome.status, change_form=form)
+
+
 def _own_label(public_id: str) -> Label:
     """A label this person may see the record of (its holder, its body, regulators); anyone else gets a 404."""
     label = db.session.scalar(select(Label).where(Label.public_id == public_id))
@@ -146,8 +193,19 @@ def _own_label(public_id: str) -> Label:
 
 
 def _render_detail(
-    label: Label, status: int = 200, *, failed: LabelAction | None = None, form: LabelStatusForm | None = None
+    label: Label,
+    status: int = 200,
+    *,
+    failed: LabelAction | None = None,
+    form: LabelStatusForm | None = None,
+    renewal_form: RenewalForm | None = None,
+    change_form: ChangeReportForm | None = None,
 ) -> ResponseReturnValue:
+    from registry.applications.permissions import can_open_successor
+    from registry.applications.services import renewal
+    from registry.surveillance.permissions import can_view_surveillance
+    from registry.surveillance.services import next_due
+
     actions = lifecycle.available_actions(current_user, label)
     if has_permission(current_user, Permission.ISSUE_ORDERS):
         actions = [a for a in actions if a not in BY_ORDER]
@@ -161,6 +219,14 @@ def _render_detail(
         history=lifecycle.history(db.session, label),
         status_forms=forms,
         failed=failed,
+        next_surveillance=next_due(db.session, label) if label.status is LabelStatus.VALID else None,
+        sees_surveillance=can_view_surveillance(current_user, label),
+        successors=renewal.successors(db.session, label),
+        holder_may_apply=can_open_successor(current_user, label) and label.status is LabelStatus.VALID,
+        renewal_opens_on=renewal.renewal_opens_on(label),
+        may_renew_now=renewal.may_renew_now(label),
+        renewal_form=renewal_form or RenewalForm(formdata=None),
+        change_form=change_form or ChangeReportForm(formdata=None),
     ), status
 
 

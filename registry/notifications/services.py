@@ -54,6 +54,15 @@ MESSAGES: dict[str, Any] = {
     "label:cancel": _l("Label %(reference)s was cancelled. This is final."),
     "label:expire": _l("Label %(reference)s has expired: its period of validity ended."),
     "label:supersede": _l("Label %(reference)s was superseded by a newer label for the same product."),
+    "surveillance:assigned": _l(
+        "You were assigned the surveillance of label %(reference)s, due on %(due_on)s. Declare any conflict of interest before you evaluate."
+    ),
+    "surveillance:overdue": _l(
+        "The surveillance of label %(reference)s was due on %(due_on)s and is overdue. Assign a verifier and evaluate it."
+    ),
+    "surveillance:maintain": _l(
+        "The surveillance of label %(reference)s found it conforming: the label is maintained. Next surveillance: %(next)s."
+    ),
     "label:key_revoked": _l(
         "The certification body's signing key %(reference)s was revoked: %(count)d of your labels no longer verify until the body re-issues them."
     ),

@@ -10,11 +10,15 @@ appeal (``decisions``). Everything is imported from here, ``from registry.applic
 """
 
 from registry.applications.models.application import (
+    APPLICATION_KIND_LABELS,
+    CHANGE_KIND_LABELS,
     FINAL_STATUSES,
     STATUS_LABELS,
     ActivityLine,
     Application,
+    ApplicationKind,
     ApplicationStatus,
+    ChangeKind,
     DataKind,
     FactorUnit,
     StageValue,
@@ -43,6 +47,8 @@ from registry.applications.models.participants import (
 from registry.applications.models.transitions import TransitionRecord
 
 __all__ = [
+    "APPLICATION_KIND_LABELS",
+    "CHANGE_KIND_LABELS",
     "DOCUMENT_KIND_LABELS",
     "FINAL_STATUSES",
     "PARTICIPANT_CAPACITIES",
@@ -52,10 +58,12 @@ __all__ = [
     "ActivityLine",
     "Appeal",
     "Application",
+    "ApplicationKind",
     "ApplicationStatus",
     "Assignment",
     "Assurance",
     "Capacity",
+    "ChangeKind",
     "ChecklistItem",
     "DataKind",
     "Decision",

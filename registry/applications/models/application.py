@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Date, ForeignKey, ForeignKeyConstraint, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, ForeignKeyConstraint, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.database import (
@@ -32,6 +32,7 @@ from registry.schemes.models import SchemeVersion
 if TYPE_CHECKING:
     from registry.applications.models.documents import Document
     from registry.applications.models.transitions import TransitionRecord
+    from registry.labels.models import Label
 
 
 class ApplicationStatus(LabelledEnum):
@@ -88,6 +89,44 @@ FINAL_STATUSES = frozenset(
 _UNSUBMITTED = ("draft", "withdrawn")
 
 
+class ApplicationKind(LabelledEnum):
+    """Why the file was opened: a first certification, the renewal of a label before it expires, or a change the
+    holder reports (product, factory, footprint). A renewal or change names the label it would replace; granted,
+    it supersedes that label (registry.labels.lifecycle.supersede_earlier)."""
+
+    CERTIFICATION = "certification"
+    RENEWAL = "renewal"
+    CHANGE = "change"
+
+
+APPLICATION_KIND_LABELS = labels_for(
+    ApplicationKind,
+    {
+        ApplicationKind.CERTIFICATION: _l("Certification"),
+        ApplicationKind.RENEWAL: _l("Renewal"),
+        ApplicationKind.CHANGE: _l("Change"),
+    },
+)
+
+
+class ChangeKind(LabelledEnum):
+    """What a change report says changed."""
+
+    PRODUCT = "product"
+    FACTORY = "factory"
+    FOOTPRINT = "footprint"
+
+
+CHANGE_KIND_LABELS = labels_for(
+    ChangeKind,
+    {
+        ChangeKind.PRODUCT: _l("The product (design, materials, components)"),
+        ChangeKind.FACTORY: _l("The factory or production site"),
+        ChangeKind.FOOTPRINT: _l("The footprint (data, suppliers, energy)"),
+    },
+)
+
+
 class DataKind(enum.StrEnum):
     PRIMARY = "primary"
     SECONDARY = "secondary"
@@ -128,6 +167,13 @@ class Application(Base):
         CheckConstraint("findings_round >= 0", name="findings_round_not_negative"),
         # The label's foreign key points here, so that only a granted application can hold a label.
         UniqueConstraint("id", "status"),
+        CheckConstraint(enum_check("kind", ApplicationKind), name="kind_known"),
+        # A renewal or a change names the label it would replace; a first certification names none.
+        CheckConstraint("(kind = 'certification') = (previous_label_id IS NULL)", name="previous_label_of_kind"),
+        CheckConstraint(
+            f"(kind = 'change') = (change_kind IS NOT NULL) AND (change_kind IS NULL OR {enum_check('change_kind', ChangeKind)})",
+            name="change_kind_of_change",
+        ),
     )
 
     id: Mapped[intpk]
@@ -153,6 +199,15 @@ class Application(Base):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[created_at]
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    kind: Mapped[ApplicationKind] = mapped_column(
+        StrEnumType(ApplicationKind, length=16), default=ApplicationKind.CERTIFICATION, server_default="certification"
+    )
+    # The label a renewal or change would replace (labels point at applications too, hence use_alter).
+    previous_label_id: Mapped[int | None] = mapped_column(
+        ForeignKey("labels.id", use_alter=True, name="fk_applications_previous_label_id_labels"), index=True
+    )
+    change_kind: Mapped[ChangeKind | None] = mapped_column(StrEnumType(ChangeKind, length=16))
+    change_description: Mapped[str | None] = mapped_column(Text())
 
     applicant: Mapped[Organisation] = relationship(
         foreign_keys=[applicant_id],
@@ -173,6 +228,7 @@ class Application(Base):
     )
     documents: Mapped[list[Document]] = relationship(back_populates="application", order_by="Document.id")
     history: Mapped[list[TransitionRecord]] = relationship(order_by="TransitionRecord.id", viewonly=True)
+    previous_label: Mapped[Label | None] = relationship(foreign_keys=[previous_label_id], viewonly=True)
 
     @property
     def reference(self) -> str:
