@@ -25,8 +25,10 @@ from registry.applications.models import (
     Statement,
 )
 from registry.database import utcnow
+from registry.labels.models import Label, LabelStatus
 from registry.numbers import plain
 from registry.organisations.models import BarredOrganisation
+from registry.schemes.models import SchemeVersion
 from registry.schemes.names import STAGE_LABELS
 
 # The stage split must add up to the declared total within this (kg CO2e per declared unit), or within
@@ -185,7 +187,34 @@ def grantable(session: Session, application: Application) -> list[Any]:
     statement = session.get(Statement, application.id)
     if statement is None or statement.opinion is Opinion.ADVERSE:
         return [_l("A label cannot be granted on an adverse verification opinion.")]
-    return []
+    problems: list[Any] = []
+    listing = barring(session, application.applicant_id)
+    if listing is not None:
+        problems.append(
+            _l(
+                "The applicant is on the dishonest-entity list (decision %(number)s): no label can be granted to it "
+                "until it is removed from the list.",
+                number=listing.decision_number or "—",
+            )
+        )
+    # A new grant supersedes the product's label under the scheme; a suspended one must be resolved first, or a
+    # renewal or change would lift a suspension (perhaps a regulator's order) that nobody resolved.
+    suspended = session.scalar(
+        select(Label.certificate_number)
+        .join(SchemeVersion, SchemeVersion.id == Label.scheme_version_id)
+        .where(Label.product_id == application.product_id, Label.status == LabelStatus.SUSPENDED)
+        .where(SchemeVersion.scheme_id == application.scheme_version.scheme_id)
+        .limit(1)
+    )
+    if suspended is not None:
+        problems.append(
+            _l(
+                "The product's label %(number)s under this scheme is suspended. A new label can be granted only once "
+                "the suspension is resolved: the label restored, or withdrawn.",
+                number=suspended,
+            )
+        )
+    return problems
 
 
 # The recomputation a verifier sees beside the declared values.

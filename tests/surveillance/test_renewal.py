@@ -11,13 +11,16 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.applications.models import ApplicationKind, ApplicationStatus, ChangeKind
+from registry.accounts.models import User
+from registry.applications.models import ApplicationKind, ApplicationStatus, ChangeKind, Outcome
 from registry.applications.services import applicant, renewal
+from registry.applications.services.decisions import decide_application
 from registry.audit.services import Actor
 from registry.demo.applications import STUDY_REPORT, Team, drive_to
 from registry.errors import ServiceError
 from registry.labels import lifecycle
 from registry.labels.models import Label, LabelStatus
+from registry.supervision import services as supervision
 
 S = ApplicationStatus
 
@@ -192,3 +195,51 @@ def test_a_label_expires_once_the_moved_clock_passes_its_last_day(session, label
     expired = lifecycle.expire_due(session, Actor.system(), last_day + timedelta(days=1))
     assert label in expired and label.status is LabelStatus.EXPIRED
     assert lifecycle.history(session, label)[-1].action == "expire"
+
+
+def test_a_renewal_cannot_lift_a_suspension_nobody_resolved(session, team, label, tmp_path):
+    """Granting a renewal supersedes the old label; were it suspended meanwhile (by the body, or by a regulator's
+    order), the grant would lift the suspension. It waits until the suspension is resolved."""
+    application = renewal.open_renewal(session, team.applicant, label, now=in_window(label))
+    with_documents(session, team, application, tmp_path)
+    drive_to(session, team, application, S.RECOMMENDED)
+    lifecycle.change_status(
+        session,
+        label,
+        lifecycle.A.SUSPEND,
+        team.admin,
+        reason_code="false_data",
+        public_reason="Under investigation.",
+        resolve_by=lifecycle.china_today() + timedelta(days=30),
+    )
+    with pytest.raises(ServiceError) as refused:
+        decide_application(session, team.decider, application, outcome=Outcome.GRANT, reasons="Meets the scheme.")
+    assert label.certificate_number in str(refused.value) and "suspended" in str(refused.value)
+    assert application.status is S.RECOMMENDED and label.status is LabelStatus.SUSPENDED
+
+    lifecycle.change_status(
+        session, label, lifecycle.A.RESTORE, team.admin, reason_code="resolved", public_reason="Data corrected."
+    )
+    decide_application(session, team.decider, application, outcome=Outcome.GRANT, reasons="Meets the scheme.")
+    assert application.status is S.GRANTED and label.status is LabelStatus.SUPERSEDED
+
+
+def test_no_label_is_granted_to_an_applicant_listed_after_it_submitted(session, team, label, tmp_path):
+    application = renewal.open_renewal(session, team.applicant, label, now=in_window(label))
+    with_documents(session, team, application, tmp_path)
+    drive_to(session, team, application, S.RECOMMENDED)
+    regulator = session.scalar(select(User).where(User.email == "regulator@example.com"))
+    assert regulator is not None
+    supervision.list_enterprise(
+        session,
+        Actor(regulator),
+        label.holder,
+        reason="False footprint data in three labels.",
+        decision_number="国市监信〔2026〕1号",
+        listed_from=lifecycle.china_today(),
+        listed_until=None,
+    )
+    with pytest.raises(ServiceError) as refused:
+        decide_application(session, team.decider, application, outcome=Outcome.GRANT, reasons="Meets the scheme.")
+    assert "国市监信〔2026〕1号" in str(refused.value)
+    assert application.status is S.RECOMMENDED
