@@ -19,6 +19,7 @@ from registry.applications.models import (
     TransitionRecord,
 )
 from registry.audit.models import AuditEvent
+from registry.complaints.models import Complaint, ComplaintNote, ComplaintStep
 from registry.database import Base
 from registry.keys.models import SigningKey
 from registry.labels.models import CertificateCounter, Label, LabelTransition, StatusListCounter
@@ -37,6 +38,9 @@ __all__ = [
     "Base",
     "CertificateCounter",
     "ChecklistItem",
+    "Complaint",
+    "ComplaintNote",
+    "ComplaintStep",
     "Decision",
     "DeclaredRelation",
     "Document",

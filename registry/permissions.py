@@ -38,6 +38,7 @@ class Permission(enum.StrEnum):
     DECLARE_RELATIONS = "relations:declare"
     VIEW_LABELS = "labels:view"
     CHANGE_LABEL_STATUS = "labels:change_status"
+    HANDLE_COMPLAINTS = "complaints:handle"
 
 
 _EVERY_SIGNED_IN_USER = {Permission.VIEW_DASHBOARD, Permission.CHANGE_OWN_PASSWORD}
@@ -58,6 +59,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | _BODY_STAFF
         | {Permission.MANAGE_BODY_STAFF, Permission.VIEW_OWN_AUDIT, Permission.REVIEW_APPLICATIONS}
         | {Permission.CHANGE_LABEL_STATUS}
+        | {Permission.HANDLE_COMPLAINTS}  # its own labels' complaints (registry.complaints.permissions)
     ),
     Role.VERIFIER: frozenset(_EVERY_SIGNED_IN_USER | _BODY_STAFF | {Permission.EVALUATE}),
     # Decision makers may also be assigned to verify a file (then they cannot decide that one).
@@ -68,6 +70,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {Permission.VIEW_ORGANISATIONS, Permission.VIEW_ALL_PRODUCTS}
         | {Permission.VIEW_OWN_AUDIT, Permission.VIEW_ALL_AUDIT}
         | {Permission.CHANGE_LABEL_STATUS}
+        | {Permission.HANDLE_COMPLAINTS}
     ),
     Role.SITE_ADMIN: frozenset(
         _EVERY_SIGNED_IN_USER

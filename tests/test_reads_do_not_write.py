@@ -65,6 +65,8 @@ def _values(session) -> dict[str, object]:  # type: ignore[no-untyped-def]
         "ext": "svg",
         "purpose": "revocation",
         "number": label.status_list,
+        "reference": "TS-0000000000000",  # unknown: the follow-up page's 404
+        "complaint_id": 1,
     }
 
 
