@@ -123,12 +123,12 @@ def report(public_id: str) -> ResponseReturnValue:
 @limiter.limit(
     lambda: current_app.config["COMPLAINT_LOOKUP_LIMIT_PER_ADDRESS"],
     on_breach=_too_many_lookups,
-    exempt_when=lambda: "reference" not in request.args,
+    exempt_when=lambda: request.args.get("reference") is None,
 )
 def lookup() -> ResponseReturnValue:
     """The form to type a reference; a reference typed with spaces, dashes or lower case opens its page."""
     form = LookupForm(request.args)
-    if "reference" in request.args and form.validate():
+    if request.args.get("reference") is not None and form.validate():
         complaint = services.find_by_reference(db.session, form.reference.data or "")
         if complaint is not None:
             return redirect(url_for("complaints.follow_up", reference=complaint.reference))

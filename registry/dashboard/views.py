@@ -12,6 +12,7 @@ from registry.applications.models import Application
 from registry.applications.services.applicant import list_applications
 from registry.applications.workflow import assignments_of, available_actions, statuses_to_act
 from registry.audit.services import list_events
+from registry.complaints.services import count_open
 from registry.database import db
 from registry.labels.services import list_labels
 from registry.organisations.services import count_by_kind
@@ -38,6 +39,8 @@ def index() -> ResponseReturnValue:
         context["counts"] = count_by_kind(db.session)
         context["product_count"] = count_products(db.session)
         context["recent_events"] = list_events(db.session, limit=10)
+    if has_permission(user, Permission.HANDLE_COMPLAINTS):
+        context["open_complaints"] = count_open(db.session, user)
     if has_permission(user, Permission.VIEW_APPLICATIONS):
         context["queue"] = _waiting_for(user)
         context["labels"] = list_labels(db.session, user)[:5]

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from registry.accounts.models import User
 from registry.audit.models import AuditEvent
 from registry.complaints.models import Complaint, ComplaintNote, ComplaintStatus, ComplaintStep
 from registry.database import db
@@ -155,7 +156,8 @@ def test_the_body_and_the_regulator_triage_another_body_sees_nothing(app, client
     assert regulator.get(detail).status_code == 200
 
     body = login_as(english(app.test_client()), "body_admin")
-    assert "Complaints about your labels" in body.get("/dashboard/").get_data(as_text=True)
+    dashboard = body.get("/dashboard/").get_data(as_text=True)
+    assert "Complaints about your labels" in dashboard and "1 open" in dashboard
     queue = body.get("/complaints/manage").get_data(as_text=True)
     assert reference in queue
     page = body.get(detail).get_data(as_text=True)
@@ -360,16 +362,37 @@ def test_reports_and_lookups_are_rate_limited_per_client(database_url, upload_di
     assert "Too many references were looked up" in client.get("/complaints/TS-0000000000000").get_data(as_text=True)
 
 
-def test_the_history_and_the_notes_cannot_be_rewritten(client, session, label):
+@pytest.mark.parametrize(
+    ("table", "column", "value"),
+    [("complaint_steps", "status", "'closed'"), ("complaint_notes", "text", "'rewritten'")],
+)
+def test_the_history_and_the_notes_cannot_be_rewritten(client, session, label, table, column, value):
+    """As tests/test_database.py does for the other append-only tables: every way of rewriting or removing a row is
+    refused by the database, and the row stays as it was."""
     reference = _reference(_report(client, label).get_data(as_text=True))
     complaint = _complaint(session, reference)
-    session.add(ComplaintNote(complaint_id=complaint.id, at=complaint.received_at, author_id=1, text="internal"))
+    author = session.scalar(select(User.id).where(User.email == "body.admin@example.com"))
+    session.add(ComplaintNote(complaint_id=complaint.id, at=complaint.received_at, author_id=author, text="internal"))
     session.flush()
-    for statement in (
-        "UPDATE complaint_steps SET status = 'closed'",
-        "DELETE FROM complaint_steps",
-        "UPDATE complaint_notes SET text = 'rewritten'",
-        "DELETE FROM complaint_notes",
-    ):
+    connection = session.connection()
+    first = connection.execute(text(f"SELECT * FROM {table} WHERE complaint_id = :id"), {"id": complaint.id}).one()
+    columns = ", ".join(first._fields)
+    rewritten = (
+        f"SELECT {', '.join(f'{value} AS {name}' if name == column else name for name in first._fields)} "
+        f"FROM {table} WHERE id = :id"
+    )
+    statements = [
+        f"INSERT INTO {table} ({columns}) {rewritten} ON CONFLICT (id) DO UPDATE SET {column} = {value}",
+        f"UPDATE {table} SET {column} = {value} WHERE id = :id",
+        f"DELETE FROM {table} WHERE id = :id",
+    ]
+    if connection.dialect.name == "sqlite":
+        statements += [
+            f"INSERT OR REPLACE INTO {table} ({columns}) {rewritten}",
+            f"REPLACE INTO {table} ({columns}) {rewritten}",
+            f"UPDATE OR REPLACE {table} SET {column} = {value} WHERE id = :id",
+        ]
+    for statement in statements:
         with pytest.raises(DBAPIError, match="append-only"), session.begin_nested():
-            session.execute(text(statement))
+            session.execute(text(statement), {"id": first.id})
+    assert connection.execute(text(f"SELECT * FROM {table} WHERE id = :id"), {"id": first.id}).one() == first
