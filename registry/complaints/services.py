@@ -37,6 +37,7 @@ from registry.complaints.permissions import (
     can_note_complaint,
     can_view_complaint,
 )
+from registry.complaints.workflow import COMPLAINTS
 from registry.database import utcnow
 from registry.errors import ServiceError
 from registry.i18n import in_language
@@ -288,9 +289,10 @@ def _locked(session: Session, complaint: Complaint) -> Complaint:
 def start_review(session: Session, actor: Actor, complaint: Complaint, *, now: datetime | None = None) -> Complaint:
     complaint = _locked(session, complaint)
     _refuse_unless(can_handle_complaint(actor.user, complaint))
-    if complaint.status is not ComplaintStatus.RECEIVED:
+    rule = COMPLAINTS.rule(ComplaintAction.REVIEW)
+    if complaint.status not in rule.sources:
         raise ServiceError(_l("The review of this complaint has already started."), status=409)
-    complaint.status = ComplaintStatus.UNDER_REVIEW
+    complaint.status = rule.target
     _step(session, actor, complaint, ComplaintAction.REVIEW, now or utcnow())
     _audit(session, actor, complaint, "complaint:review")
     return complaint
@@ -358,7 +360,7 @@ def close(
     _refuse_too_long("outcome_text", words, OUTCOME_MAX)
     refuse_bidi_controls(outcome_text=words)
     at = now or utcnow()
-    complaint.status = ComplaintStatus.CLOSED
+    complaint.status = COMPLAINTS.rule(ComplaintAction.CLOSE).target  # from any open status (can_handle checked it)
     complaint.outcome = outcome
     complaint.outcome_text = words
     complaint.outcome_published_at = at

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from registry.accounts.models import User
 from registry.audit.models import AuditEvent
 from registry.complaints.models import Complaint, ComplaintNote, ComplaintStatus, ComplaintStep
+from registry.complaints.workflow import COMPLAINTS
 from registry.database import db
 from registry.labels.models import Label
 from tests.conftest import csrf_token, english, login_as, make_test_app, post_form, sign_in
@@ -396,3 +397,48 @@ def test_the_history_and_the_notes_cannot_be_rewritten(client, session, label, t
         with pytest.raises(DBAPIError, match="append-only"), session.begin_nested():
             session.execute(text(statement), {"id": first.id})
     assert connection.execute(text(f"SELECT * FROM {table} WHERE id = :id"), {"id": first.id}).one() == first
+
+
+def test_the_database_allows_exactly_the_status_changes_of_the_table(client, session, label):
+    """The guard migration 0009 generates from ``workflow.COMPLAINTS``: every (from, to) pair is tried with raw
+    SQL; those the table allows go through, every other is refused, and a complaint cannot be inserted closed."""
+    reference = _reference(_report(client, label).get_data(as_text=True))
+    complaint = _complaint(session, reference)
+    change = text(
+        "UPDATE complaints SET status = :s, outcome = CASE WHEN CAST(:s AS VARCHAR(32)) = 'closed' THEN 'overtaken' END,"
+        " outcome_text = 'x', outcome_published_at = received_at WHERE id = :id"
+    )
+    # How to bring the row to each status along steps the table allows.
+    paths = {
+        ComplaintStatus.RECEIVED: [],
+        ComplaintStatus.UNDER_REVIEW: ["under_review"],
+        ComplaintStatus.CLOSED: ["closed"],
+    }
+    for source in ComplaintStatus:
+        for target in ComplaintStatus:
+            if source == target:
+                continue
+            with session.begin_nested() as outer:
+                for status in paths[source]:
+                    session.execute(change, {"s": status, "id": complaint.id})
+                if (source, target) in COMPLAINTS.allowed_pairs:
+                    session.execute(change, {"s": target.value, "id": complaint.id})
+                else:
+                    with pytest.raises(DBAPIError, match="complaint status change not allowed"), session.begin_nested():
+                        session.execute(change, {"s": target.value, "id": complaint.id})
+                outer.rollback()
+    assert COMPLAINTS.allowed_pairs == {
+        (ComplaintStatus.RECEIVED, ComplaintStatus.UNDER_REVIEW),
+        (ComplaintStatus.RECEIVED, ComplaintStatus.CLOSED),
+        (ComplaintStatus.UNDER_REVIEW, ComplaintStatus.CLOSED),
+    }
+    with pytest.raises(DBAPIError, match="complaints start as received"), session.begin_nested():
+        session.execute(
+            text(
+                "INSERT INTO complaints (reference, label_id, body_id, category, description, received_at, status,"
+                " handler, outcome, outcome_text, outcome_published_at) SELECT 'TS-AAAAAAAAAAAAA', label_id, body_id,"
+                " category, description, received_at, 'closed', handler, 'overtaken', 'x', received_at"
+                " FROM complaints WHERE id = :id"
+            ),
+            {"id": complaint.id},
+        )
