@@ -22,6 +22,7 @@ from registry.applications.services import documents
 from registry.audit.services import Actor, record_event
 from registry.complaints import references
 from registry.complaints.models import (
+    COMPLAINT_OUTCOME_LABELS,
     Complaint,
     ComplaintAction,
     ComplaintCategory,
@@ -433,16 +434,10 @@ def _received_mail(complaint: Complaint, to: str, link: str) -> Mail:
 
 def _outcome_mail(complaint: Complaint, to: str, link: str) -> Mail:
     assert complaint.outcome is not None
-    outcome = complaint.outcome
-
-    class _Name:
-        def __str__(self) -> str:  # the outcome's name in the language being written
-            return outcome.label
-
     params = {
         "reference": complaint.reference,
         "label": complaint.label.certificate_number,
-        "outcome": _Name(),
+        "outcome": COMPLAINT_OUTCOME_LABELS[complaint.outcome],  # a lazy name: read in each language of the mail
         "text": complaint.outcome_text,
         "link": link,
     }
