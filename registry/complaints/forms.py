@@ -67,7 +67,8 @@ class ReportForm(FlaskForm):
     )
     photo = FileField(
         _l("A photo of the label or product (optional)"),
-        description=_l("JPEG or PNG, at most %(size)s.", size="5 MB"),
+        description=_l("JPEG or PNG."),  # the view adds the configured size
+        render_kw={"accept": "image/jpeg,image/png"},
     )
 
 

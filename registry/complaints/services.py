@@ -199,6 +199,11 @@ def _store_photo(session: Session, photo: Photo, upload_dir: Path | None, max_by
         ) from None
 
 
+def photo_size(max_bytes: int) -> str:
+    """The largest photo, as the form says it (5 MB)."""
+    return documents.human_size(max_bytes)
+
+
 def photo_path(upload_dir: Path, complaint: Complaint) -> Path | None:
     if complaint.photo_storage_name is None:
         return None

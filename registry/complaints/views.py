@@ -83,6 +83,9 @@ def report(public_id: str) -> ResponseReturnValue:
     if label is None:
         abort(404)
     form = ReportForm()
+    form.photo.description = _(
+        "JPEG or PNG, at most %(size)s.", size=services.photo_size(int(current_app.config["COMPLAINT_PHOTO_MAX_BYTES"]))
+    )
 
     def action() -> Complaint:
         upload = form.photo.data

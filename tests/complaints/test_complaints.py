@@ -136,6 +136,8 @@ def test_a_reference_is_looked_up_as_typed_and_an_unknown_one_says_only_that(cli
     chinese = client.get("/complaints/TS-0000000000000", headers={"Accept-Language": "zh-CN"})
     assert chinese.status_code == 404 and "受理编号" in chinese.get_data(as_text=True)
     assert client.get("/complaints").status_code == 200
+    in_chinese = client.get(f"/complaints/{reference}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "已受理" in in_chinese and "举报此标识" not in in_chinese
 
 
 def test_the_body_and_the_regulator_triage_another_body_sees_nothing(app, client, session, label, mailbox):
@@ -327,6 +329,7 @@ def test_a_photo_too_large_is_refused_and_nothing_kept(database_url, upload_dir,
     big = io.BytesIO()
     Image.frombytes("RGB", (200, 200), os.urandom(200 * 200 * 3)).save(big, "PNG")  # noise does not compress
     assert big.tell() > 10_000
+    assert "JPEG or PNG, at most 9 KB." in client.get(f"/l/{label.public_id}/report").get_data(as_text=True)
     answer = _report(client, label, photo=(io.BytesIO(big.getvalue()), "big.png"))
     assert answer.status_code == 413
     assert "The photo is larger than" in answer.get_data(as_text=True)
