@@ -103,6 +103,7 @@ def test_anyone_reports_a_label_and_follows_it_by_reference_without_seeing_the_c
     )
     assert event is not None and event.payload["reference"] == reference
     assert REPORTER not in str(event.payload) and "Reporter Person" not in str(event.payload)
+    assert event.organisation_id is None  # not on the body's audit page, which shows the reporter's address
 
     # The reporter's e-mail carries the reference and the link, in Chinese and English.
     [mail] = received(mailbox, REPORTER)
