@@ -174,13 +174,17 @@ def setup_command(demo: bool | None) -> None:
 
 def init_app(app: Flask) -> None:
     from registry.demo.cli import group as demo_group
+    from registry.inspections.cli import group as inspections_group
     from registry.keys.cli import group as keys_group
     from registry.labels.cli import group as labels_group
     from registry.schemes.cli import group as schemes_group
+    from registry.supervision.cli import group as supervision_group
 
     app.cli.add_command(db_group)
     app.cli.add_command(schemes_group)
     app.cli.add_command(demo_group)
     app.cli.add_command(keys_group)
     app.cli.add_command(labels_group)
+    app.cli.add_command(supervision_group)
+    app.cli.add_command(inspections_group)
     app.cli.add_command(setup_command)

@@ -21,12 +21,14 @@ from registry.applications.models import (
 from registry.audit.models import AuditEvent
 from registry.complaints.models import Complaint, ComplaintNote, ComplaintStep
 from registry.database import Base
+from registry.inspections.models import SpotCheckDraw, SpotCheckItem, SpotCheckResult
 from registry.keys.models import SigningKey
 from registry.labels.models import CertificateCounter, Label, LabelTransition, StatusListCounter
 from registry.notifications.models import Notification
 from registry.organisations.models import BarredOrganisation, Organisation
 from registry.products.models import Product
 from registry.schemes.models import Scheme, SchemeVersion
+from registry.supervision.models import DishonestListEvent, SupervisionOrder, WithdrawalDemand
 
 __all__ = [
     "ActivityLine",
@@ -43,6 +45,7 @@ __all__ = [
     "ComplaintStep",
     "Decision",
     "DeclaredRelation",
+    "DishonestListEvent",
     "Document",
     "Finding",
     "Invitation",
@@ -57,9 +60,14 @@ __all__ = [
     "Scheme",
     "SchemeVersion",
     "SigningKey",
+    "SpotCheckDraw",
+    "SpotCheckItem",
+    "SpotCheckResult",
     "StageValue",
     "Statement",
     "StatusListCounter",
+    "SupervisionOrder",
     "TransitionRecord",
     "User",
+    "WithdrawalDemand",
 ]

@@ -38,6 +38,9 @@ class Permission(enum.StrEnum):
     DECLARE_RELATIONS = "relations:declare"
     VIEW_LABELS = "labels:view"
     CHANGE_LABEL_STATUS = "labels:change_status"
+    ISSUE_ORDERS = "supervision:issue_orders"
+    MANAGE_DISHONEST_LIST = "supervision:manage_dishonest_list"
+    RUN_SPOT_CHECKS = "inspections:run"
     HANDLE_COMPLAINTS = "complaints:handle"
 
 
@@ -70,6 +73,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {Permission.VIEW_ORGANISATIONS, Permission.VIEW_ALL_PRODUCTS}
         | {Permission.VIEW_OWN_AUDIT, Permission.VIEW_ALL_AUDIT}
         | {Permission.CHANGE_LABEL_STATUS}
+        | {Permission.ISSUE_ORDERS, Permission.MANAGE_DISHONEST_LIST}  # registry.supervision: the regulator's console
+        | {Permission.RUN_SPOT_CHECKS}  # draw spot checks, record their results (registry.inspections.permissions)
         | {Permission.HANDLE_COMPLAINTS}
     ),
     Role.SITE_ADMIN: frozenset(

@@ -71,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
     from registry.complaints.views import bp as complaints
     from registry.dashboard.views import bp as dashboard
     from registry.disclosure.views import bp as disclosure
+    from registry.inspections.views import bp as inspections
     from registry.keys.views import bp as keys
     from registry.labels.views import bp as labels
     from registry.notifications.views import bp as notifications
@@ -78,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from registry.products.views import bp as products
     from registry.public.views import bp as public
     from registry.schemes.views import bp as schemes
+    from registry.supervision.views import bp as supervision
 
     for blueprint in (
         public,
@@ -92,6 +94,8 @@ def _register_blueprints(app: Flask) -> None:
         notifications,
         keys,
         disclosure,
+        supervision,
+        inspections,
         complaints,
     ):
         app.register_blueprint(blueprint)

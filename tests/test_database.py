@@ -16,6 +16,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from registry import PROJECT_ROOT, migrate, models
+from registry.audit.models import APPEND_ONLY_TABLES
 from registry.database import make_engine
 from registry.models import Base
 from tests.conftest import _postgres_database
@@ -48,6 +49,26 @@ def test_empty_database_upgrades_to_head_and_matches_the_models(empty_database_u
             }
     finally:
         engine.dispose()
+
+
+def test_the_tables_the_database_keeps_append_only_are_the_ones_the_runtime_role_only_reads_and_adds_to(
+    empty_database_url,
+):
+    """Every table a migration made append-only (registry.audit.append_only) is in APPEND_ONLY_TABLES, which the
+    PostgreSQL runtime role gets only SELECT and INSERT on, and every table listed there has the database's triggers."""
+    migrate.upgrade(empty_database_url)
+    engine = make_engine(empty_database_url)
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                names = connection.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).all()
+                guarded = {name.removesuffix("_no_update") for name in names if name.endswith("_no_update")}
+            else:
+                names = connection.scalars(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")).all()
+                guarded = {name.removesuffix("_append_only") for name in names if name.endswith("_append_only")}
+    finally:
+        engine.dispose()
+    assert guarded == set(APPEND_ONLY_TABLES)
 
 
 def test_registry_models_lists_every_model_of_every_domain():

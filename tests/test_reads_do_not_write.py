@@ -65,6 +65,11 @@ def _values(session) -> dict[str, object]:  # type: ignore[no-untyped-def]
         "ext": "svg",
         "purpose": "revocation",
         "number": label.status_list,
+        # The demo has no regulator's order nor listing: their documents are a 404, which reads too.
+        "order_id": 1,
+        "listing_id": 1,
+        "draw_id": 1,  # no draw in the demo data: the spot-check pages answer 404
+        "item_id": 1,
         "reference": "TS-0000000000000",  # unknown: the follow-up page's 404
         "complaint_id": 1,
     }

@@ -43,14 +43,26 @@ def months_between(start: date, end: date) -> int:
     return months - (1 if after.day < start.day else 0)
 
 
-def is_barred(session: Session, organisation_id: int) -> bool:
+def barring(session: Session, organisation_id: int) -> BarredOrganisation | None:
+    """The organisation's entry on the dishonest-entity list in force now (registry.supervision keeps the list):
+    listed, begun, not ended, not removed; the earliest if there are several."""
     now = utcnow()
-    query = select(func.count()).where(
-        BarredOrganisation.organisation_id == organisation_id,
-        BarredOrganisation.barred_from <= now,
-        (BarredOrganisation.barred_until.is_(None)) | (BarredOrganisation.barred_until > now),
+    query = (
+        select(BarredOrganisation)
+        .where(
+            BarredOrganisation.organisation_id == organisation_id,
+            BarredOrganisation.removed_at.is_(None),
+            BarredOrganisation.barred_from <= now,
+            (BarredOrganisation.barred_until.is_(None)) | (BarredOrganisation.barred_until > now),
+        )
+        .order_by(BarredOrganisation.id)
+        .limit(1)
     )
-    return bool(session.scalar(query))
+    return session.scalar(query)
+
+
+def is_barred(session: Session, organisation_id: int) -> bool:
+    return barring(session, organisation_id) is not None
 
 
 def split_tolerance(total: Decimal) -> Decimal:
@@ -105,7 +117,15 @@ def completeness_problems(application: Application) -> list[Any]:
 
 
 def ready_to_submit(session: Session, application: Application) -> list[Any]:
-    if is_barred(session, application.applicant_id):
+    listed = barring(session, application.applicant_id)
+    if listed is not None and listed.decision_number:
+        return [
+            _l(
+                "Your organisation is on the dishonest-entity list (decision %(number)s), so it cannot submit applications until a regulator removes it from the list (credit repair).",
+                number=listed.decision_number,
+            )
+        ]
+    if listed is not None:
         return [_l("Your organisation is barred from certification at present, so applications cannot be submitted.")]
     return completeness_problems(application)
 

@@ -37,8 +37,21 @@ class AuditEvent(Base):
 
 
 # The tables of the audit trail the database keeps append-only with triggers (migrations 0001 and 0007): the events
-# the certification workflow's transition records and the labels' history (0008). The PostgreSQL runtime role may only read and add to them.
-APPEND_ONLY_TABLES = ("audit_events", "application_transitions", "label_transitions")
+# the certification workflow's transition records and the labels' history (0008), the regulators' orders and the
+# dishonest-entity list's history (0009_supervision), the spot checks (0010), the complaints' history and notes
+# (0011_complaints). The PostgreSQL runtime role may only read and add to them.
+APPEND_ONLY_TABLES = (
+    "audit_events",
+    "application_transitions",
+    "label_transitions",
+    "supervision_orders",
+    "dishonest_list_events",
+    "spot_check_draws",
+    "spot_check_items",
+    "spot_check_results",
+    "complaint_steps",
+    "complaint_notes",
+)
 
 
 class AuditEventIsAppendOnly(RuntimeError):

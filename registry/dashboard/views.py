@@ -19,6 +19,8 @@ from registry.organisations.services import count_by_kind
 from registry.permissions import Permission, has_permission, requires
 from registry.products.services import count_products, list_products
 from registry.schemes.services import list_schemes
+from registry.supervision import services as supervision
+from registry.supervision.models import DemandStatus
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -35,10 +37,15 @@ def index() -> ResponseReturnValue:
     elif user.role is Role.BODY_ADMIN:
         context["members"] = accounts.list_members(db.session, user.organisation)
         context["invitations"] = accounts.list_open_invitations(db.session, user.organisation)
+        context["withdrawal_demands"] = supervision.open_demands(db.session, body_id=user.organisation_id)
     elif user.role in (Role.REGULATOR, Role.SITE_ADMIN):
         context["counts"] = count_by_kind(db.session)
         context["product_count"] = count_products(db.session)
         context["recent_events"] = list_events(db.session, limit=10)
+        if user.role is Role.REGULATOR:
+            context["overdue_demands"] = sum(
+                1 for demand in supervision.open_demands(db.session) if demand.status is DemandStatus.OVERDUE
+            )
     if has_permission(user, Permission.HANDLE_COMPLAINTS):
         context["open_complaints"] = count_open(db.session, user)
     if has_permission(user, Permission.VIEW_APPLICATIONS):

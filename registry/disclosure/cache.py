@@ -37,6 +37,7 @@ from registry.extensions import cache
 from registry.i18n import current_language
 from registry.keys.models import SigningKey
 from registry.labels.models import Label
+from registry.supervision.models import DishonestListEvent
 
 GENERATION_KEY = "disclosure:generation"
 PAGE_MAX_AGE = 60
@@ -112,7 +113,8 @@ def _note_label_changes(session: Session, flush_context: object, instances: obje
     """Before a flush: if it adds a label or changes a label's status, a new generation starts once the
     transaction has committed (registry.after_commit; a rollback forgets it)."""
     for obj in session.new:
-        if isinstance(obj, Label):
+        # A new label, or a listing on or removal from the dishonest-entity list (/dishonest, /notices).
+        if isinstance(obj, Label | DishonestListEvent):
             after_commit(session, _renew_generation, once=True)
             return
     for obj in session.dirty:

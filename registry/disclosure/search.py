@@ -262,3 +262,9 @@ def search(
     }
     page = [loaded[i] for i in ids]
     return page, (_encode_cursor(page[-1], filters.sort) if len(keys) > limit else None)
+
+
+def filter_conditions(session: Session, filters: Filters) -> list[ColumnElement[bool]]:
+    """The catalogue's filters as conditions on the labels table, for other domains that select labels the same
+    way (the spot-check draws of registry.inspections)."""
+    return _conditions(session, filters)

@@ -4,6 +4,7 @@ readable document. Nothing here touches activity data, documents, findings or pe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +19,8 @@ from registry.labels.tokens import public_record
 from registry.numbers import plain
 from registry.products.models import Product
 from registry.schemes.models import SchemeVersion
+from registry.supervision.models import DishonestListEvent, SupervisionOrder
+from registry.supervision.services import list_events, orders_by_step
 from registry.verifier.format import record_hash
 
 # Labels a shopper should rely on; the rest are shown with a banner.
@@ -210,3 +213,28 @@ def notices(session: Session, *, before: int | None = None, limit: int = 50) -> 
     if before is not None:
         query = query.where(LabelTransition.id < before)
     return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One public notice: a label's change (``step``, with the regulator's ``order`` behind it if there was one) or
+    a change of the dishonest-entity list (``entry``)."""
+
+    at: datetime
+    step: LabelTransition | None = None
+    order: SupervisionOrder | None = None
+    entry: DishonestListEvent | None = None
+
+
+def public_notices(
+    session: Session, *, before: int | None = None, before_list: int | None = None, limit: int = 50
+) -> list[Notice]:
+    """The label changes and the dishonest-entity list's changes merged, newest first: ``limit`` of them, the label
+    changes before the transition id ``before`` and the list's before the event id ``before_list``."""
+    steps = notices(session, before=before, limit=limit)
+    events = list_events(session, before=before_list, limit=limit)
+    orders = orders_by_step(session, [step.id for step in steps])
+    merged = [Notice(at=step.at, step=step, order=orders.get(step.id)) for step in steps]
+    merged += [Notice(at=event.at, entry=event) for event in events]
+    merged.sort(key=lambda notice: notice.at, reverse=True)
+    return merged[:limit]

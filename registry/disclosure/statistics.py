@@ -20,6 +20,7 @@ import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal, localcontext
 
 from markupsafe import Markup
@@ -451,3 +452,111 @@ def csv_text(session: Session) -> str:
     for row in csv_rows(summary(session)):
         writer.writerow([csv_cell(value) for value in row])
     return BOM + buffer.getvalue()
+
+
+# --- a certification body's record (its public page) -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BodyRecord:
+    """What a certification body's public page says of its work, all aggregate: labels issued; suspensions and
+    withdrawals from the labels' history, by the body itself or by a regulator's order; applications refused
+    (refused, or the refusal confirmed on appeal) and appeals upheld (granted on appeal), from the workflow's
+    status changes; failed spot checks; and the median days from submission to the first decision. Every figure
+    covers the body's whole record, from ``since`` (its first submitted application or label) to ``until``."""
+
+    labels_issued: int
+    suspended_by_body: int
+    suspended_by_regulator: int
+    withdrawn_by_body: int
+    withdrawn_by_regulator: int
+    refusals: int
+    appeals_upheld: int
+    spot_check_failures: int
+    decisions: int
+    median_days_to_decision: Decimal | None
+    since: date | None
+    until: date
+
+    @property
+    def suspensions(self) -> int:
+        return self.suspended_by_body + self.suspended_by_regulator
+
+    @property
+    def withdrawals(self) -> int:
+        return self.withdrawn_by_body + self.withdrawn_by_regulator
+
+
+def body_record(session: Session, body: Organisation, now: datetime | None = None) -> BodyRecord:
+    from registry.applications.models import Application, ApplicationStatus, Capacity, Decision, TransitionRecord
+    from registry.applications.workflow import Action
+    from registry.inspections.services import failed_checks
+    from registry.labels.lifecycle import china_today
+    from registry.labels.models import LabelAction, LabelCapacity, LabelTransition
+
+    labels_issued = session.scalar(select(func.count()).select_from(Label).where(Label.body_id == body.id)) or 0
+    moves = {
+        (action, capacity): count
+        for action, capacity, count in session.execute(
+            select(LabelTransition.action, LabelTransition.capacity, func.count())
+            .join(Label, Label.id == LabelTransition.label_id)
+            .where(
+                Label.body_id == body.id,
+                LabelTransition.action.in_([LabelAction.SUSPEND.value, LabelAction.WITHDRAW.value]),
+            )
+            .group_by(LabelTransition.action, LabelTransition.capacity)
+        )
+    }
+    own = session.scalars(select(Application.id).where(Application.body_id == body.id)).all()
+    refusals = (
+        session.scalar(
+            select(func.count())
+            .select_from(Application)
+            .where(
+                Application.body_id == body.id,
+                Application.status.in_([ApplicationStatus.REFUSED, ApplicationStatus.REFUSED_FINAL]),
+            )
+        )
+        or 0
+    )
+    appeals_upheld = (
+        session.scalar(
+            select(func.count())
+            .select_from(TransitionRecord)
+            .where(TransitionRecord.application_id.in_(own), TransitionRecord.action == Action.GRANT_ON_APPEAL.value)
+        )
+        or 0
+    )
+    # The first decision on each file (not the appeal's), from its submission.
+    pairs = session.execute(
+        select(Application.submitted_at, Decision.decided_at)
+        .join(Decision, Decision.application_id == Application.id)
+        .where(Application.body_id == body.id, Decision.capacity == Capacity.DECIDER)
+    ).all()
+    days = sorted(
+        (Decimal((decided - submitted).total_seconds()) / Decimal(86400)).quantize(Decimal("0.1"))
+        for submitted, decided in pairs
+        if submitted is not None and decided is not None
+    )
+    firsts = [
+        moment
+        for moment in (
+            session.scalar(select(func.min(Application.submitted_at)).where(Application.body_id == body.id)),
+            session.scalar(select(func.min(Label.issued_at)).where(Label.body_id == body.id)),
+        )
+        if moment is not None
+    ]
+    return BodyRecord(
+        labels_issued=labels_issued,
+        suspended_by_body=moves.get((LabelAction.SUSPEND.value, LabelCapacity.BODY), 0),
+        suspended_by_regulator=moves.get((LabelAction.SUSPEND.value, LabelCapacity.REGULATOR), 0),
+        withdrawn_by_body=moves.get((LabelAction.WITHDRAW.value, LabelCapacity.BODY), 0),
+        withdrawn_by_regulator=moves.get((LabelAction.WITHDRAW.value, LabelCapacity.REGULATOR), 0),
+        refusals=refusals,
+        appeals_upheld=appeals_upheld,
+        spot_check_failures=failed_checks(session, body.id),
+        decisions=len(days),
+        median_days_to_decision=median(days).quantize(Decimal("0.1")) if days else None,
+        since=china_today(min(firsts)) if firsts else None,
+        until=china_today(now),
+    )

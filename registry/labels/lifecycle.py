@@ -26,6 +26,7 @@ from registry.labels.models import Label, LabelAction, LabelCapacity, LabelReaso
 from registry.notifications.services import notify
 from registry.schemes.models import SchemeVersion
 from registry.statemachine import Machine, Rule
+from registry.supervision.demands import meet_demands
 from registry.text import refuse_bidi_controls
 
 S, A, C = LabelStatus, LabelAction, LabelCapacity
@@ -258,6 +259,11 @@ def change_status(
     }
     if successor is not None:
         payload["successor"] = successor.certificate_number
+    if rule.target in LIFECYCLE.final:
+        # A label off the market meets the withdrawal demands a dishonest listing set its body (registry.supervision).
+        met = meet_demands(session, label, row, now)
+        if met:
+            payload["withdrawal_demands_met"] = [demand.id for demand in met]
     record_event(session, actor, f"label:{action.value}", subject=label, organisation_id=label.body_id, payload=payload)
     notify(
         session,

@@ -29,12 +29,16 @@ from registry.labels.permissions import can_view_label
 from registry.labels.services import list_labels
 from registry.labels.status_lists import PURPOSES, STATUSES_SET, bitstring, list_numbers, signed_credential
 from registry.labels.wording import SIGNATURE_REVOKED_TEXT, SIGNATURE_REVOKED_TITLE, state, state_name
-from registry.permissions import Permission, public, requires
+from registry.permissions import Permission, has_permission, public, requires
 from registry.verifier.core import StatusList, StatusLists, TrustList, verify
 from registry.verifier.format import key_from_jwk
 from registry.verifier.sources import status_entry
 
 bp = Blueprint("labels", __name__)
+
+# A regulator suspends and withdraws a label by order, with the legal basis and the decision document
+# (registry.supervision), not with the generic form; it restores with the form.
+BY_ORDER = frozenset({LabelAction.SUSPEND, LabelAction.WITHDRAW})
 
 STATUS_MAX_AGE = 60  # anything that shows a status is cacheable for at most a minute
 IMMUTABLE_MAX_AGE = 365 * 24 * 3600
@@ -108,6 +112,8 @@ def change_status(public_id: str, action: str) -> ResponseReturnValue:
     table decides); a refusal shows the label's page again with the form as it was sent and the reason."""
     label = _own_label(public_id)
     chosen = LabelAction(action)
+    if chosen in BY_ORDER and has_permission(current_user, Permission.ISSUE_ORDERS):
+        abort(403)  # a regulator suspends and withdraws by order (/supervision/labels/…/order)
     form = LabelStatusForm.for_action(chosen)
     outcome = submit(
         form,
@@ -143,6 +149,8 @@ def _render_detail(
     label: Label, status: int = 200, *, failed: LabelAction | None = None, form: LabelStatusForm | None = None
 ) -> ResponseReturnValue:
     actions = lifecycle.available_actions(current_user, label)
+    if has_permission(current_user, Permission.ISSUE_ORDERS):
+        actions = [a for a in actions if a not in BY_ORDER]
     forms = {
         a: (form if a is failed and form is not None else LabelStatusForm.for_action(a, formdata=None)) for a in actions
     }

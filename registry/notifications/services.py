@@ -60,6 +60,12 @@ MESSAGES: dict[str, Any] = {
     "label:key_revoked_body": _l(
         "Your signing key %(reference)s was revoked: %(count)d labels it signed no longer verify. Re-issue them from the labels list."
     ),
+    "supervision:withdrawal_demand": _l(
+        "%(enterprise)s was put on the dishonest-entity list: withdraw its label %(reference)s (reason: dishonest listing) by %(due)s."
+    ),
+    "supervision:withdrawal_overdue": _l(
+        "The withdrawal of label %(reference)s was due by %(due)s and is overdue; the regulator sees it flagged."
+    ),
 }
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.database import Base, StrEnumType, UTCDateTime, created_at, enum_check, intpk
 from registry.enums import LabelledEnum, labels_for
@@ -87,19 +87,47 @@ class Organisation(Base):
 
 
 class BarredOrganisation(Base):
-    """An organisation barred from certification (for example on the dishonest-entities list) for a period.
+    """An entry of the dishonest-entity list (严重失信主体名单): an organisation barred from certification for a period.
 
-    The enforcement work fills this table; the certification workflow reads it: a barred enterprise cannot
-    submit an application and a body cannot accept one from it.
+    The regulators keep the list (registry.supervision: listing with the reason, the decision document's number and,
+    optionally, the document itself; removal on credit repair, 信用修复, with its reason); the certification workflow
+    reads it (``applications.checks.is_barred``): a listed enterprise cannot submit an application and a body cannot
+    accept one from it. The list is public (``/dishonest``). A removal closes the entry rather than deleting it; each
+    listing and removal is also in the append-only ``supervision.models.DishonestListEvent``.
     """
 
     __tablename__ = "barred_organisations"
-    __table_args__ = (CheckConstraint("barred_until IS NULL OR barred_until > barred_from", name="period_order"),)
+    __table_args__ = (
+        CheckConstraint("barred_until IS NULL OR barred_until > barred_from", name="period_order"),
+        CheckConstraint("(removed_at IS NULL) = (removal_reason IS NULL)", name="removal_has_reason"),
+        CheckConstraint("(document_storage IS NULL) = (document_sha256 IS NULL)", name="document_has_hash"),
+    )
 
     id: Mapped[intpk]
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     reason: Mapped[str] = mapped_column(Text())
+    # Who listed it: the regulator's name (older entries: where the listing came from, e.g. Credit China).
     source: Mapped[str] = mapped_column(String(200))
     barred_from: Mapped[datetime] = mapped_column(UTCDateTime())
     barred_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[created_at]
+    # The decision document (决定书): its number, public; the PDF, if uploaded, kept like the applications' documents.
+    decision_number: Mapped[str | None] = mapped_column(String(100))
+    document_storage: Mapped[str | None] = mapped_column(String(32))
+    document_name: Mapped[str | None] = mapped_column(String(200))
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
+    listed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Credit repair (信用修复): when, why and by whom the entry was removed.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    removal_reason: Mapped[str | None] = mapped_column(Text())
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+    def in_force(self, now: datetime) -> bool:
+        """Barring now: not removed, begun, and not ended."""
+        return (
+            self.removed_at is None
+            and self.barred_from <= now
+            and (self.barred_until is None or self.barred_until > now)
+        )

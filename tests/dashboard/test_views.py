@@ -9,7 +9,7 @@ WHAT_COMES_NEXT = {
     "body_admin": "Manage staff",
     "verifier": "Waiting for you",
     "decision_maker": "Waiting for you",
-    "regulator": "read-only",
+    "regulator": "Supervision console",
     "site_admin": "invite their first member",
 }
 

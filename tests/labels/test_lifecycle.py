@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import logging
 import xml.etree.ElementTree as ET
@@ -27,7 +28,7 @@ from registry.labels.lifecycle import LIFECYCLE, REASONS, change_status, china_t
 from registry.labels.models import Label, LabelAction, LabelCapacity, LabelReason, LabelStatus, LabelTransition
 from registry.notifications.models import Notification
 from registry.verifier import format as fmt
-from tests.conftest import english, post_form, sign_in
+from tests.conftest import csrf_token, english, post_form, sign_in
 
 A, S = LabelAction, LabelStatus
 WORDS = "Footprint data of the 2025 period found inconsistent with the meter readings."
@@ -519,19 +520,40 @@ def _form_post(client, label, action, data):
     )
 
 
-def test_a_regulator_suspends_from_the_labels_page_and_everyone_sees_the_history(client, session, label):
+def test_a_regulator_suspends_by_order_from_the_labels_page_and_everyone_sees_the_history(client, session, label):
     sign_in(client, "regulator@example.com")
     page = client.get(f"/labels/{label.public_id}").get_data(as_text=True)
-    assert "Change the label's status" in page and 'action="/labels/' in page
+    # The regulator's way is the order (registry.supervision), with its legal basis and decision document; the
+    # generic form does not offer suspension or withdrawal to a regulator, and refuses them if posted anyway.
+    assert f"/supervision/labels/{label.public_id}/order" in page
+    assert f'action="/labels/{label.public_id}/suspend"' not in page
     until = (china_today() + timedelta(days=14)).isoformat()
     response = _form_post(
         client, label, "suspend", {"reason_code": "spot_check_failed", "public_reason": WORDS, "resolve_by": until}
+    )
+    assert response.status_code == 403
+    order_url = f"/supervision/labels/{label.public_id}/order"
+    token = csrf_token(client, order_url)
+    response = client.post(
+        f"{order_url}/suspend",
+        data={
+            "csrf_token": token,
+            "suspend-legal_basis": "Art. 56",
+            "suspend-decision_number": "No. 3",
+            "suspend-document": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "decision.pdf"),
+            "suspend-reason_code": "spot_check_failed",
+            "suspend-public_reason": WORDS,
+            "suspend-resolve_by": until,
+        },
+        content_type="multipart/form-data",
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     session.expire_all()
     assert label.status is S.SUSPENDED
     page = client.get(f"/labels/{label.public_id}").get_data(as_text=True)
     assert "Failed a spot check" in page and WORDS in page and until in page
+    # Restoring is still the form's.
+    assert f'action="/labels/{label.public_id}/restore"' in page
 
 
 def test_a_refused_change_keeps_what_was_typed_and_says_why(client, session, label):

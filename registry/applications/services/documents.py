@@ -94,20 +94,45 @@ def store(
     session: Session, stream: IO[bytes], *, name: str | None, kind: DocumentKind, folder: Path, max_bytes: int
 ) -> StoredFile:
     """Check and write one upload; raises ServiceError (field ``file``) with nothing left behind."""
+    return store_file(
+        session,
+        stream,
+        name=name,
+        accepted=ACCEPTED[kind],
+        what=str(kind.label).lower(),
+        folder=folder,
+        max_bytes=max_bytes,
+        field="file",
+    )
+
+
+def store_file(
+    session: Session,
+    stream: IO[bytes],
+    *,
+    name: str | None,
+    accepted: tuple[str, ...],
+    what: str,
+    folder: Path,
+    max_bytes: int,
+    field: str,
+) -> StoredFile:
+    """``store`` for any upload the registry keeps privately (a regulator's decision document, say): the content
+    types ``accepted``, ``what`` the document is called in the refusal, the form ``field`` refusals name."""
     head = stream.read(SNIFF_BYTES)
     if not head:
-        raise ServiceError(_l("The file is empty. Choose the file again."), field="file")
+        raise ServiceError(_l("The file is empty. Choose the file again."), field=field)
     content_type = sniff(head)
-    allowed = ACCEPTED[kind]
+    allowed = accepted
     if content_type not in allowed:
-        accepted = ", ".join(EXTENSIONS[t].upper() for t in allowed)
+        types = ", ".join(EXTENSIONS[t].upper() for t in allowed)
         raise ServiceError(
             _l(
                 "The file's content is not an accepted type for a %(kind)s (whatever its name says). Accepted: %(types)s.",
-                kind=str(kind.label).lower(),
-                types=accepted,
+                kind=what,
+                types=types,
             ),
-            field="file",
+            field=field,
         )
     storage_name = secrets.token_hex(16)
     target = folder / storage_name[:2] / storage_name
@@ -127,7 +152,7 @@ def store(
                         _l(
                             "The file is larger than %(size)s. Make it smaller or split it.", size=human_size(max_bytes)
                         ),
-                        field="file",
+                        field=field,
                         status=413,
                     )
                 digest.update(chunk)

@@ -111,9 +111,19 @@ def _organisation_page(kind: OrganisationKind, identifier: Any, value: str, role
     )
     counts = {status: sum(1 for label in labels if label.status is status) for status in LabelStatus}
     role = "holder" if kind is OrganisationKind.ENTERPRISE else "body"
+    record = None
+    if role == "body":
+        from registry.disclosure.statistics import body_record
+
+        record = body_record(db.session, organisation)
     return page_response(
         render_template(
-            "disclosure/organisation.html", organisation=organisation, labels=labels, role=role, counts=counts
+            "disclosure/organisation.html",
+            organisation=organisation,
+            labels=labels,
+            role=role,
+            counts=counts,
+            record=record,
         )
     )
 

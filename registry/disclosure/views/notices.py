@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from registry.database import db
 from registry.dates import iso_utc
 from registry.disclosure.cache import PAGE_MAX_AGE, cached_page
-from registry.disclosure.services import notices as list_notices
+from registry.disclosure.services import public_notices
 from registry.disclosure.views.common import bp, page_response
 from registry.edge import published
 from registry.i18n import current_language
@@ -20,8 +20,8 @@ from registry.permissions import public
 PAGE_SIZE = 50
 
 
-def _before() -> int | None:
-    value = request.args.get("before", "")
+def _before(name: str = "before") -> int | None:
+    value = request.args.get(name, "")
     return int(value) if value.isdigit() and len(value) < 12 else None
 
 
@@ -29,16 +29,20 @@ def _before() -> int | None:
 @public
 @cached_page
 def notices() -> Response:
-    items = list_notices(db.session, before=_before(), limit=PAGE_SIZE + 1)
+    before, before_list = _before(), _before("before_list")
+    items = public_notices(db.session, before=before, before_list=before_list, limit=PAGE_SIZE + 1)
     more = len(items) > PAGE_SIZE
     items = items[:PAGE_SIZE]
-    return page_response(
-        render_template(
-            "disclosure/notices.html",
-            notices=items,
-            older=items[-1].id if more else None,
-        )
-    )
+    older = None
+    if more:
+        # The next page goes on below the oldest of each kind shown here (or where this page began).
+        steps = [n.step.id for n in items if n.step is not None]
+        entries = [n.entry.id for n in items if n.entry is not None]
+        older = {
+            "before": min(steps) if steps else before,
+            "before_list": min(entries) if entries else before_list,
+        }
+    return page_response(render_template("disclosure/notices.html", notices=items, older=older))
 
 
 @bp.route("/notices.atom")
@@ -46,16 +50,37 @@ def notices() -> Response:
 @cached_page
 def notices_feed() -> Response:
     """The newest notices as Atom (RFC 4287): one entry per change, linking to the label's public page."""
-    items = list_notices(db.session, limit=PAGE_SIZE)
+    items = public_notices(db.session, limit=PAGE_SIZE)
     language = current_language()
     title = _("Carbon footprint label notices")
     origin = f"https://{current_app.config['PUBLIC_HOST']}"
     home = origin + url_for("disclosure.notices")
     entries = []
-    for step in items:
+    for notice in items:
+        if notice.entry is not None:
+            event = notice.entry
+            link = origin + url_for("supervision.dishonest") + f"#entry-{event.listing_id}"
+            name = event.organisation.display_name(language)
+            summary = event.reason + (f" ({event.decision_number})" if event.decision_number else "")
+            entries.append(
+                "<entry>"
+                f"<id>{escape(home)}#list-{event.id}</id>"
+                f"<title>{escape(name)} · {escape(event.action.label)}</title>"
+                f'<link href="{escape(link)}"/>'
+                f"<updated>{iso_utc(event.at)}</updated>"
+                f"<summary>{escape(summary)}</summary>"
+                "</entry>"
+            )
+            continue
+        step = notice.step
+        assert step is not None
         label = step.label
         link = origin + url_for("disclosure.label_page", public_id=label.public_id)
         summary = f"{step.reason_code.label}" + (f": {step.public_reason}" if step.public_reason else "")
+        if notice.order is not None:
+            summary += " · " + _(
+                "By order of the market regulator, decision %(number)s", number=notice.order.decision_number
+            )
         entries.append(
             "<entry>"
             f"<id>{escape(home)}#{step.id}</id>"

@@ -1,8 +1,8 @@
 """complaints (投诉举报): reports about labels from the public, their status history and the handlers' internal
 notes (both append-only), and the guard of its status table (registry.complaints.workflow)
 
-Revision ID: 0009_complaints
-Revises: 0008_label_lifecycle
+Revision ID: 0011_complaints
+Revises: 0010_inspections
 Create Date: 2026-12-03 19:19:43.385981
 """
 
@@ -15,8 +15,8 @@ from registry.audit.append_only import drop_append_only, make_append_only
 from registry.complaints.workflow import COMPLAINTS
 from registry.statemachine import drop_guard, replace_guard
 
-revision = "0009_complaints"
-down_revision = "0008_label_lifecycle"
+revision = "0011_complaints"
+down_revision = "0010_inspections"
 branch_labels = None
 depends_on = None
 
