@@ -56,6 +56,10 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
         "LOGIN_LIMIT_PER_ADDRESS": "30 per 15 minutes",
         "REGISTRATION_LIMIT_PER_ADDRESS": "10 per hour",
+        # Reports about a label (no account needed) and lookups of a complaint by its reference, per client address.
+        "COMPLAINT_LIMIT_PER_ADDRESS": "5 per hour",
+        "COMPLAINT_LOOKUP_LIMIT_PER_ADDRESS": "30 per minute",
+        "COMPLAINT_PHOTO_MAX_BYTES": 5 * 1024 * 1024,
         # A browser that signed in to an account is a known device for this long: its sign-in attempts are counted
         # apart from the account's, so others' failures cannot lock the owner out (registry/accounts/devices.py).
         "KNOWN_DEVICE_DAYS": 180,

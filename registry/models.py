@@ -19,6 +19,7 @@ from registry.applications.models import (
     TransitionRecord,
 )
 from registry.audit.models import AuditEvent
+from registry.complaints.models import Complaint, ComplaintNote, ComplaintStep
 from registry.database import Base
 from registry.inspections.models import SpotCheckDraw, SpotCheckItem, SpotCheckResult
 from registry.keys.models import SigningKey
@@ -40,6 +41,9 @@ __all__ = [
     "Base",
     "CertificateCounter",
     "ChecklistItem",
+    "Complaint",
+    "ComplaintNote",
+    "ComplaintStep",
     "Decision",
     "DeclaredRelation",
     "DishonestListEvent",

@@ -41,6 +41,7 @@ class Permission(enum.StrEnum):
     ISSUE_ORDERS = "supervision:issue_orders"
     MANAGE_DISHONEST_LIST = "supervision:manage_dishonest_list"
     RUN_SPOT_CHECKS = "inspections:run"
+    HANDLE_COMPLAINTS = "complaints:handle"
 
 
 _EVERY_SIGNED_IN_USER = {Permission.VIEW_DASHBOARD, Permission.CHANGE_OWN_PASSWORD}
@@ -61,6 +62,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | _BODY_STAFF
         | {Permission.MANAGE_BODY_STAFF, Permission.VIEW_OWN_AUDIT, Permission.REVIEW_APPLICATIONS}
         | {Permission.CHANGE_LABEL_STATUS}
+        | {Permission.HANDLE_COMPLAINTS}  # its own labels' complaints (registry.complaints.permissions)
     ),
     Role.VERIFIER: frozenset(_EVERY_SIGNED_IN_USER | _BODY_STAFF | {Permission.EVALUATE}),
     # Decision makers may also be assigned to verify a file (then they cannot decide that one).
@@ -73,6 +75,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {Permission.CHANGE_LABEL_STATUS}
         | {Permission.ISSUE_ORDERS, Permission.MANAGE_DISHONEST_LIST}  # registry.supervision: the regulator's console
         | {Permission.RUN_SPOT_CHECKS}  # draw spot checks, record their results (registry.inspections.permissions)
+        | {Permission.HANDLE_COMPLAINTS}
     ),
     Role.SITE_ADMIN: frozenset(
         _EVERY_SIGNED_IN_USER

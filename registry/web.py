@@ -68,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
     from registry.accounts.views import bp as accounts
     from registry.applications.views import bp as applications
     from registry.audit.views import bp as audit
+    from registry.complaints.views import bp as complaints
     from registry.dashboard.views import bp as dashboard
     from registry.disclosure.views import bp as disclosure
     from registry.inspections.views import bp as inspections
@@ -97,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
         disclosure,
         supervision,
         inspections,
+        complaints,
     ):
         app.register_blueprint(blueprint)
 

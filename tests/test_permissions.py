@@ -65,6 +65,7 @@ ROLE_PAGES = {
     "/audit/": Permission.VIEW_OWN_AUDIT,
     "/dashboard/": Permission.VIEW_DASHBOARD,
     "/account/password": Permission.CHANGE_OWN_PASSWORD,
+    "/complaints/manage": Permission.HANDLE_COMPLAINTS,
 }
 
 

@@ -84,6 +84,8 @@ def _values(session) -> dict[str, object]:  # type: ignore[no-untyped-def]
         "listing_id": 1,
         "draw_id": 1,  # no draw in the demo data: the spot-check pages answer 404
         "item_id": 1,
+        "reference": "TS-0000000000000",  # unknown: the follow-up page's 404
+        "complaint_id": 1,
     }
 
 

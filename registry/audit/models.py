@@ -38,8 +38,9 @@ class AuditEvent(Base):
 
 # The tables of the audit trail the database keeps append-only with triggers (migrations 0001 and 0007): the events
 # the certification workflow's transition records and the labels' history (0008), the regulators' orders and the
-# dishonest-entity list's history (0009_supervision), the spot checks (0010_inspections) and completed
-# surveillance evaluations (0011_surveillance). The PostgreSQL runtime role may only read and add to them.
+# dishonest-entity list's history (0009_supervision), the spot checks (0010_inspections), completed surveillance
+# evaluations (0011_surveillance) and the complaints' history and notes (0012_complaints). The PostgreSQL runtime
+# role may only read and add to them.
 APPEND_ONLY_TABLES = (
     "audit_events",
     "application_transitions",
@@ -50,6 +51,8 @@ APPEND_ONLY_TABLES = (
     "spot_check_items",
     "spot_check_results",
     "surveillance_evaluations",
+    "complaint_steps",
+    "complaint_notes",
 )
 
 

@@ -12,6 +12,7 @@ from registry.applications.models import Application
 from registry.applications.services.applicant import list_applications
 from registry.applications.workflow import assignments_of, available_actions, statuses_to_act
 from registry.audit.services import list_events
+from registry.complaints.services import count_open
 from registry.database import db
 from registry.labels.services import list_labels
 from registry.organisations.services import count_by_kind
@@ -48,6 +49,8 @@ def index() -> ResponseReturnValue:
             )
     if user.role in (Role.BODY_ADMIN, Role.REGULATOR):
         context["surveillance_due"] = due_list(db.session, user)
+    if has_permission(user, Permission.HANDLE_COMPLAINTS):
+        context["open_complaints"] = count_open(db.session, user)
     if has_permission(user, Permission.VIEW_APPLICATIONS):
         context["queue"] = _waiting_for(user)
         context["labels"] = list_labels(db.session, user)[:5]

@@ -19,6 +19,7 @@ from registry.products.gtin import GtinError, normalise_gtin
 
 
 def _render_label(label: Label, *, history: list[Label]) -> Response:
+    from registry.complaints.services import published_counts
     from registry.disclosure import charts, pact
 
     position = services.category(db.session, label)
@@ -37,6 +38,7 @@ def _render_label(label: Label, *, history: list[Label]) -> Response:
             charts=charts,
             host=current_app.config["PUBLIC_HOST"],
             pact_available=pact.representable(label),
+            complaint_counts=published_counts(db.session, label),
         )
     )
 
