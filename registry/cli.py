@@ -1,4 +1,5 @@
-"""CLI commands: ``flask db``, ``flask schemes``, ``flask demo`` and ``flask setup`` (what ``make run`` does)."""
+"""CLI commands: ``flask db``, ``flask schemes``, ``flask demo``, ``flask setup`` (what ``make run`` does) and the
+domains' groups; ``flask tasks`` (the task queue's worker) is ``registry/tasks.py``'s."""
 
 from __future__ import annotations
 
@@ -177,6 +178,7 @@ def init_app(app: Flask) -> None:
     from registry.keys.cli import group as keys_group
     from registry.labels.cli import group as labels_group
     from registry.schemes.cli import group as schemes_group
+    from registry.tasks import group as tasks_group
 
     app.cli.add_command(db_group)
     app.cli.add_command(schemes_group)
@@ -184,3 +186,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(keys_group)
     app.cli.add_command(labels_group)
     app.cli.add_command(setup_command)
+    app.cli.add_command(tasks_group)
