@@ -11,6 +11,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -34,6 +35,19 @@ from registry.tasks import PERIODIC, queue_for
 from tests.conftest import SCHEMES_DIR, TEST_KEK, _postgres_database, make_test_app
 
 EXPIRE = "labels.expire_labels"
+
+
+def _pause(seconds: float) -> None:
+    """Sleep, also under libfaketime (CI's run with the clock ahead), where ``time.sleep`` fails with EINVAL."""
+    threading.Event().wait(seconds)
+
+
+def _wait(process: subprocess.Popen[bytes], timeout: float) -> int | None:
+    """``process.wait(timeout)`` without ``time.sleep``; the exit status, or None if it is still running."""
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and time.monotonic() < deadline:
+        _pause(0.05)
+    return process.poll()
 
 
 def _backdate(session: Session, label: Label, days_ago: int) -> None:
@@ -189,9 +203,7 @@ class Worker:
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)  # graceful: the running job finishes
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
+            if _wait(self.process, 20) is None:
                 self.process.kill()
                 self.process.wait()
 
@@ -203,7 +215,7 @@ class Worker:
                     return
             if self.process.poll() is not None:
                 pytest.fail(f"the worker stopped ({self.process.returncode}):\n{self.output()}")
-            time.sleep(0.2)
+            _pause(0.2)
         pytest.fail(f"label {label_id} not {status} after {timeout} s; the worker said:\n{self.output()}")
 
 
@@ -292,6 +304,9 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        # Redis on the real clock: under libfaketime (CI's run with the clock ahead) it does not start, and the
+        # queue needs no clock of Redis's (Huey's worker stamps its tasks itself).
+        env={k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")},
     )
     try:
         deadline = time.monotonic() + 10
@@ -302,11 +317,13 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
                     pytest.fail("redis-server did not start")
-                time.sleep(0.05)
+                _pause(0.05)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        if _wait(server, 10) is None:
+            server.kill()
+            server.wait()
 
 
 def test_the_worker_expires_due_labels_on_a_redis_queue(worker_engine, worker_database, redis_url, tmp_path):
