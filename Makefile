@@ -7,8 +7,9 @@ CATALOGUES := $(patsubst %.po,%.mo,$(wildcard registry/translations/*/LC_MESSAGE
 
 # Debian packages the registry uses outside Python: cairo and a CJK font render the printable label artwork
 # (PDF, PNG); zbar is the independent QR decoder the tests read the labels' QR codes with; chromium is the
-# browser the Playwright tests drive; faketime (libfaketime) runs the suite again with the clock moved ahead in .ci/run.
-SYSTEM_PACKAGES := libcairo2 fonts-noto-cjk libzbar0 chromium faketime
+# browser the Playwright tests drive; faketime (libfaketime) runs the suite again with the clock moved ahead in .ci/run;
+# redis-server is the Redis the task queue's test starts (on a port of its own) to run a job through RedisHuey.
+SYSTEM_PACKAGES := libcairo2 fonts-noto-cjk libzbar0 chromium faketime redis-server
 
 .PHONY: run test lint install system-deps setup translations extract-messages bench clean
 
