@@ -7,19 +7,25 @@ CATALOGUES := $(patsubst %.po,%.mo,$(wildcard registry/translations/*/LC_MESSAGE
 
 # Debian packages the registry uses outside Python: cairo and a CJK font render the printable label artwork
 # (PDF, PNG); zbar is the independent QR decoder the tests read the labels' QR codes with; chromium is the
-# browser the Playwright tests drive; faketime (libfaketime) runs the suite again with the clock moved ahead in .ci/run.
-SYSTEM_PACKAGES := libcairo2 fonts-noto-cjk libzbar0 chromium faketime
+# browser the Playwright tests drive; faketime (libfaketime) runs the suite again with the clock moved ahead in .ci/run;
+# redis-server is the Redis the task queue's test starts (on a port of its own) to run a job through RedisHuey.
+SYSTEM_PACKAGES := libcairo2 fonts-noto-cjk libzbar0 chromium faketime redis-server
 
 .PHONY: run test lint install system-deps setup translations extract-messages bench clean
 
-## run: install, migrate, sync schemes, load the demo data and serve on http://127.0.0.1:$(PORT)
+## run: install, migrate, sync schemes, load the demo data and serve on http://127.0.0.1:$(PORT), with the task
+## queue's worker (the periodic jobs: expiry, ...) beside the server, stopped with it
 run: install system-deps
 	$(FLASK) setup
 	@$(FLASK) demo logins
 	@echo ""
 	@echo "Carbon footprint label registry: http://127.0.0.1:$(PORT)/"
 	@echo "E-mails (e.g. the link that confirms a registration) are written to instance/mail/."
-	REGISTRY_MAIL_BACKEND=$${REGISTRY_MAIL_BACKEND:-file} $(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@echo "The worker of the periodic jobs runs beside it (flask tasks worker; its log lines say [tasks])."
+	@export REGISTRY_MAIL_BACKEND=$${REGISTRY_MAIL_BACKEND:-file}; \
+	$(FLASK) tasks worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 ## test: the whole suite (set REGISTRY_TEST_DATABASE_URL to run it on PostgreSQL)
 test: install system-deps

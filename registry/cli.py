@@ -1,4 +1,5 @@
-"""CLI commands: ``flask db``, ``flask schemes``, ``flask demo`` and ``flask setup`` (what ``make run`` does)."""
+"""CLI commands: ``flask db``, ``flask schemes``, ``flask demo``, ``flask setup`` (what ``make run`` does) and the
+domains' groups; ``flask tasks`` (the task queue's worker) is ``registry/tasks.py``'s."""
 
 from __future__ import annotations
 
@@ -180,6 +181,7 @@ def init_app(app: Flask) -> None:
     from registry.schemes.cli import group as schemes_group
     from registry.supervision.cli import group as supervision_group
     from registry.surveillance.cli import group as surveillance_group
+    from registry.tasks import group as tasks_group
 
     app.cli.add_command(db_group)
     app.cli.add_command(schemes_group)
@@ -190,3 +192,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(inspections_group)
     app.cli.add_command(surveillance_group)
     app.cli.add_command(setup_command)
+    app.cli.add_command(tasks_group)

@@ -96,6 +96,10 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "CACHE_DIR": str(Path(instance_path) / "cache"),
         "CACHE_DEFAULT_TIMEOUT": 60,
         "CACHE_THRESHOLD": 5000,
+        # The task queue that runs the periodic jobs (registry/tasks.py, `flask tasks worker`): a SQLite file by
+        # default; with REDIS_URL set (REGISTRY_REDIS_URL, e.g. "redis://127.0.0.1:6379/1"), Redis instead.
+        "TASK_QUEUE_FILE": str(Path(instance_path) / "tasks.sqlite3"),
+        "REDIS_URL": None,
         # Number of reverse proxies in front of the app whose X-Forwarded-For may be trusted.
         "PROXY_COUNT": 0,
     }

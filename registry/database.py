@@ -128,6 +128,8 @@ created_at = Annotated[datetime, mapped_column(UTCDateTime(), default=utcnow, se
 SQLITE_BUSY_TIMEOUT = 20.0
 # Requests with these methods only read; they begin deferred so that, in WAL mode, they never queue behind a writer.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Set on ``g`` by the task queue's runner (registry/tasks.py): a periodic job writes, like a CLI command.
+JOB_WRITES = "job_writes"
 
 
 def make_engine(url: str, *, sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT, **kwargs: Any) -> Engine:
@@ -147,12 +149,14 @@ def begins_as_writer() -> bool:
     SQLite cannot upgrade a reading transaction to a writer once another writer has committed since it began
     (SQLITE_BUSY_SNAPSHOT: "database is locked" at once, whatever the busy timeout), so whatever may write must
     hold the lock from its first statement and queue for it instead: requests with an unsafe method, and CLI
-    commands (maintenance jobs that write). ``flask shell`` is left out, so an idle interactive session never
+    commands and the task queue's jobs (maintenance that writes). ``flask shell`` is left out, so an idle interactive session never
     blocks the writers; so is code outside Flask (scripts and tests with sessions of their own).
     """
     if has_request_context():
         return request.method not in SAFE_METHODS
     if has_app_context():
+        if g.get(JOB_WRITES):
+            return True
         command = click.get_current_context(silent=True)
         return command is not None and command.info_name != "shell"
     return False

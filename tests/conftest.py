@@ -93,6 +93,10 @@ def make_test_app(database_url: str, upload_dir: Path | None = None, **overrides
     config["ARTWORK_DIR"] = (
         f"{upload_dir}-artwork" if upload_dir is not None else tempfile.mkdtemp(prefix="registry-test-artwork-")
     )
+    # The task queue's file (made only when a test uses the queue), never the project's instance/tasks.sqlite3.
+    config["TASK_QUEUE_FILE"] = str(
+        Path(tempfile.gettempdir()) / f"registry-test-tasks-{os.getpid()}" / "tasks.sqlite3"
+    )
     config.update(overrides)
     return create_app(config)
 
