@@ -72,6 +72,12 @@ MESSAGES: dict[str, Any] = {
     "supervision:withdrawal_demand": _l(
         "%(enterprise)s was put on the dishonest-entity list: withdraw its label %(reference)s (reason: dishonest listing) by %(due)s."
     ),
+    "supervision:listed": _l(
+        "%(enterprise)s was put on the dishonest-entity list (decision %(number)s): until it is removed from the list it cannot submit applications for labels, and the certification bodies must withdraw its labels. The list is public on the registry's site."
+    ),
+    "supervision:unlisted": _l(
+        "%(enterprise)s was removed from the dishonest-entity list (credit repair): it may apply for labels again."
+    ),
     "supervision:withdrawal_overdue": _l(
         "The withdrawal of label %(reference)s was due by %(due)s and is overdue; the regulator sees it flagged."
     ),

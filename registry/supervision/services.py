@@ -298,6 +298,14 @@ def list_enterprise(
             "withdrawal_demands": [demand.id for demand in demands],
         },
     )
+    # The enterprise hears it from the registry too, not only from the public list.
+    notify(
+        session,
+        _members(session, enterprise.id),
+        "supervision:listed",
+        application_id=None,
+        params={"enterprise": enterprise.name_zh, "number": number},
+    )
     return listing
 
 
@@ -335,6 +343,10 @@ def _demand_withdrawals(session: Session, listing: BarredOrganisation, now: date
             },
         )
     return demands
+
+
+def _members(session: Session, organisation_id: int) -> list[User]:
+    return list(session.scalars(select(User).where(User.organisation_id == organisation_id).order_by(User.id)))
 
 
 def _body_admins(session: Session, body_id: int) -> list[User]:
@@ -383,6 +395,13 @@ def remove_listing(
         subject=listing.organisation,
         organisation_id=listing.organisation_id,
         payload={"listing": listing.id, "withdrawal_demands_lifted": [demand.id for demand in lifted]},
+    )
+    notify(
+        session,
+        _members(session, listing.organisation_id),
+        "supervision:unlisted",
+        application_id=None,
+        params={"enterprise": listing.organisation.name_zh},
     )
     return listing
 

@@ -267,6 +267,20 @@ def test_removal_lifts_the_demands_still_open(session, regulator, label):
     assert statuses and set(statuses) == {DemandStatus.LIFTED}
 
 
+def test_the_enterprise_is_told_of_its_listing_and_of_its_removal(session, regulator, label):
+    members = session.scalars(select(User).where(User.organisation_id == label.holder_id)).all()
+    assert members
+
+    def told(event: str) -> set[int]:
+        rows = session.scalars(select(Notification).where(Notification.event == event)).all()
+        return {row.user_id for row in rows}
+
+    listing = list_holder(session, regulator, label)
+    assert told("supervision:listed") == {member.id for member in members}
+    services.remove_listing(session, regulator, listing, reason="Credit repaired.")
+    assert told("supervision:unlisted") == {member.id for member in members}
+
+
 # --- orders -----------------------------------------------------------------------------------------------------------
 
 
