@@ -267,6 +267,18 @@ class Worker:
                 self.process.kill()
                 self.process.wait()
 
+    def wait_for_catch_up(self, timeout: float = 60) -> None:
+        """Wait until every periodic job's catch-up run at start has finished (each logs "name: result"), so the
+        test's own writes do not meet the worker's (under libfaketime SQLite cannot wait for a lock: it fails)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(f"{name}: " in self.output() for name in PERIODIC):
+                return
+            if self.process.poll() is not None:
+                pytest.fail(f"the worker stopped ({self.process.returncode}):\n{self.output()}")
+            _pause(0.2)
+        pytest.fail(f"the worker's catch-up did not finish in {timeout} s; it said:\n{self.output()}")
+
     def wait_for(self, engine: Engine, label_id: int, status: LabelStatus, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -320,6 +332,7 @@ def test_the_worker_expires_due_labels_on_the_sqlite_queue(worker_engine, worker
     worker = Worker(settings, tmp_path / "worker.log")
     try:
         worker.wait_for(worker_engine, due, LabelStatus.EXPIRED)
+        worker.wait_for_catch_up()
         _assert_expired_by_the_registry(worker_engine, due, kept)
         # Enqueued by another process (the scheduler's way): a label that has come due since is expired too.
         with Session(worker_engine) as session:
