@@ -199,7 +199,11 @@ def test_a_token_moved_to_another_product_is_flagged(server, browser):
     page.goto(f"{base}{second.path}#L1.{first.token}")
     page.locator("#token-check.warning").wait_for(timeout=10_000)
     text = page.locator("#token-check").inner_text()
-    assert "belongs to another product" in text and first.path in text
+    # The product is named (from the token's label's public record), not given as a raw path (issue 18 item 8).
+    assert "belongs to another product" in text and first.product.name_en in text and first.holder.name_en in text
+    assert first.path not in text
+    link = page.locator("#token-check a")
+    assert link.get_attribute("href") == f"/l/{first.public_id}"
     assert page.locator("#token-check").get_attribute("role") == "alert"
     _shot(page, "label-moved-token-en")
     page.context.close()

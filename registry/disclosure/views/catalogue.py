@@ -105,7 +105,7 @@ def _organisation_page(kind: OrganisationKind, identifier: Any, value: str, role
     """An enterprise's labels (as holder) or a certification body's (as issuer, with status counts)."""
     organisation = db.session.scalar(select(Organisation).where(identifier == value.upper(), Organisation.kind == kind))
     if organisation is None:
-        return not_found(value)
+        return not_found(value, kind="enterprise" if kind is OrganisationKind.ENTERPRISE else "body")
     labels = list(
         db.session.scalars(select(Label).where(role_column == organisation.id).order_by(Label.issued_at.desc()))
     )
