@@ -268,3 +268,16 @@ def filter_conditions(session: Session, filters: Filters) -> list[ColumnElement[
     """The catalogue's filters as conditions on the labels table, for other domains that select labels the same
     way (the spot-check draws of registry.inspections)."""
     return _conditions(session, filters)
+
+
+def count(session: Session, filters: Filters) -> int:
+    """How many labels the search finds in all (the catalogue says so above its first page). SQLite's free text is
+    counted through its full-text index, as ``_sqlite_text_page`` finds it when the words are rare."""
+    statement = select(func.count()).select_from(Label).where(*_conditions(session, filters))
+    phrases = _sqlite_free_text(session, filters.q)
+    if phrases:
+        matches = text("SELECT rowid FROM labels_search WHERE labels_search MATCH :match").bindparams(
+            match=fts5_query(phrases)
+        )
+        statement = statement.where(Label.id.in_(matches.columns(column("rowid", Integer))))
+    return session.scalar(statement) or 0

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from registry import PROJECT_ROOT
 from registry.audit.models import AuditEvent
@@ -202,3 +202,55 @@ def test_the_unread_count_is_legible_on_the_green_header():
     colour = re.search(r"(?<!-)color: (#[0-9a-fA-F]{6})", rule.group(1))
     assert background and colour
     assert contrast_ratio(colour.group(1), background.group(1)) >= 4.5
+
+
+# --- the catalogue (item 10) ------------------------------------------------------------------------------------
+
+
+def _found(session, q: str) -> list[str]:  # type: ignore[no-untyped-def]
+    from registry.disclosure.search import Filters, search
+
+    page, _ = search(session, Filters(q=q), limit=100)
+    return [label.public_id for label in page]
+
+
+def test_traditional_characters_and_synonyms_find_the_label(session, labels):
+    by_word = {word: [label for label in labels if word in label.product.name_zh] for word in ("电池", "光伏")}
+    assert by_word["电池"] and by_word["光伏"]  # the demo labels a battery and a PV module
+    for label in by_word["电池"]:
+        for q in ("電池", "电池", "battery", "鋰電池"):
+            assert label.public_id in _found(session, q), q
+    for label in by_word["光伏"]:
+        for q in ("solar", "photovoltaic", "光伏組件"):
+            assert label.public_id in _found(session, q), q
+    assert not set(_found(session, "solar")) & {label.public_id for label in by_word["电池"]}
+
+
+def test_rebar_finds_reinforcing_steel_in_either_language(session, labels):
+    from registry.labels.searchtext import label_search_text
+
+    label = labels[-1]
+    label.product.name_zh = "热轧带肋鋼筋"  # written in traditional characters
+    label.product.name_en = "Hot-rolled ribbed bar"
+    label.search_text = label_search_text(label.product, label.holder)  # as issuance writes it
+    session.flush()
+    for q in ("rebar", "钢筋", "鋼筋", "steel"):
+        assert label.public_id in _found(session, q), q
+
+
+def test_the_catalogue_counts_folds_its_filters_and_offers_compare_only_within_one_scheme(client, session, labels):
+    page = client.get("/catalogue").get_data(as_text=True)
+    total = session.scalar(select(func.count()).select_from(Label))
+    assert f"共找到 {total} 个标识。" in page
+    assert '<details class="catalogue-more">' in page  # folded: nothing narrows the search
+    assert len({label.scheme_version.scheme_id for label in labels}) > 1
+    assert 'name="id"' not in page and "只有按同一认证方案认证的产品才能比较" in page
+    # Short category names in the filter, not the schemes' full titles.
+    assert ">锂电池</option>" in page
+    scheme = labels[0].scheme_version.scheme.code
+    narrowed = client.get(f"/catalogue?scheme={scheme}").get_data(as_text=True)
+    assert '<details class="catalogue-more" open>' in narrowed
+    in_scheme = [label for label in labels if label.scheme_version.scheme.code == scheme]
+    assert f"共找到 {len(in_scheme)} 个标识。" in narrowed
+    if len(in_scheme) > 1:
+        assert 'name="id"' in narrowed

@@ -28,15 +28,16 @@ PAGE_SIZE = 20
 @cached_page
 def catalogue() -> Response:
     """碳足迹产品目录库: search and filter every label; all state is in the URL, so a search can be shared."""
-    from registry.disclosure.search import Filters, SearchError, search
+    from registry.disclosure.search import Filters, SearchError, count, search
     from registry.organisations.uscc import PROVINCES
     from registry.schemes.services import list_schemes
 
     args = request.args.to_dict()
-    filters, error = Filters(), None
+    filters, error, found = Filters(), None, 0
     try:
         filters = Filters.from_args(args)
         labels, cursor = search(db.session, filters, limit=PAGE_SIZE, after=args.get("after") or None)
+        found = count(db.session, filters)
     except SearchError as problem:  # a bad filter shows the defaults; a broken paging link keeps the search
         labels, cursor, error = [], None, str(problem)
     search_args = {k: v for k, v in args.items() if k != "after" and v}  # the first page of this search
@@ -46,6 +47,8 @@ def catalogue() -> Response:
             "disclosure/catalogue.html",
             filters=filters,
             labels=labels,
+            found=found,
+            comparable=len({label.scheme_version.scheme_id for label in labels}) <= 1,
             next_args=next_args,
             error=error,
             schemes=list_schemes(db.session),
