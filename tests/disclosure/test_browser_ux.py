@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.disclosure.test_browser import _phone, _scanned, _shot, browser, server  # noqa: F401  (fixtures)
+from registry import PROJECT_ROOT
+from tests.disclosure.test_browser import PHONE, _phone, _scanned, _shot, browser, server  # noqa: F401  (fixtures)
 
 PUBLIC_PATHS = [
     "/",
@@ -62,3 +63,34 @@ def test_the_check_reruns_when_the_fragment_changes_and_names_garbage(server, br
     page.keyboard.press("Enter")  # the skip link's #main is navigation, not a token
     assert page.url.endswith("#main") and check.is_hidden()
     page.context.close()
+
+
+AXE = PROJECT_ROOT / "build" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_axe_finds_no_serious_accessibility_violation_on_the_public_pages(server, browser, language):  # noqa: F811
+    """axe-core (``make axe`` installs it from npm into build/node_modules; ``make test`` runs that first) injected
+    into every public page, at phone and desktop sizes: no serious or critical violation."""
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed: run `make axe` (needs npm)")
+    base, labels = server
+    paths = [*PUBLIC_PATHS, f"/l/{labels[0].public_id}", f"/bodies/{labels[0].body.body_code}"]
+    paths += [f"/enterprises/{labels[0].holder.uscc}", f"/compare?id={labels[0].public_id}&id={labels[-1].public_id}"]
+    found = {}
+    for viewport in (PHONE, {"width": 1280, "height": 900}):
+        # The pages' Content-Security-Policy allows no inline script: the test's own injection bypasses it.
+        context = browser.new_context(
+            viewport=viewport, locale=language, extra_http_headers={"Accept-Language": language}, bypass_csp=True
+        )
+        page = context.new_page()
+        for path in paths:
+            page.goto(base + path)
+            page.add_script_tag(path=str(AXE))
+            result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+            for violation in result["violations"]:
+                if violation["impact"] in ("serious", "critical"):
+                    targets = [node["target"] for node in violation["nodes"]][:3]
+                    found.setdefault(path, []).append((violation["id"], viewport["width"], targets))
+        context.close()
+    assert found == {}
