@@ -40,7 +40,12 @@ MAX_PAGE = 100
 
 
 class SearchError(ValueError):
-    """A filter value that cannot be used; the message names the parameter and what it accepts."""
+    """A filter value that cannot be used; the message names the parameter and what it accepts (for the API's
+    users), ``parameter`` which one it is (for the catalogue page, which names the filter as its form does)."""
+
+    def __init__(self, message: object, parameter: str = "after") -> None:
+        super().__init__(message)
+        self.parameter = parameter
 
 
 @dataclass(frozen=True)
@@ -63,11 +68,15 @@ class Filters:
             sort=(args.get("sort") or "newest").strip(),
         )
         if filters.sort not in SORTS:
-            raise SearchError(_l("sort must be one of %(values)s.", values=", ".join(SORTS)))
+            raise SearchError(_l("sort must be one of %(values)s.", values=", ".join(SORTS)), "sort")
         if filters.status and filters.status not in {s.value for s in LabelStatus}:
-            raise SearchError(_l("status must be one of %(values)s.", values=", ".join(s.value for s in LabelStatus)))
+            raise SearchError(
+                _l("status must be one of %(values)s.", values=", ".join(s.value for s in LabelStatus)), "status"
+            )
         if filters.region and not (len(filters.region) == 2 and filters.region.isdigit()):
-            raise SearchError(_l("region is a province code: the first two digits of a division code, e.g. 37."))
+            raise SearchError(
+                _l("region is a province code: the first two digits of a division code, e.g. 37."), "region"
+            )
         return filters
 
 

@@ -39,7 +39,7 @@ def catalogue() -> Response:
         labels, cursor = search(db.session, filters, limit=PAGE_SIZE, after=args.get("after") or None)
         found = count(db.session, filters)
     except SearchError as problem:  # a bad filter shows the defaults; a broken paging link keeps the search
-        labels, cursor, error = [], None, str(problem)
+        labels, cursor, error = [], None, _catalogue_problem(problem)
     search_args = {k: v for k, v in args.items() if k != "after" and v}  # the first page of this search
     next_args = {**search_args, "after": cursor} if cursor else None
     return page_response(
@@ -58,6 +58,19 @@ def catalogue() -> Response:
         ),
         status=200 if error is None else 400,
     )
+
+
+def _catalogue_problem(problem: Any) -> str:
+    """A bad filter as the catalogue's reader knows it: by the name of its field, not the URL's parameter."""
+    names = {"sort": _l("Sort"), "status": _l("Status"), "region": _l("Region")}
+    if problem.parameter in names:
+        return str(
+            _l(
+                "This search address has a value for “%(filter)s” the catalogue does not know. Choose it again below.",
+                filter=names[problem.parameter],
+            )
+        )
+    return str(problem)
 
 
 @bp.route("/compare")
