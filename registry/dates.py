@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import calendar
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import TypeVar
 
 D = TypeVar("D", bound=date)
+
+# China Standard Time, the zone people using the registry read times in (the data and APIs keep UTC).
+CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
 
 
 def add_months(start: D, months: int) -> D:
@@ -23,3 +26,20 @@ def iso_utc(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def in_china(moment: datetime) -> datetime:
+    """``moment`` in China Standard Time; a naive time is taken to be UTC (as the database returns it)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(CHINA_STANDARD_TIME)
+
+
+def china_date(moment: datetime) -> str:
+    """The day of ``moment`` in China, as people there date it (2026-12-04 for 2026-12-03T20:00Z)."""
+    return in_china(moment).date().isoformat()
+
+
+def china_time(moment: datetime) -> str:
+    """A time as the interface shows it: China Standard Time to the minute, with the zone named."""
+    return in_china(moment).strftime("%Y-%m-%d %H:%M") + " (UTC+8)"

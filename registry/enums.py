@@ -25,6 +25,13 @@ class LabelledEnum(enum.StrEnum):
         # Translated when read, not when defined: lazy strings follow the request's language.
         return str(type(self).__labels__[self])
 
+    @classmethod
+    def choices(cls) -> list[tuple[str, LazyString]]:
+        """``(value, name)`` pairs for a form's choices, the names left lazy: a form class is built once, at
+        import, and ``.label`` there would freeze every name in the language of no request (English)."""
+        members: list[LabelledEnum] = list(cls)
+        return [(str(member), cls.__labels__[member]) for member in members]
+
 
 def labels_for(enum_class: type[E], labels: Mapping[E, LazyString]) -> Mapping[E, LazyString]:
     """Give ``enum_class`` its members' names; a member left unnamed fails at import, not on a page."""

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from registry.dates import china_date, china_time
 from registry.extensions import babel, client_address, csrf, limiter, login_manager
 from registry.i18n import LANGUAGE_NAMES, current_language, locale_for_request
 from registry.numbers import plain
@@ -38,6 +39,11 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(plain)
     app.add_template_filter(bdi)
     app.add_template_filter(isolate)
+    app.add_template_filter(china_date)
+    app.add_template_filter(china_time)
+    from registry.audit.names import event_name
+
+    app.add_template_filter(event_name)
     app.before_request(_require_secret_key)
 
 

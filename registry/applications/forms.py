@@ -82,7 +82,7 @@ class LineForm(FlaskForm):
 
 
 class DocumentForm(FlaskForm):
-    kind = SelectField(_l("Kind of document"), choices=[(k.value, k.label) for k in DocumentKind])
+    kind = SelectField(_l("Kind of document"), choices=DocumentKind.choices())
     file = FileField(
         _l("File"),
         validators=[FileRequired(message=_l("Choose a file."))],
@@ -139,7 +139,7 @@ class ChecklistForm(FlaskForm):
 
 
 class FindingForm(FlaskForm):
-    severity = SelectField(_l("Severity"), choices=[(s.value, s.label) for s in Severity])
+    severity = SelectField(_l("Severity"), choices=Severity.choices())
     description = TextAreaField(_l("Finding"), validators=[no_bidi_controls, _required, Length(max=4000)])
 
 

@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from registry.audit.names import role_name, subject_name
 from registry.audit.services import list_events
 from registry.database import db
 from registry.permissions import Permission, has_permission, requires
@@ -28,5 +29,10 @@ def index() -> ResponseReturnValue:
     more = len(events) > PAGE_SIZE
     events = events[:PAGE_SIZE]
     return render_template(
-        "audit/index.html", events=events, sees_all=sees_all, next_before=events[-1].id if more and events else None
+        "audit/index.html",
+        events=events,
+        sees_all=sees_all,
+        next_before=events[-1].id if more and events else None,
+        role_name=role_name,
+        subject_name=subject_name,
     )

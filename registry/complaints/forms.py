@@ -22,7 +22,7 @@ def _at_most(limit: int) -> Length:
 class ReportForm(FlaskForm):
     category = RadioField(
         _l("What is wrong?"),
-        choices=[(member.value, member.label) for member in ComplaintCategory],
+        choices=ComplaintCategory.choices(),
         validators=[InputRequired(message=_l("Choose what is wrong with the label."))],
     )
     description = TextAreaField(
@@ -92,9 +92,7 @@ class NoteForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
-    handler = SelectField(
-        _l("Handled by"), choices=[(member.value, member.label) for member in ComplaintHandler], validators=[_required]
-    )
+    handler = SelectField(_l("Handled by"), choices=ComplaintHandler.choices(), validators=[_required])
 
 
 class ReviewForm(FlaskForm):
@@ -104,7 +102,7 @@ class ReviewForm(FlaskForm):
 class CloseForm(FlaskForm):
     outcome = RadioField(
         _l("Outcome"),
-        choices=[(member.value, member.label) for member in ComplaintOutcome],
+        choices=ComplaintOutcome.choices(),
         validators=[InputRequired(message=_l("Choose the outcome."))],
     )
     outcome_text = TextAreaField(

@@ -3,7 +3,6 @@ reference (``/complaints``, ``/complaints/{reference}``), and the handlers' queu
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -22,21 +21,9 @@ from registry.disclosure.services import label_by_public_id
 from registry.edge import current_actor
 from registry.extensions import limiter
 from registry.forms import submit
-from registry.labels.lifecycle import CHINA
 from registry.permissions import Permission, public, requires
 
 bp = Blueprint("complaints", __name__)
-
-
-@bp.app_template_filter("china_date")
-def china_date(moment: datetime) -> str:
-    """A date as people in China read it (the data keeps UTC)."""
-    return moment.astimezone(CHINA).date().isoformat()
-
-
-@bp.app_template_filter("china_time")
-def china_time(moment: datetime) -> str:
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") + " (UTC+8)"
 
 
 def _too_many_reports(_limit: RequestLimit) -> Response:

@@ -222,13 +222,15 @@ def _data_of(values: list[Decimal] | Distribution, bins: int) -> tuple[_Grid, li
 
 
 def percent_higher(higher: int, total: int) -> int:
-    """``percentile_rank`` from counts: ``higher`` of ``total`` values (this product included) are higher."""
-    if total < 2:
+    """``percentile_rank`` from counts: ``higher`` of the ``total`` values (this product included) are higher; the
+    share is of the others, ``total - 1``, so a product is not counted against itself."""
+    others = total - 1
+    if others < 1:
         return 0
     with localcontext() as context:
         context.prec = _PRECISION
-        share = int((Decimal(100 * higher) / total).quantize(Decimal(1), ROUND_HALF_UP))
-    return share if higher == total else min(share, 99)
+        share = int((Decimal(100 * higher) / others).quantize(Decimal(1), ROUND_HALF_UP))
+    return share if higher >= others else min(share, 99)
 
 
 def histogram_bins(values: list[Decimal] | Distribution, *, bins: int = 12) -> list[tuple[Decimal, Decimal, int]]:
@@ -251,18 +253,19 @@ def histogram_bins(values: list[Decimal] | Distribution, *, bins: int = 12) -> l
 
 
 def percentile_rank(values: list[Decimal], value: Decimal) -> int:
-    """ "This product has a lower footprint than N % of its category": ``100 · count(v > value) / len(values)``,
-    rounded half up to a whole per cent. ``values`` is the whole category, this product included.
+    """ "This product has a lower footprint than N % of the other products of its category":
+    ``100 · count(v > value) / (len(values) - 1)``, rounded half up to a whole per cent. ``values`` is the whole
+    category, this product included (a value not among them is counted as if it were, as one more).
 
     Ties do not count (an equal footprint is not a higher one). Fewer than two values (no category, or this product
-    alone) give 0: there is nothing to compare with. The result is 100 only when every value is higher; otherwise
-    it is capped at 99, so a product is never said to beat 100 % of a category it belongs to (1 of 250 rounds
-    to 100 otherwise)."""
+    alone) give 0: there is nothing to compare with. The result is 100 only when every other value is higher;
+    otherwise it is capped at 99, so a product is never said to beat all the others when one is not higher."""
     _require_finite(value)
     data = _finite(values)
     if len(data) < 2:
         return 0
-    return percent_higher(sum(1 for item in data if item > value), len(data))
+    total = len(data) if value in data else len(data) + 1
+    return percent_higher(sum(1 for item in data if item > value), total)
 
 
 # Histogram layout, in viewBox units.

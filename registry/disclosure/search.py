@@ -40,7 +40,12 @@ MAX_PAGE = 100
 
 
 class SearchError(ValueError):
-    """A filter value that cannot be used; the message names the parameter and what it accepts."""
+    """A filter value that cannot be used; the message names the parameter and what it accepts (for the API's
+    users), ``parameter`` which one it is (for the catalogue page, which names the filter as its form does)."""
+
+    def __init__(self, message: object, parameter: str = "after") -> None:
+        super().__init__(message)
+        self.parameter = parameter
 
 
 @dataclass(frozen=True)
@@ -63,11 +68,15 @@ class Filters:
             sort=(args.get("sort") or "newest").strip(),
         )
         if filters.sort not in SORTS:
-            raise SearchError(_l("sort must be one of %(values)s.", values=", ".join(SORTS)))
+            raise SearchError(_l("sort must be one of %(values)s.", values=", ".join(SORTS)), "sort")
         if filters.status and filters.status not in {s.value for s in LabelStatus}:
-            raise SearchError(_l("status must be one of %(values)s.", values=", ".join(s.value for s in LabelStatus)))
+            raise SearchError(
+                _l("status must be one of %(values)s.", values=", ".join(s.value for s in LabelStatus)), "status"
+            )
         if filters.region and not (len(filters.region) == 2 and filters.region.isdigit()):
-            raise SearchError(_l("region is a province code: the first two digits of a division code, e.g. 37."))
+            raise SearchError(
+                _l("region is a province code: the first two digits of a division code, e.g. 37."), "region"
+            )
         return filters
 
 
@@ -268,3 +277,16 @@ def filter_conditions(session: Session, filters: Filters) -> list[ColumnElement[
     """The catalogue's filters as conditions on the labels table, for other domains that select labels the same
     way (the spot-check draws of registry.inspections)."""
     return _conditions(session, filters)
+
+
+def count(session: Session, filters: Filters) -> int:
+    """How many labels the search finds in all (the catalogue says so above its first page). SQLite's free text is
+    counted through its full-text index, as ``_sqlite_text_page`` finds it when the words are rare."""
+    statement = select(func.count()).select_from(Label).where(*_conditions(session, filters))
+    phrases = _sqlite_free_text(session, filters.q)
+    if phrases:
+        matches = text("SELECT rowid FROM labels_search WHERE labels_search MATCH :match").bindparams(
+            match=fts5_query(phrases)
+        )
+        statement = statement.where(Label.id.in_(matches.columns(column("rowid", Integer))))
+    return session.scalar(statement) or 0

@@ -7,6 +7,11 @@ neighbouring characters too; a Chinese query is then a chain of pairs, and the f
 any name: ``节能`` in ``高效节能铝型材``. Latin words and numbers stay whole, and the last word of a query matches as
 a prefix, so ``alu`` finds ``aluminium``.
 
+Traditional characters are folded to simplified ones (OpenCC's ``t2s``) on both sides, so ``電池`` finds ``电池``;
+and a label's text carries the other words of the few synonym groups it holds (``SYNONYMS``: ``钢筋``/``rebar``,
+``光伏``/``solar``), so a shopper searching in either language finds a product named in the other. Labels stored
+before a change to these are refreshed by migration 0013.
+
 SQLite indexes the text with FTS5 (``labels_search``), PostgreSQL with a GIN index over a generated column
 ``search_vector = to_tsvector('simple', search_text)`` (migration 0005); ``registry.disclosure.search`` writes each
 engine's query.
@@ -16,6 +21,26 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+
+import opencc
+
+# Traditional to simplified Chinese, characters and common phrases (OpenCC's own table, kept by its project).
+_SIMPLIFIED = opencc.OpenCC("t2s")
+
+# Words a shopper may search by in the other language, or by another name: a label whose names hold one word of a
+# group is also found by the others. Latin words whole and folded; Chinese in simplified characters.
+SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("钢筋", "rebar"),
+    ("光伏", "solar", "photovoltaic", "pv"),
+    ("电池", "battery", "batteries"),
+    ("锂", "lithium"),
+    ("铝", "aluminium", "aluminum"),
+    ("钢", "steel"),
+    ("水泥", "cement"),
+    ("轮胎", "tyre", "tire", "tyres", "tires"),
+    ("纺织", "textile", "textiles"),
+    ("手机", "smartphone", "phone"),
+)
 
 # Han (unified ideographs, extensions A to G, compatibility), kana and hangul syllables: written without spaces.
 _UNSPACED = (
@@ -45,7 +70,7 @@ def _pieces(text: str) -> list[str | list[str]]:
             pieces.append(unicodedata.normalize("NFC", "".join(word)))
             word.clear()
 
-    for character in unicodedata.normalize("NFKC", text).casefold():
+    for character in _SIMPLIFIED.convert(unicodedata.normalize("NFKC", text)).casefold():
         if _unspaced(character):
             end_word()
             run.append(character)
@@ -82,9 +107,25 @@ def search_text(*fields: str | None) -> str:
     labels holding 节 and the thousands holding 能), which cannot match across a space, a punctuation mark or the
     end of a field."""
     pieces = [piece for field in fields if field for piece in _pieces(field)]
+    pieces += _synonyms(pieces)
     singles = [token for piece in pieces for token in ([piece] if isinstance(piece, str) else piece)]
     pairs = [pair for piece in pieces if isinstance(piece, list) for pair in _bigrams(piece)]
     return " ".join(singles + pairs)
+
+
+def _synonyms(pieces: list[str | list[str]]) -> list[str | list[str]]:
+    """The pieces of the synonyms of the words ``pieces`` hold that they do not hold already."""
+    words = {piece for piece in pieces if isinstance(piece, str)}
+    runs = ["".join(piece) for piece in pieces if isinstance(piece, list)]
+
+    def holds(word: str) -> bool:
+        return any(word in run for run in runs) if _unspaced(word[0]) else word in words
+
+    added: list[str | list[str]] = []
+    for group in SYNONYMS:
+        if any(holds(word) for word in group):
+            added += [word if not _unspaced(word[0]) else list(word) for word in group if not holds(word)]
+    return added
 
 
 def label_search_text(product: object, holder: object) -> str:

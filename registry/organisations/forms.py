@@ -12,9 +12,7 @@ _required = DataRequired(message=_l("This field is required."))
 
 
 class OrganisationForm(FlaskForm):
-    kind = SelectField(
-        _l("Kind"), choices=[(str(kind), kind.label) for kind in OrganisationKind], validators=[_required]
-    )
+    kind = SelectField(_l("Kind"), choices=OrganisationKind.choices(), validators=[_required])
     name_zh = StringField(_l("Registered name (Chinese)"), validators=[no_bidi_controls, _required, Length(max=200)])
     name_en = StringField(_l("Name in English (optional)"), validators=[no_bidi_controls, Optional(), Length(max=200)])
     uscc = StringField(

@@ -27,3 +27,21 @@ STANDARD_ROLE_LABELS = {
 }
 UNIT_KIND_LABELS = {"declared": _l("Declared unit"), "functional": _l("Functional unit")}
 PRODUCT_RULE_STATUS_LABELS = {"published": _l("Published"), "pending": _l("Not yet published")}
+# The values a scheme file says the registry set itself (``[provenance] registry_set``), named for readers; a
+# path missing here is shown as it is written (tests/schemes/test_scheme_pages.py checks the shipped schemes).
+REGISTRY_SET_LABELS = {
+    "declared_unit": _l("the declared unit"),
+    "boundary": _l("the system boundary"),
+    "data.min_primary_share": _l("the minimum share of primary data"),
+    "data.reference_period_months": _l("the reference period of the data"),
+    "data.max_data_age_months": _l("the maximum age of the data"),
+    "certification.modes": _l("the certification modes"),
+    "certification.surveillance_interval_months": _l("the surveillance interval"),
+    "certification.verification_tolerance_percent": _l("the verification tolerance"),
+    "certification.materiality_percent": _l("the materiality threshold"),
+    "certification.validity_months": _l("the validity of a label"),
+    "grades": _l("the grade bands"),
+    "label_types": _l("the label types"),
+    "claims.low_carbon": _l("the basis of the low-carbon claim"),
+    "claims.reduction": _l("the basis of the reduction claim"),
+}

@@ -11,7 +11,8 @@
 
   var article = document.querySelector("[data-label-id]");
   var out = document.getElementById("token-check");
-  if (!article || !out || location.hash.indexOf("#L1.") !== 0) return;
+  if (!article || !out) return;
+  var run = 0; // each check's number: a check the fragment has since changed under says nothing
 
   function message(name, values) {
     var text = article.getAttribute("data-msg-" + name) || name;
@@ -22,7 +23,8 @@
   function isolate(name) {
     return "\u2068" + String(name).replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "") + "\u2069";
   }
-  function show(kind, text, link) {
+  function show(kind, text, link, mine) {
+    if (mine !== undefined && mine !== run) return;
     out.hidden = false;
     out.className = "token-check " + kind;
     out.textContent = text;
@@ -127,8 +129,19 @@
       /^(\/10\/[^/]{1,20})?(\/21\/[^/]{1,20})?\/?$/.test(path.slice(sub.length));
   }
 
-  function check() {
+  // The product a token names (its label's public record), to say which product a moved code belongs to.
+  function productOf(labelId) {
+    return getJson("/l/" + encodeURIComponent(labelId) + ".json").then(function (doc) {
+      var en = document.documentElement.lang === "en", record = doc.record;
+      var name = en ? (record.product.name_en || record.product.name_zh) : record.product.name_zh;
+      var holder = en ? (record.holder.name_en || record.holder.name_zh) : record.holder.name_zh;
+      return isolate(name) + " · " + isolate(holder);
+    });
+  }
+
+  function check(mine) {
     var token = location.hash.slice(4), parsed, headers, claims, label;
+    var say = function (kind, text, link) { show(kind, text, link, mine); };
     try {
       parsed = cborDecode(b64urlDecode(token));
       // The format is the tagged COSE_Sign1 (tag 18), as registry.verifier.format requires: no bare array.
@@ -140,11 +153,11 @@
       label = claims.get(-65537);
       if (!(label instanceof Map) || !(claims.get(7) instanceof Uint8Array)) throw new Error("not a label");
     } catch (error) {
-      show("warning", message("malformed"));
+      say("warning", message("malformed"));
       return Promise.resolve();
     }
     if (!window.crypto || !crypto.subtle) {
-      show("", message("no-crypto"));
+      say("", message("no-crypto"));
       return Promise.resolve();
     }
     var kid = headers.get(4) instanceof Uint8Array ? b64url(headers.get(4)) : "";
@@ -159,40 +172,65 @@
         if (!trusted) throw new Error("trust list signature");
         var list = JSON.parse(new TextDecoder().decode(b64urlDecode(trust.payload)));
         var entry = list.keys.filter(function (k) { return k.kid === kid; })[0];
-        if (!entry) { show("warning", message("unknown-key")); return; }
+        if (!entry) { say("warning", message("unknown-key")); return; }
         var body = isolate(document.documentElement.lang === "en" ? (entry.body.name_en || entry.body.name_zh) : entry.body.name_zh);
-        if (headers.get(1) !== -7) { show("warning", message("bad-signature")); return; }
+        if (headers.get(1) !== -7) { say("warning", message("bad-signature")); return; }
         return importKey(entry.jwk).then(function (key) {
           return verifySignature(key, parsed[3], sigStructure(parsed[0], parsed[2]));
         }).then(function (valid) {
-          if (!valid || claims.get(1) !== entry.body.code) { show("warning", message("bad-signature")); return; }
-          if (entry.status === "revoked") { show("warning", message("key-revoked", { body: body })); return; }
-          if (!pathMatches(location.pathname, claims.get(2))) {
-            show("warning", message("wrong-product", { sub: claims.get(2) }));
-            return;
-          }
+          if (!valid || claims.get(1) !== entry.body.code) { say("warning", message("bad-signature")); return; }
+          if (entry.status === "revoked") { say("warning", message("key-revoked", { body: body })); return; }
           var scannedId = b64url(claims.get(7));
+          if (!pathMatches(location.pathname, claims.get(2))) {
+            return productOf(scannedId).then(function (product) {
+              say("warning", message("wrong-product-named", { product: product }),
+                { href: "/l/" + scannedId, text: message("wrong-product-link") });
+            }, function () {
+              say("warning", message("wrong-product", { sub: claims.get(2) }));
+            });
+          }
           if (scannedId !== article.getAttribute("data-label-id")) {
-            show("notice", message("other-label", { body: body }), { href: "/l/" + scannedId, text: message("other-label-link") });
+            say("notice", message("other-label", { body: body }), { href: "/l/" + scannedId, text: message("other-label-link") });
             return;
           }
           if (String(label.get(1)) !== article.getAttribute("data-footprint-g") || label.get(6) !== article.getAttribute("data-grade")) {
-            show("warning", message("mismatch", { body: body }));
+            say("warning", message("mismatch", { body: body }));
             return;
           }
-          show("ok", message("verified", { body: body }));
+          say("ok", message("verified", { body: body }));
         });
       });
     }).catch(function () {
-      show("", message("unavailable"));
+      say("", message("unavailable"));
     });
   }
 
   // The language switch redirects back to this page; a URL fragment survives redirects, so carrying the token
   // on the switch's links keeps the check after switching languages.
-  var switches = document.querySelectorAll(".lang-switch a");
-  for (var i = 0; i < switches.length; i++) switches[i].href = switches[i].href.split("#")[0] + location.hash;
+  function carryToken() {
+    var switches = document.querySelectorAll(".lang-switch a");
+    var token = location.hash.indexOf("#L1.") === 0 ? location.hash : "";
+    for (var i = 0; i < switches.length; i++) switches[i].href = switches[i].href.split("#")[0] + token;
+  }
 
-  show("", message("checking"));
-  check();
+  // Run on load and again whenever the fragment changes (a second code scanned into the same tab, a token pasted).
+  // A fragment naming an element of the page (the skip link's #main) is navigation, not a token; any other
+  // fragment that is not a label token gets a message rather than silence.
+  function start() {
+    run += 1;
+    carryToken();
+    var hash = location.hash;
+    if (!hash || hash === "#") { out.hidden = true; out.textContent = ""; return; }
+    if (hash.indexOf("#L1.") !== 0) {
+      var id = "";
+      try { id = decodeURIComponent(hash.slice(1)); } catch (error) { id = ""; }
+      if (id && document.getElementById(id)) return;
+      show("warning", message("not-a-token"), undefined, run);
+      return;
+    }
+    show("", message("checking"), undefined, run);
+    check(run);
+  }
+  window.addEventListener("hashchange", start);
+  start();
 })();

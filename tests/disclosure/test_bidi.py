@@ -55,7 +55,8 @@ def test_the_label_page_isolates_the_names_in_the_page_its_title_and_its_meta_ta
         f'<p class="muted"><bdi>{_shown(STORED_MODEL)}</bdi> · GTIN' in page
         or f'<p class="muted"><bdi>{_shown(STORED_MODEL)}</bdi></p>' in page
     )
-    assert f'<p class="eyebrow"><bdi>{_shown(STORED_HOLDER)}</bdi></p>' in page
+    holder_link = f'<a href="/enterprises/{label.holder.uscc}"><bdi>{_shown(STORED_HOLDER)}</bdi></a>'
+    assert f'<p class="eyebrow">{holder_link}</p>' in page
     title = html.unescape(re.search(r"<title>(.*?)</title>", page, re.DOTALL).group(1))
     assert title.startswith(f"{FSI}{_shown(STORED_NAME)}{PDI} · {label.certificate_number}")
     og_title = html.unescape(re.search(r'<meta property="og:title" content="([^"]*)"', page).group(1))
@@ -68,7 +69,8 @@ def test_the_label_page_isolates_the_names_in_the_page_its_title_and_its_meta_ta
 def test_the_catalogue_and_the_holders_page_isolate_the_names(client, label):
     page = client.get(f"/catalogue?q={label.certificate_number}").get_data(as_text=True)
     assert f'class="label-card-name" href="/l/{label.public_id}"><bdi>{_shown(STORED_NAME)}</bdi></a>' in page
-    assert f'<span class="muted"><bdi>{_shown(STORED_HOLDER)}</bdi> · <bdi>{_shown(STORED_MODEL)}</bdi></span>' in page
+    holder_link = f'<a href="/enterprises/{label.holder.uscc}"><bdi>{_shown(STORED_HOLDER)}</bdi></a>'
+    assert f'<span class="muted">{holder_link} · <bdi>{_shown(STORED_MODEL)}</bdi>' in page
     _no_override_left(page)
     holder = client.get(f"/enterprises/{label.holder.uscc}").get_data(as_text=True)
     assert f"<h1><bdi>{_shown(STORED_HOLDER)}</bdi></h1>" in holder

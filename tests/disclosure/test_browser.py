@@ -199,7 +199,11 @@ def test_a_token_moved_to_another_product_is_flagged(server, browser):
     page.goto(f"{base}{second.path}#L1.{first.token}")
     page.locator("#token-check.warning").wait_for(timeout=10_000)
     text = page.locator("#token-check").inner_text()
-    assert "belongs to another product" in text and first.path in text
+    # The product is named (from the token's label's public record), not given as a raw path (issue 18 item 8).
+    assert "belongs to another product" in text and first.product.name_en in text and first.holder.name_en in text
+    assert first.path not in text
+    link = page.locator("#token-check a")
+    assert link.get_attribute("href") == f"/l/{first.public_id}"
     assert page.locator("#token-check").get_attribute("role") == "alert"
     _shot(page, "label-moved-token-en")
     page.context.close()
@@ -269,13 +273,19 @@ def test_search_filter_and_compare_in_the_catalogue(server, browser):
     base, _labels = server
     page = _phone(browser, "en")
     page.goto(f"{base}/catalogue")
+    # On a phone the filters are folded, so the first result shows above the fold (issue 18 item 10).
+    assert page.get_by_label("Sort").is_hidden()
+    assert page.locator(".result-count").bounding_box()["y"] < PHONE["height"]
+    assert page.locator(".label-card").first.bounding_box()["y"] < PHONE["height"]
     page.get_by_label("Product, company, certificate number or barcode").fill("battery")
+    page.locator("summary", has_text="Filter and sort").click()
     page.get_by_label("Sort").select_option("footprint")
     page.get_by_role("button", name="Search").click()
     page.wait_for_load_state()
     assert "q=battery" in page.url and "sort=footprint" in page.url  # the state is in the URL, to share
     cards = page.locator(".label-card")
     assert cards.count() == 2
+    assert page.locator(".result-count").inner_text() == "2 labels found."
     values = [float(text.split()[0]) for text in cards.locator("strong").all_inner_texts()]
     assert values == sorted(values)
     page.get_by_label("Category").select_option("li-battery")

@@ -58,7 +58,14 @@ def test_pagination_follows_next_links_and_can_be_shared(client, session, labels
 
 def test_a_bad_filter_is_explained_not_a_500(client):
     response = client.get("/catalogue?sort=cheapest")
-    assert response.status_code == 400 and "sort must be one of" in response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "This search address has a value for “Sort” the catalogue does not know" in response.get_data(as_text=True)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"  # the reader's words, not the URL's codes (issue 18)
+    for query, name in (("sort=cheapest", "排序"), ("status=lost", "状态"), ("region=Shandong", "地区")):
+        page = client.get(f"/catalogue?{query}").get_data(as_text=True)
+        assert (
+            f"该搜索网址中“{name}”的取值无法识别" in page and "must be" not in page and "valid, suspended" not in page
+        )
 
 
 @pytest.mark.parametrize("sort", ["newest", "footprint"])

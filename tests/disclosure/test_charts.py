@@ -193,14 +193,16 @@ def test_bins_property(values: list[Decimal], bins: int) -> None:
 @pytest.mark.parametrize(
     ("values", "value", "expected"),
     [
-        (ds(10, 20, 30, 40), D(20), 50),  # 30 and 40 are higher: 2 of 4
-        (ds(10, 20, 30), D(10), 67),  # 2 of 3 = 66.7
+        (ds(10, 20, 30, 40), D(20), 67),  # 30 and 40 are higher: 2 of the 3 others
+        (ds(10, 20, 30), D(10), 100),  # both others are higher
         (ds(10, 20, 30), D(30), 0),  # the highest beats nobody
-        (ds(10, 10, 20, 30), D(10), 50),  # a tie is not higher
-        (ds(1, 2, 3, 4, 5, 6, 7, 8), D(7), 13),  # 1 of 8 = 12.5, rounded half up (not to even)
-        (ds(1, 2, 3, 4, 5, 6, 7, 8), D(3), 63),  # 5 of 8 = 62.5
-        (ds(5, 6, 7), D(1), 100),  # not itself in the list, every value is higher
-        ([D(i) for i in range(1, 251)], D(1), 99),  # 249 of 250 = 99.6, but never 100 while one is not higher
+        (ds(10, 10, 20, 30), D(10), 67),  # a tie is not higher: 2 of 3 others
+        (ds(1, 2, 3, 4, 5, 6, 7, 8), D(7), 14),  # 1 of 7 = 14.3
+        (ds(1, 2, 3, 4, 5, 6, 7, 8), D(3), 71),  # 5 of 7 = 71.4
+        (ds(1, 2, 3, 4, 5, 6, 7, 8, 9), D(6), 38),  # 3 of 8 = 37.5, rounded half up (not to even)
+        (ds(5, 6, 7), D(1), 100),  # not itself in the list: counted as one more, every other value is higher
+        ([D(i) for i in range(1, 251)], D(1), 100),  # the lowest of 250: all 249 others are higher
+        ([D(i) for i in range(1, 251)], D(2), 99),  # 248 of 249 = 99.6, but never 100 while one is not higher
         ([], D(5), 0),
         (ds(5), D(5), 0),  # this product alone
         (ds(5), D(1), 0),  # one value: nothing to compare with

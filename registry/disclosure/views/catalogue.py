@@ -28,17 +28,18 @@ PAGE_SIZE = 20
 @cached_page
 def catalogue() -> Response:
     """碳足迹产品目录库: search and filter every label; all state is in the URL, so a search can be shared."""
-    from registry.disclosure.search import Filters, SearchError, search
+    from registry.disclosure.search import Filters, SearchError, count, search
     from registry.organisations.uscc import PROVINCES
     from registry.schemes.services import list_schemes
 
     args = request.args.to_dict()
-    filters, error = Filters(), None
+    filters, error, found = Filters(), None, 0
     try:
         filters = Filters.from_args(args)
         labels, cursor = search(db.session, filters, limit=PAGE_SIZE, after=args.get("after") or None)
+        found = count(db.session, filters)
     except SearchError as problem:  # a bad filter shows the defaults; a broken paging link keeps the search
-        labels, cursor, error = [], None, str(problem)
+        labels, cursor, error = [], None, _catalogue_problem(problem)
     search_args = {k: v for k, v in args.items() if k != "after" and v}  # the first page of this search
     next_args = {**search_args, "after": cursor} if cursor else None
     return page_response(
@@ -46,6 +47,8 @@ def catalogue() -> Response:
             "disclosure/catalogue.html",
             filters=filters,
             labels=labels,
+            found=found,
+            comparable=len({label.scheme_version.scheme_id for label in labels}) <= 1,
             next_args=next_args,
             error=error,
             schemes=list_schemes(db.session),
@@ -55,6 +58,19 @@ def catalogue() -> Response:
         ),
         status=200 if error is None else 400,
     )
+
+
+def _catalogue_problem(problem: Any) -> str:
+    """A bad filter as the catalogue's reader knows it: by the name of its field, not the URL's parameter."""
+    names = {"sort": _l("Sort"), "status": _l("Status"), "region": _l("Region")}
+    if problem.parameter in names:
+        return str(
+            _l(
+                "This search address has a value for “%(filter)s” the catalogue does not know. Choose it again below.",
+                filter=names[problem.parameter],
+            )
+        )
+    return str(problem)
 
 
 @bp.route("/compare")
@@ -105,7 +121,7 @@ def _organisation_page(kind: OrganisationKind, identifier: Any, value: str, role
     """An enterprise's labels (as holder) or a certification body's (as issuer, with status counts)."""
     organisation = db.session.scalar(select(Organisation).where(identifier == value.upper(), Organisation.kind == kind))
     if organisation is None:
-        return not_found(value)
+        return not_found(value, kind="enterprise" if kind is OrganisationKind.ENTERPRISE else "body")
     labels = list(
         db.session.scalars(select(Label).where(role_column == organisation.id).order_by(Label.issued_at.desc()))
     )

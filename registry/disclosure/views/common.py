@@ -46,8 +46,11 @@ def page_response(html: str, status: int = 200) -> Response:
     return public_page(html, status=status, max_age=PAGE_MAX_AGE)
 
 
-def not_found(query: str = "") -> Response:
-    return page_response(render_template("disclosure/not_found.html", query=query), status=404)
+def not_found(query: str = "", kind: str = "label", problem: object = None) -> Response:
+    """The 404 page: no label (``kind="label"``), enterprise or certification body for ``query``; ``problem`` says
+    what is wrong with the query itself (a GTIN's check digit, say)."""
+    html = render_template("disclosure/not_found.html", query=query, kind=kind, problem=problem)
+    return page_response(html, status=404)
 
 
 def json_ld(label: Label, host: str) -> str:

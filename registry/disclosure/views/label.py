@@ -75,8 +75,8 @@ def gs1_resolver(gtin: str, lot: str | None = None, serial: str | None = None) -
     (keeping batch and serial), so every product has one address."""
     try:
         gtin14 = normalise_gtin(gtin) if gtin.isdigit() else None
-    except GtinError:
-        gtin14 = None
+    except GtinError as error:
+        return not_found(gtin, problem=error.message)
     if gtin14 is None:
         return not_found(gtin)
     if gtin14 != gtin:
@@ -114,8 +114,8 @@ def lookup() -> ResponseReturnValue:
     if digits.isdigit():
         try:
             return redirect(url_for("disclosure.gs1_resolver", gtin=normalise_gtin(digits)))
-        except GtinError:
-            return not_found(query)
+        except GtinError as error:
+            return not_found(query, problem=error.message)
     label = services.label_by_public_id(db.session, query) or db.session.scalar(
         select(Label).where(Label.certificate_number == query.upper())
     )
