@@ -190,5 +190,20 @@ class DecisionForm(FlaskForm):
     reason = TextAreaField(_l("Reasons"), validators=[no_bidi_controls, _required, Length(max=4000)])
 
 
+class AppealDecisionForm(FlaskForm):
+    """The decision on an appeal against a refusal, worded as what it does to the refusal: upholding the appeal
+    sets the refusal aside and grants the label (``grant``), dismissing it confirms the refusal (``refuse``)."""
+
+    outcome = RadioField(
+        _l("Decision on the appeal"),
+        choices=[
+            (Outcome.GRANT.value, _l("Uphold the appeal: set the refusal aside and grant the label")),
+            (Outcome.REFUSE.value, _l("Dismiss the appeal: the refusal stands")),
+        ],
+        validators=[_required],
+    )
+    reason = TextAreaField(_l("Reasons"), validators=[no_bidi_controls, _required, Length(max=4000)])
+
+
 class AppealForm(FlaskForm):
     reason = TextAreaField(_l("Grounds of appeal"), validators=[no_bidi_controls, _required, Length(max=4000)])

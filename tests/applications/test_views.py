@@ -115,6 +115,9 @@ def test_a_verifier_sees_the_confidential_file_only_after_declaring(client, sess
 def test_a_whole_certification_through_the_forms(client, session, app):
     product = session.scalar(select(Product).where(Product.model == "LN-PT-18V4Ah"))
     body = session.scalar(select(Organisation).where(Organisation.body_code == "HTDEMO"))
+    # The demo's open draft for this product would be continued rather than doubled: set it aside first.
+    _demo(session, S.DRAFT).status = S.WITHDRAWN
+    session.commit()
     login_as(client, "applicant")
     response = _post(
         client, "/applications/new", {"product_id": product.id, "body_id": body.id}, page="/applications/new"
@@ -321,3 +324,33 @@ def test_the_file_page_speaks_chinese(app, session):
     page = client.get(f"/applications/{application.id}").get_data(as_text=True)
     assert "核查发现待回复" in page  # the status
     assert "Findings open" not in page
+
+
+def test_a_second_draft_for_the_same_product_scheme_and_body_is_refused_with_a_link_to_the_first(client, session):
+    draft = _demo(session, S.DRAFT)
+    login_as(client, "applicant")
+    count = session.scalar(select(func.count()).select_from(Application))
+    response = _post(
+        client,
+        "/applications/new",
+        {"product_id": draft.product_id, "body_id": draft.body_id},
+        page="/applications/new",
+    )
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert f"There is already a draft for this product, scheme and body ({draft.reference})" in page
+    assert f'href="/applications/{draft.id}"' in page
+    assert session.scalar(select(func.count()).select_from(Application)) == count
+    # Once that draft is no longer open, a new one starts, with a confirmation.
+    draft.status = S.WITHDRAWN
+    session.commit()
+    started = _post(
+        client,
+        "/applications/new",
+        {"product_id": draft.product_id, "body_id": draft.body_id},
+        page="/applications/new",
+        follow_redirects=True,
+    )
+    assert started.status_code == 200
+    assert "started as a draft" in started.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(Application)) == count + 1

@@ -726,10 +726,10 @@ def test_recommend_needs_a_signed_statement(session, team, fresh):
 def test_recommend_lists_every_problem_at_once(session, team, fresh):
     bring(session, team, fresh, S.UNDER_EVALUATION)
     message = recommend_refusal(session, team, fresh)
-    assert message.startswith("Not yet possible: ")
-    assert (
-        "Complete every item of the evaluation checklist." in message and "Sign the verification statement." in message
-    )
+    # One sentence per problem, never glued with a semicolon after a full stop ("…所有事项。；请签署核查声明。").
+    assert "Complete every item of the evaluation checklist. " in message
+    assert message.endswith("Sign the verification statement.")
+    assert ";" not in message
 
 
 def test_no_grant_on_an_adverse_opinion(session, team, fresh):

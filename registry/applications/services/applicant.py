@@ -77,9 +77,53 @@ def _require_holder(actor: Actor, application: Application) -> User:
     return user
 
 
+class DuplicateDraft(ServiceError):
+    """A draft (or returned application) for the same product, scheme and body exists: the applicant continues
+    that one, so that a body never receives two files for one product."""
+
+    def __init__(self, existing: Application) -> None:
+        super().__init__(
+            _l(
+                "There is already a draft for this product, scheme and body (%(reference)s). Continue that one.",
+                reference=existing.reference,
+            ),
+            field="product_id",
+            status=409,
+        )
+        self.existing = existing
+
+
+def open_draft(session: Session, product: Product, body: Organisation, scheme_id: int) -> Application | None:
+    """The product's editable application to ``body`` under any version of the scheme, if there is one."""
+    return session.scalar(
+        select(Application)
+        .join(SchemeVersion, SchemeVersion.id == Application.scheme_version_id)
+        .where(
+            Application.product_id == product.id,
+            Application.body_id == body.id,
+            SchemeVersion.scheme_id == scheme_id,
+            Application.status.in_(EDITABLE),
+        )
+        .order_by(Application.id)
+        .limit(1)
+    )
+
+
 def current_scheme_version(session: Session, category_code: str) -> SchemeVersion | None:
     scheme = session.scalar(select(Scheme).where(Scheme.category_code == category_code))
     return scheme.latest if scheme is not None and scheme.versions else None
+
+
+def start_application(session: Session, actor: Actor, product: Product, body: Organisation) -> Application:
+    """What an applicant starts from the registry: a new draft, unless one for the same product, scheme and body
+    is still open (a draft, or returned to it), which it continues instead (``DuplicateDraft`` names it).
+
+    The seeding and test helpers that build files in every status call ``create_application`` directly."""
+    version = current_scheme_version(session, product.category_code)
+    existing = open_draft(session, product, body, version.scheme_id) if version is not None else None
+    if existing is not None and actor.user is not None and actor.user.organisation_id == product.organisation_id:
+        raise DuplicateDraft(existing)
+    return create_application(session, actor, product, body)
 
 
 def create_application(session: Session, actor: Actor, product: Product, body: Organisation) -> Application:
