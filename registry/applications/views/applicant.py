@@ -262,7 +262,14 @@ def respond(application_id: int, finding_id: int) -> ResponseReturnValue:
         "response_form",
         form,
         lambda: services.respond_to_finding(
-            db.session, current_actor(), application, finding, response=filled(form.response)
+            db.session,
+            current_actor(),
+            application,
+            finding,
+            response=filled(form.response),
+            evidence=[services.Upload(f.stream, f.filename) for f in (form.evidence.data or []) if f and f.filename],
+            folder=Path(current_app.config["UPLOAD_DIR"]),
+            max_bytes=int(current_app.config["UPLOAD_MAX_BYTES"]),
         ),
         failed=f"response_{finding.id}",
         anchor="#findings",

@@ -10,7 +10,14 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 
-from registry.applications.forms import AcceptForm, AppealDecisionForm, AssignForm, DecisionForm, ReasonForm, RelationForm
+from registry.applications.forms import (
+    AcceptForm,
+    AppealDecisionForm,
+    AssignForm,
+    DecisionForm,
+    ReasonForm,
+    RelationForm,
+)
 from registry.applications.models import RELATION_LABELS, ApplicationStatus, DeclaredRelation, Outcome
 from registry.applications.services import decisions, review
 from registry.applications.views.common import act, bp, load, render_file

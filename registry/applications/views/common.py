@@ -156,9 +156,7 @@ def render_file(
     return render_template("applications/detail.html", **context), status
 
 
-def verifier_progress(
-    application: Application, assignment: Any, findings: list[Any]
-) -> list[tuple[str, bool, str]]:
+def verifier_progress(application: Application, assignment: Any, findings: list[Any]) -> list[tuple[str, bool, str]]:
     """The verifier's steps in the order the work goes: (what, done, where on the page)."""
     session = db.session
     items = evaluation.checklist(session, application)
