@@ -11,7 +11,7 @@ CATALOGUES := $(patsubst %.po,%.mo,$(wildcard registry/translations/*/LC_MESSAGE
 # redis-server is the Redis the task queue's test starts (on a port of its own) to run a job through RedisHuey.
 SYSTEM_PACKAGES := libcairo2 fonts-noto-cjk libzbar0 chromium faketime redis-server
 
-.PHONY: run test lint install system-deps setup translations extract-messages bench clean
+.PHONY: run test lint install system-deps axe setup translations extract-messages bench clean
 
 ## run: install, migrate, sync schemes, load the demo data and serve on http://127.0.0.1:$(PORT), with the task
 ## queue's worker (the periodic jobs: expiry, ...) beside the server, stopped with it
@@ -28,7 +28,7 @@ run: install system-deps
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 ## test: the whole suite (set REGISTRY_TEST_DATABASE_URL to run it on PostgreSQL)
-test: install system-deps
+test: install system-deps axe
 	$(VENV)/bin/python -m pytest
 
 ## lint: the shape checks, which CI runs before the tests: ruff's lint rules and formatting (`ruff format .`
@@ -40,6 +40,17 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/lint-imports
 
 install: $(VENV)/.installed $(CATALOGUES)
+
+## axe: axe-core, the accessibility checker the browser tests inject into pages, from npm into build/node_modules
+## (without npm the accessibility tests are skipped and say why)
+AXE_VERSION := 4.14.1
+axe:
+	@if [ -f build/node_modules/axe-core/axe.min.js ]; then exit 0; fi; \
+	if command -v npm >/dev/null; then \
+		npm install --prefix build --no-save --no-audit --no-fund --silent axe-core@$(AXE_VERSION); \
+	else \
+		echo "npm is missing: the accessibility checks (axe-core) are skipped. Debian: apt-get install npm"; \
+	fi
 
 ## system-deps: install the Debian packages above when missing (as root with apt), or say how to
 system-deps:
