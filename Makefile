@@ -41,12 +41,16 @@ lint: $(VENV)/.installed
 
 install: $(VENV)/.installed $(CATALOGUES)
 
-## axe: axe-core from npm into build/node_modules, which the browser tests inject to check accessibility
-## (tests/disclosure/test_browser_ux.py); without npm that check is skipped, saying why
+## axe: axe-core, the accessibility checker the browser tests inject into pages, from npm into build/node_modules
+## (tests/disclosure/test_browser_ux.py, tests/applications/test_browser.py; without npm they are skipped and say why)
+AXE_VERSION := 4.14.1
 axe:
 	@if [ -f build/node_modules/axe-core/axe.min.js ]; then exit 0; fi; \
-	if command -v npm >/dev/null; then npm install --prefix build --no-save --no-audit --no-fund --silent axe-core@4; \
-	else echo "npm is missing (Debian: apt-get install npm): the axe-core accessibility check is skipped"; fi
+	if command -v npm >/dev/null; then \
+		npm install --prefix build --no-save --no-audit --no-fund --silent axe-core@$(AXE_VERSION); \
+	else \
+		echo "npm is missing: the accessibility checks (axe-core) are skipped. Debian: apt-get install npm"; \
+	fi
 
 ## system-deps: install the Debian packages above when missing (as root with apt), or say how to
 system-deps:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import Flask, Response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
@@ -98,8 +100,23 @@ class ServiceError(Exception):
     services check before they change anything and the edge rolls back on any exception.
     """
 
-    def __init__(self, message: object, *, field: str | None = None, status: int = 400) -> None:
-        super().__init__(str(message))
-        self.message = message
+    def __init__(
+        self, message: object, *, field: str | None = None, status: int = 400, also: Sequence[object] = ()
+    ) -> None:
+        # Several problems at once (``also``): each stays its own sentence, shown one per line on a form.
+        self.messages: list[object] = [message, *also]
+        super().__init__(" ".join(str(m) for m in self.messages))
+        self.message: object = message if not also else Sentences(self.messages)
         self.field = field
         self.status = status
+
+
+class Sentences:
+    """Several messages read as one text (JSON, command line): each a sentence, joined by a space; translated
+    when read, like a lazy string."""
+
+    def __init__(self, messages: Sequence[object]) -> None:
+        self.messages = list(messages)
+
+    def __str__(self) -> str:
+        return " ".join(str(m) for m in self.messages)

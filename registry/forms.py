@@ -70,10 +70,11 @@ def filled(field: Field) -> str:
 def attach_service_error(form: FlaskForm, error: ServiceError) -> None:
     """Show a service's refusal on the field it names (or on the form), keeping what the user typed."""
     field: Any = getattr(form, error.field, None) if error.field else None
+    messages = [str(m) for m in error.messages]
     if field is not None:
-        field.errors = [*field.errors, str(error.message)] if isinstance(field.errors, list) else [str(error.message)]
+        field.errors = [*field.errors, *messages] if isinstance(field.errors, list) else messages
     else:
-        form.form_errors.append(str(error.message))
+        form.form_errors.extend(messages)
 
 
 class NoBidiControls:

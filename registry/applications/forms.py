@@ -8,7 +8,16 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -145,6 +154,10 @@ class FindingForm(FlaskForm):
 
 class ResponseForm(FlaskForm):
     response = TextAreaField(_l("Your answer"), validators=[no_bidi_controls, _required, Length(max=4000)])
+    evidence = MultipleFileField(
+        _l("Evidence (optional)"),
+        description=_l("Up to five files, e.g. a supplier's EPD or a meter reading: PDF, image, spreadsheet or DOCX."),
+    )
 
 
 class CloseFindingForm(FlaskForm):
@@ -185,6 +198,21 @@ class DecisionForm(FlaskForm):
     outcome = RadioField(
         _l("Decision"),
         choices=[(Outcome.GRANT.value, _l("Grant")), (Outcome.REFUSE.value, _l("Refuse"))],
+        validators=[_required],
+    )
+    reason = TextAreaField(_l("Reasons"), validators=[no_bidi_controls, _required, Length(max=4000)])
+
+
+class AppealDecisionForm(FlaskForm):
+    """The decision on an appeal against a refusal, worded as what it does to the refusal: upholding the appeal
+    sets the refusal aside and grants the label (``grant``), dismissing it confirms the refusal (``refuse``)."""
+
+    outcome = RadioField(
+        _l("Decision on the appeal"),
+        choices=[
+            (Outcome.GRANT.value, _l("Uphold the appeal: set the refusal aside and grant the label")),
+            (Outcome.REFUSE.value, _l("Dismiss the appeal: the refusal stands")),
+        ],
         validators=[_required],
     )
     reason = TextAreaField(_l("Reasons"), validators=[no_bidi_controls, _required, Length(max=4000)])

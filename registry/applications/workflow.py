@@ -327,11 +327,7 @@ def transition(
         )
     problems = rule.requires(session, application) if rule.requires else []
     if problems:
-        raise ServiceError(
-            problems[0]
-            if len(problems) == 1
-            else _l("Not yet possible: %(problems)s", problems="; ".join(str(p) for p in problems))
-        )
+        raise ServiceError(problems[0], also=problems[1:])
 
     now = utcnow()
     # An UPDATE's result is a CursorResult, which has the row count; Session.execute is typed for any statement.

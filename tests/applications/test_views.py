@@ -115,6 +115,9 @@ def test_a_verifier_sees_the_confidential_file_only_after_declaring(client, sess
 def test_a_whole_certification_through_the_forms(client, session, app):
     product = session.scalar(select(Product).where(Product.model == "LN-PT-18V4Ah"))
     body = session.scalar(select(Organisation).where(Organisation.body_code == "HTDEMO"))
+    # The demo's open draft for this product would be continued rather than doubled: set it aside first.
+    _demo(session, S.DRAFT).status = S.WITHDRAWN
+    session.commit()
     login_as(client, "applicant")
     response = _post(
         client, "/applications/new", {"product_id": product.id, "body_id": body.id}, page="/applications/new"
@@ -321,3 +324,158 @@ def test_the_file_page_speaks_chinese(app, session):
     page = client.get(f"/applications/{application.id}").get_data(as_text=True)
     assert "核查发现待回复" in page  # the status
     assert "Findings open" not in page
+
+
+def test_a_second_draft_for_the_same_product_scheme_and_body_is_refused_with_a_link_to_the_first(client, session):
+    draft = _demo(session, S.DRAFT)
+    login_as(client, "applicant")
+    count = session.scalar(select(func.count()).select_from(Application))
+    response = _post(
+        client,
+        "/applications/new",
+        {"product_id": draft.product_id, "body_id": draft.body_id},
+        page="/applications/new",
+    )
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert f"There is already a draft for this product, scheme and body ({draft.reference})" in page
+    assert f'href="/applications/{draft.id}"' in page
+    assert session.scalar(select(func.count()).select_from(Application)) == count
+    # Once that draft is no longer open, a new one starts, with a confirmation.
+    draft.status = S.WITHDRAWN
+    session.commit()
+    started = _post(
+        client,
+        "/applications/new",
+        {"product_id": draft.product_id, "body_id": draft.body_id},
+        page="/applications/new",
+        follow_redirects=True,
+    )
+    assert started.status_code == 200
+    assert "started as a draft" in started.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(Application)) == count + 1
+
+
+def test_an_answer_to_a_finding_carries_evidence_files_the_verifier_downloads(client, session):
+    application = _demo(session, S.FINDINGS_OPEN)
+    finding = session.scalar(
+        select(Finding)
+        .where(Finding.application_id == application.id, Finding.response.is_(None), Finding.closed_at.is_(None))
+        .order_by(Finding.id)
+    )
+    before = session.scalar(select(func.count()).select_from(Document))
+    url = f"/applications/{application.id}"
+    login_as(client, "applicant")
+    # A file that is not what it says is refused on the evidence field, and neither the answer nor a file is kept.
+    refused = _post(
+        client,
+        f"{url}/findings/{finding.id}/respond",
+        {"response-response": "Supplier EPD attached.", "response-evidence": (io.BytesIO(b"MZ\x90\x00"), "epd.pdf")},
+        page=url,
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 400
+    session.expire_all()
+    assert session.get(Finding, finding.id).response is None
+    assert session.scalar(select(func.count()).select_from(Document)) == before
+    answered = _post(
+        client,
+        f"{url}/findings/{finding.id}/respond",
+        {
+            "response-response": "Supplier EPD and the meter reading attached.",
+            "response-evidence": [
+                (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "supplier-epd.pdf"),
+                (io.BytesIO(b"month,kwh\n2026-10,1200\n"), "meter.csv"),
+            ],
+        },
+        page=url,
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert answered.status_code == 200
+    assert "Your answer is saved" in answered.get_data(as_text=True)
+    session.expire_all()
+    evidence = list(session.scalars(select(Document).where(Document.finding_id == finding.id).order_by(Document.id)))
+    assert [d.original_name for d in evidence] == ["supplier-epd.pdf", "meter.csv"]
+    assert all(d.application_id == application.id and d.kind.value == "evidence" for d in evidence)
+    # The verifier sees them under the finding and downloads them as attachments.
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/dashboard/")})
+    login_as(client, "verifier")
+    page = client.get(url).get_data(as_text=True)
+    assert "Evidence with the answer" in page and "supplier-epd.pdf" in page
+    download = client.get(f"{url}/documents/{evidence[0].id}")
+    assert download.status_code == 200
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    assert download.data.startswith(b"%PDF")
+    # Another enterprise never reaches them.
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/dashboard/")})
+    sign_in(client, "applicant.pv@example.com")
+    assert client.get(f"{url}/documents/{evidence[0].id}").status_code == 404
+
+
+def test_the_verifier_page_goes_in_work_order_and_offers_the_recommendation_only_when_ready(client, session):
+    application = _demo(session, S.UNDER_EVALUATION, "applicant.pv@example.com")
+    login_as(client, "verifier")
+    page = client.get(f"/applications/{application.id}").get_data(as_text=True)
+    order = [page.index(f'id="{anchor}"') for anchor in ("progress", "footprint", "evaluation", "statement")]
+    assert order == sorted(order)
+    assert "Your evaluation: done and left" in page
+    # The demo's evaluation is half done: what is left is listed where the recommendation will go, without its form.
+    assert page.index('id="recommendation"') > page.index('id="statement"')
+    assert "Before you can recommend:" in page and "Complete every item of the evaluation checklist." in page
+    assert 'name="recommend-outcome"' not in page
+
+
+def test_radio_buttons_are_a_fieldset_with_a_legend_and_no_list(client, session):
+    application = _demo(session, S.EVALUATION_PLANNED, "applicant.steel@example.com")
+    login_as(client, "verifier")
+    page = client.get(f"/applications/{application.id}").get_data(as_text=True)
+    group = page[page.index('<fieldset class="field choices') :]
+    group = group[: group.index("</fieldset>")]
+    assert "<legend>Conflict of interest</legend>" in group
+    assert "<ul" not in group and "<li" not in group
+    assert group.count('type="radio"') == 2 and group.count('class="choice"') == 2
+
+
+def test_the_appeal_decider_reads_the_grounds_first_and_decides_in_the_appeals_own_words(app, session):
+    from registry.applications.models import Appeal
+
+    application = _demo(session, S.APPEALED, "applicant.steel@example.com")
+    grounds = session.get(Appeal, application.id).grounds
+    client = english(app.test_client())
+    sign_in(client, "decision2@example.com")
+    page = client.get(f"/applications/{application.id}").get_data(as_text=True)
+    assert page.index('id="appeal"') < page.index('id="actions"') < page.index('id="footprint"')
+    assert grounds in page[page.index('id="appeal"') : page.index('id="actions"')]
+    assert "Uphold the appeal: set the refusal aside and grant the label" in page
+    assert "Dismiss the appeal: the refusal stands" in page
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    page = client.get(f"/applications/{application.id}").get_data(as_text=True)
+    assert "撤销原决定并批准" in page and "维持原决定" in page
+    assert ">批准<" not in page and "不予批准</label>" not in page
+    # Dismissing it is recorded and shown as such.
+    response = _post(
+        client,
+        f"/applications/{application.id}/decide",
+        {"decision-outcome": "refuse", "decision-reason": "The grounds add nothing new."},
+        page=f"/applications/{application.id}",
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "驳回申诉：维持原决定" in response.get_data(as_text=True)
+
+
+def test_the_footprint_form_shows_the_schemes_requirements_and_tags_its_own_required_fields(client, session):
+    draft = _demo(session, S.DRAFT)
+    spec = draft.spec
+    login_as(client, "applicant")
+    page = client.get(f"/applications/{draft.id}/footprint").get_data(as_text=True)
+    aside = page[page.index("What the scheme requires") : page.index("</aside>")]
+    assert "%g%%" % (spec.data.min_primary_share * 100) in aside
+    assert all(str(g.name_en) in aside for g in spec.grades)
+    for stage in spec.boundary.required_stages:
+        label = page[page.index(f'<label for="stage_{stage}">') :]
+        assert label[: label.index("</label>")].endswith('<span class="required-tag">required</span>')
+    for stage in spec.boundary.optional_stages:
+        label = page[page.index(f'<label for="stage_{stage}">') :]
+        assert "required-tag" not in label[: label.index("</label>")]

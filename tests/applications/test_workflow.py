@@ -726,10 +726,10 @@ def test_recommend_needs_a_signed_statement(session, team, fresh):
 def test_recommend_lists_every_problem_at_once(session, team, fresh):
     bring(session, team, fresh, S.UNDER_EVALUATION)
     message = recommend_refusal(session, team, fresh)
-    assert message.startswith("Not yet possible: ")
-    assert (
-        "Complete every item of the evaluation checklist." in message and "Sign the verification statement." in message
-    )
+    # One sentence per problem, never glued with a semicolon after a full stop ("…所有事项。；请签署核查声明。").
+    assert "Complete every item of the evaluation checklist. " in message
+    assert message.endswith("Sign the verification statement.")
+    assert ";" not in message
 
 
 def test_no_grant_on_an_adverse_opinion(session, team, fresh):
@@ -1143,3 +1143,27 @@ def test_a_verifier_cannot_declare_on_a_closed_file(session, team, fresh):
     error = refusal(session, review.declare_interest, session, team.verifier, fresh, conflict=False, details=None)
     assert error.status == 409 and "closed" in str(error.message)
     assert session.scalar(select(func.count()).select_from(AuditEvent)) == events
+
+
+def test_a_second_open_draft_for_the_same_product_scheme_and_body_is_refused_naming_the_first(
+    session, team, product, body, upload_dir
+):
+    demo_draft = session.scalar(
+        select(Application).where(Application.product_id == product.id, Application.status == S.DRAFT)
+    )
+    error = refusal(session, services.start_application, session, team.applicant, product, body)
+    assert isinstance(error, services.DuplicateDraft)
+    assert error.existing.id == demo_draft.id
+    assert error.status == 409 and error.field == "product_id"
+    assert demo_draft.reference in str(error)
+    # Once it is withdrawn a new draft starts; returned to the applicant, that one is still open and refuses a third.
+    services.withdraw_application(session, team.applicant, demo_draft, reason=None)
+    second = services.start_application(session, team.applicant, product, body)
+    assert second.status is S.DRAFT
+    services.withdraw_application(session, team.applicant, second, reason=None)
+    returned = drive_to(session, team, complete_draft(session, team, product, body, folder=upload_dir), S.RETURNED)
+    error = refusal(session, services.start_application, session, team.applicant, product, body)
+    assert isinstance(error, services.DuplicateDraft) and error.existing.id == returned.id
+    # Submitted again, it is no longer a draft: a new one may start beside it (a body sees each file it receives).
+    step(session, team, returned, "submit")
+    assert services.start_application(session, team.applicant, product, body).status is S.DRAFT

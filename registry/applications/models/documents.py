@@ -51,5 +51,7 @@ class Document(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[created_at]
+    # Evidence given with the answer to a finding (a supplier's EPD, a meter reading); none for the file's own.
+    finding_id: Mapped[int | None] = mapped_column(ForeignKey("findings.id"), index=True)
 
     application: Mapped[Application] = relationship(back_populates="documents")

@@ -3,6 +3,7 @@ answering findings and appealing. Services flush, never commit; status changes g
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -77,9 +78,53 @@ def _require_holder(actor: Actor, application: Application) -> User:
     return user
 
 
+class DuplicateDraft(ServiceError):
+    """A draft (or returned application) for the same product, scheme and body exists: the applicant continues
+    that one, so that a body never receives two files for one product."""
+
+    def __init__(self, existing: Application) -> None:
+        super().__init__(
+            _l(
+                "There is already a draft for this product, scheme and body (%(reference)s). Continue that one.",
+                reference=existing.reference,
+            ),
+            field="product_id",
+            status=409,
+        )
+        self.existing = existing
+
+
+def open_draft(session: Session, product: Product, body: Organisation, scheme_id: int) -> Application | None:
+    """The product's editable application to ``body`` under any version of the scheme, if there is one."""
+    return session.scalar(
+        select(Application)
+        .join(SchemeVersion, SchemeVersion.id == Application.scheme_version_id)
+        .where(
+            Application.product_id == product.id,
+            Application.body_id == body.id,
+            SchemeVersion.scheme_id == scheme_id,
+            Application.status.in_(EDITABLE),
+        )
+        .order_by(Application.id)
+        .limit(1)
+    )
+
+
 def current_scheme_version(session: Session, category_code: str) -> SchemeVersion | None:
     scheme = session.scalar(select(Scheme).where(Scheme.category_code == category_code))
     return scheme.latest if scheme is not None and scheme.versions else None
+
+
+def start_application(session: Session, actor: Actor, product: Product, body: Organisation) -> Application:
+    """What an applicant starts from the registry: a new draft, unless one for the same product, scheme and body
+    is still open (a draft, or returned to it), which it continues instead (``DuplicateDraft`` names it).
+
+    The seeding and test helpers that build files in every status call ``create_application`` directly."""
+    version = current_scheme_version(session, product.category_code)
+    existing = open_draft(session, product, body, version.scheme_id) if version is not None else None
+    if existing is not None and actor.user is not None and actor.user.organisation_id == product.organisation_id:
+        raise DuplicateDraft(existing)
+    return create_application(session, actor, product, body)
 
 
 def create_application(session: Session, actor: Actor, product: Product, body: Organisation) -> Application:
@@ -275,10 +320,31 @@ def withdraw_application(session: Session, actor: Actor, application: Applicatio
     transition(session, application, Action.WITHDRAW, actor, reason=reason)
 
 
+@dataclass
+class Upload:
+    """One file sent with a form: its bytes and the name the sender gave it."""
+
+    stream: IO[bytes]
+    name: str | None
+
+
+MAX_EVIDENCE_FILES = 5
+
+
 def respond_to_finding(
-    session: Session, actor: Actor, application: Application, finding: Finding, *, response: str
+    session: Session,
+    actor: Actor,
+    application: Application,
+    finding: Finding,
+    *,
+    response: str,
+    evidence: Sequence[Upload] = (),
+    folder: Path | None = None,
+    max_bytes: int = 0,
 ) -> None:
-    _require_holder(actor, application)
+    """The applicant's answer to one finding, with evidence files (a supplier's EPD, a meter reading) kept as the
+    file's other documents are: checked, stored privately, seen only by those who see the confidential file."""
+    user = _require_holder(actor, application)
     if application.status is not ApplicationStatus.FINDINGS_OPEN or finding.round != application.findings_round:
         raise ServiceError(_l("This finding is not waiting for an answer."), status=409)
     if finding.closed_at is not None:
@@ -288,10 +354,54 @@ def respond_to_finding(
         raise ServiceError(
             _l("Write your answer: what you corrected, or why the finding does not apply."), field="response"
         )
+    if len(evidence) > MAX_EVIDENCE_FILES:
+        raise ServiceError(
+            _l("Attach at most %(count)d files to one answer.", count=MAX_EVIDENCE_FILES), field="evidence"
+        )
+    if evidence and folder is None:
+        raise ValueError("evidence needs the upload folder")
+    stored = []
+    for upload in evidence:
+        assert folder is not None
+        try:
+            stored.append(
+                documents.store(
+                    session,
+                    upload.stream,
+                    name=upload.name,
+                    kind=DocumentKind.EVIDENCE,
+                    folder=folder,
+                    max_bytes=max_bytes,
+                )
+            )
+        except ServiceError as error:
+            raise ServiceError(error.message, field="evidence", status=error.status) from error
     finding.response = response.strip()
     finding.responded_at = utcnow()
+    for file in stored:
+        session.add(
+            Document(
+                application_id=application.id,
+                finding_id=finding.id,
+                kind=DocumentKind.EVIDENCE,
+                original_name=file.original_name,
+                storage_name=file.storage_name,
+                content_type=file.content_type,
+                size_bytes=file.size_bytes,
+                sha256=file.sha256,
+                uploaded_by_id=user.id,
+            )
+        )
     session.flush()
-    record_event(session, actor, "finding:respond", subject=finding, organisation_id=application.body_id)
+    session.refresh(application, ["documents"])
+    record_event(
+        session,
+        actor,
+        "finding:respond",
+        subject=finding,
+        organisation_id=application.body_id,
+        payload={"evidence_sha256": [file.sha256 for file in stored]} if stored else None,
+    )
 
 
 def answer_findings(session: Session, actor: Actor, application: Application) -> None:

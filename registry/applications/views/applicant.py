@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import abort, current_app, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from registry.applications.forms import (
@@ -59,17 +60,26 @@ def create() -> ResponseReturnValue:
     if request.method == "GET" and request.args.get("product", "").isdigit():
         form.product_id.data = int(request.args["product"])
 
+    existing: list[int] = []
+
     def action() -> Application:
         product = db.session.get(Product, form.product_id.data)
         body = db.session.get(Organisation, form.body_id.data)
         if product is None or body is None:
             abort(404)
-        return services.create_application(db.session, current_actor(), product, body)
+        try:
+            return services.start_application(db.session, current_actor(), product, body)
+        except services.DuplicateDraft as duplicate:
+            existing.append(duplicate.existing.id)
+            raise
 
     outcome = submit(form, action)
     if outcome.done:
+        flash(_("Application %(reference)s started as a draft.", reference=outcome.result.reference), "success")
         return redirect(url_for("applications.footprint", application_id=outcome.result.id))
-    return render_template("applications/new.html", form=form, products=products), outcome.status
+    return render_template(
+        "applications/new.html", form=form, products=products, existing_id=existing[0] if existing else None
+    ), outcome.status
 
 
 @bp.route("/<int:application_id>")
@@ -102,6 +112,7 @@ def footprint(application_id: int) -> ResponseReturnValue:
     )
     outcome = submit(form, lambda: services.update_footprint(db.session, current_actor(), application, data))
     if outcome.done:
+        flash(_("Footprint data saved."), "success")
         return redirect(url_for("applications.detail", application_id=application.id) + "#footprint")
     required = set(application.spec.boundary.required_stages)
     return render_template(
@@ -139,6 +150,7 @@ def add_line(application_id: int) -> ResponseReturnValue:
         form,
         lambda: services.add_line(db.session, current_actor(), application, data),
         anchor="#lines",
+        done=_("Activity line added."),
     )
 
 
@@ -175,7 +187,14 @@ def upload(application_id: int) -> ResponseReturnValue:
             max_bytes=int(current_app.config["UPLOAD_MAX_BYTES"]),
         )
 
-    return act(application, "document_form", form, action, anchor="#documents")
+    return act(
+        application,
+        "document_form",
+        form,
+        action,
+        anchor="#documents",
+        done=_("Document uploaded: %(name)s.", name=form.file.data.filename if form.file.data else ""),
+    )
 
 
 @bp.route("/<int:application_id>/documents/<int:document_id>")
@@ -209,7 +228,11 @@ def submit_application(application_id: int) -> ResponseReturnValue:
     application = load(application_id, confidential=True)
     form = ActionForm()
     return act(
-        application, "action_form", form, lambda: services.submit_application(db.session, current_actor(), application)
+        application,
+        "action_form",
+        form,
+        lambda: services.submit_application(db.session, current_actor(), application),
+        done=_("Application submitted to the certification body. You are notified when it is reviewed."),
     )
 
 
@@ -239,10 +262,18 @@ def respond(application_id: int, finding_id: int) -> ResponseReturnValue:
         "response_form",
         form,
         lambda: services.respond_to_finding(
-            db.session, current_actor(), application, finding, response=filled(form.response)
+            db.session,
+            current_actor(),
+            application,
+            finding,
+            response=filled(form.response),
+            evidence=[services.Upload(f.stream, f.filename) for f in (form.evidence.data or []) if f and f.filename],
+            folder=Path(current_app.config["UPLOAD_DIR"]),
+            max_bytes=int(current_app.config["UPLOAD_MAX_BYTES"]),
         ),
         failed=f"response_{finding.id}",
         anchor="#findings",
+        done=_("Your answer is saved. Send the answers when every finding has one."),
     )
 
 
@@ -266,4 +297,5 @@ def appeal(application_id: int) -> ResponseReturnValue:
         "appeal_form",
         form,
         lambda: services.appeal_refusal(db.session, current_actor(), application, grounds=filled(form.reason)),
+        done=_("Your appeal was lodged. A decision maker who took no part in the refusal decides it."),
     )

@@ -10,7 +10,14 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 
-from registry.applications.forms import AcceptForm, AssignForm, DecisionForm, ReasonForm, RelationForm
+from registry.applications.forms import (
+    AcceptForm,
+    AppealDecisionForm,
+    AssignForm,
+    DecisionForm,
+    ReasonForm,
+    RelationForm,
+)
 from registry.applications.models import RELATION_LABELS, ApplicationStatus, DeclaredRelation, Outcome
 from registry.applications.services import decisions, review
 from registry.applications.views.common import act, bp, load, render_file
@@ -87,8 +94,8 @@ def assign(application_id: int) -> ResponseReturnValue:
 @requires(Permission.DECIDE)
 def decide(application_id: int) -> ResponseReturnValue:
     application = load(application_id)
-    form = DecisionForm(prefix="decision")
     on_appeal = application.status is ApplicationStatus.APPEALED
+    form = (AppealDecisionForm if on_appeal else DecisionForm)(prefix="decision")
     return act(
         application,
         "decision_form",

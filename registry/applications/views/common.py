@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,7 +13,9 @@ from flask_wtf import FlaskForm
 
 from registry.applications import checks, forms
 from registry.applications.models import (
+    Appeal,
     Application,
+    ApplicationStatus,
     Capacity,
     Decision,
     Recommendation,
@@ -77,7 +79,9 @@ def default_forms(application: Application) -> dict[str, FlaskForm]:
         "checklist_form": forms.ChecklistForm(prefix="checklist"),
         "statement_form": statement_form,
         "recommend_form": forms.RecommendForm(prefix="recommend"),
-        "decision_form": forms.DecisionForm(prefix="decision"),
+        "decision_form": (
+            forms.AppealDecisionForm if application.status is ApplicationStatus.APPEALED else forms.DecisionForm
+        )(prefix="decision"),
         "appeal_form": forms.AppealForm(prefix="appeal"),
     }
 
@@ -90,11 +94,15 @@ def act(
     *,
     failed: str | None = None,
     anchor: str = "",
+    done: str | None = None,
 ) -> ResponseReturnValue:
     """What every form on the file page does: one service call through ``registry.forms.submit``; on success
-    back to the file (at ``anchor``), otherwise the file page again with this form's input and the reason."""
+    back to the file (at ``anchor``) with ``done`` as a confirmation, otherwise the file page again with this
+    form's input and the reason."""
     outcome = submit(form, action)
     if outcome.done:
+        if done:
+            flash(done, "success")
         return redirect(url_for("applications.detail", application_id=application.id) + anchor)
     return render_file(application, outcome.status, failed=failed or form_name, **{form_name: form})
 
@@ -117,6 +125,8 @@ def render_file(
                 failure_messages.append(_("The form expired. Send it again."))
             if not failure_messages and form.errors:
                 failure_messages.append(_("Check the form below: some entries need correcting."))
+    actions = available_actions(session, current_user, application)
+    my_assignment = next((a for a in assignments if a.verifier_id == current_user.id), None)
     context = {
         **default_forms(application),
         "blank_checklist_form": forms.ChecklistForm(prefix="checklist", formdata=None),
@@ -124,10 +134,12 @@ def render_file(
         **overrides,
         "application": application,
         "assignments": assignments,
-        "my_assignment": next((a for a in assignments if a.verifier_id == current_user.id), None),
+        "my_assignment": my_assignment,
         "confidential": confidential,
         "is_verifier": is_verifier,
-        "actions": available_actions(session, current_user, application),
+        "actions": actions,
+        "progress": verifier_progress(application, my_assignment, findings) if is_verifier and confidential else [],
+        "ready_problems": checks.ready_to_recommend(session, application) if Action.RECOMMEND in actions else [],
         "Action": Action,
         "problems": checks.completeness_problems(application) if application.status in EDITABLE else [],
         "recomputation": checks.recompute(application) if confidential else None,
@@ -135,12 +147,47 @@ def render_file(
         "checklist": evaluation.checklist(session, application) if confidential else [],
         "statement": session.get(Statement, application.id),
         "recommendation": session.get(Recommendation, application.id),
+        "appeal": session.get(Appeal, application.id),
         "decisions": list(application_decisions(application)),
         "label": label_for_application(session, application.id),
         "failed": failed,
         "stages": boundary_stages(application),
     }
     return render_template("applications/detail.html", **context), status
+
+
+def verifier_progress(application: Application, assignment: Any, findings: list[Any]) -> list[tuple[str, bool, str]]:
+    """The verifier's steps in the order the work goes: (what, done, where on the page)."""
+    session = db.session
+    items = evaluation.checklist(session, application)
+    done_items = sum(1 for item in items if item.completed_at is not None)
+    open_findings = sum(1 for f in findings if f.blocks_recommendation)
+    unsent = sum(1 for f in findings if f.round > application.findings_round)
+    started = bool(items)  # starting the evaluation lays out the checklist
+    return [
+        (
+            _("Conflict-of-interest declaration signed"),
+            assignment is not None and assignment.declaration is not None,
+            "#team",
+        ),
+        (_("Evaluation started"), started, "#actions"),
+        (
+            _("Checklist: %(done)d of %(total)d items done", done=done_items, total=len(items)),
+            bool(items) and done_items == len(items),
+            "#evaluation",
+        ),
+        (
+            _("Findings: %(open)d open, %(unsent)d not sent yet", open=open_findings, unsent=unsent),
+            started and open_findings == 0 and unsent == 0,
+            "#findings",
+        ),
+        (_("Verification statement signed"), session.get(Statement, application.id) is not None, "#statement"),
+        (
+            _("Recommendation sent"),
+            session.get(Recommendation, application.id) is not None,
+            "#recommendation",
+        ),
+    ]
 
 
 def application_decisions(application: Application) -> list[Decision]:
