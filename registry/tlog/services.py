@@ -31,7 +31,8 @@ import cbor2
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from flask import current_app, has_app_context
-from sqlalchemy import event, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
 from registry.database import utcnow
@@ -68,12 +69,10 @@ def decode_entry(entry: bytes) -> dict[str, Any]:
 
 
 def _state(session: Session) -> TlogState:
-    postgres = session.get_bind().dialect.name == "postgresql"
-    state = session.scalar(
-        select(TlogState).where(TlogState.id == 1).with_for_update(of=TlogState)
-        if postgres
-        else select(TlogState).where(TlogState.id == 1)
-    )
+    if session.get_bind().dialect.name == "postgresql":
+        state = session.get(TlogState, 1, with_for_update=True)  # held until the commit: appends queue here
+    else:
+        state = session.get(TlogState, 1)  # SQLite's writer already holds the database (BEGIN IMMEDIATE)
     if state is None:  # the migration inserts it; a database made otherwise gets it here
         state = TlogState(id=1, size=0)
         session.add(state)
@@ -102,12 +101,13 @@ def append(
         lefts = {
             row[0]: row[1] for row in session.execute(select(TlogNode.id, TlogNode.hash).where(TlogNode.id.in_(wanted)))
         }
-    session.add(TlogEntry(id=index, kind=kind, at=at, label_id=label_id, entry=entry))
-    session.add(TlogNode(id=node_id(0, index), hash=leaf))
+    nodes = [{"id": node_id(0, index), "hash": leaf}]
     right = leaf
     for level, i in completed:
         right = merkle.node_hash(lefts[node_id(level - 1, 2 * i)], right)
-        session.add(TlogNode(id=node_id(level, i), hash=right))
+        nodes.append({"id": node_id(level, i), "hash": right})
+    session.execute(insert(TlogEntry), [{"id": index, "kind": kind, "at": at, "label_id": label_id, "entry": entry}])
+    session.execute(insert(TlogNode), nodes)
     state.size = index + 1
     session.flush()
     if checkpoint:
@@ -276,19 +276,26 @@ def tree_root(session: Session, tree_size: int) -> bytes:
     return merkle.tree_root(_getter(session, seen), tree_size)
 
 
-def _bad(message: str) -> ServiceError:
+def _bad(message: Any) -> ServiceError:
     return ServiceError(message, status=400)
 
 
 def _check_size(session: Session, tree_size: int, name: str) -> None:
     current = size(session)
     if tree_size > current:
-        raise _bad(f"{name} is {tree_size}, but the log has only {current} entries")
+        raise _bad(
+            _l(
+                "%(name)s is %(size)d, but the log has only %(current)d entries",
+                name=name,
+                size=tree_size,
+                current=current,
+            )
+        )
 
 
 def inclusion_proof(session: Session, index: int, tree_size: int) -> list[bytes]:
     if not 0 <= index < tree_size:
-        raise _bad("index must be at least 0 and below tree_size")
+        raise _bad(_l("index must be at least 0 and below tree_size"))
     _check_size(session, tree_size, "tree_size")
     needed = merkle.needed_inclusion(index, tree_size)
     return merkle.inclusion_proof(_getter(session, needed), index, tree_size)
@@ -296,7 +303,7 @@ def inclusion_proof(session: Session, index: int, tree_size: int) -> list[bytes]
 
 def consistency_proof(session: Session, first: int, second: int) -> list[bytes]:
     if not 0 <= first <= second:
-        raise _bad("first must be at least 0 and at most second")
+        raise _bad(_l("first must be at least 0 and at most second"))
     _check_size(session, second, "second")
     get, seen = merkle.recorder()
     merkle.consistency_proof(get, first, second)
@@ -305,9 +312,11 @@ def consistency_proof(session: Session, first: int, second: int) -> list[bytes]:
 
 def entries(session: Session, start: int, end: int) -> list[TlogEntry]:
     if not 0 <= start < end:
-        raise _bad("start must be at least 0 and below end")
+        raise _bad(_l("start must be at least 0 and below end"))
     if end - start > MAX_ENTRIES_PER_CALL:
-        raise _bad(f"at most {MAX_ENTRIES_PER_CALL} entries a call: end - start must be at most {MAX_ENTRIES_PER_CALL}")
+        raise _bad(
+            _l("at most %(most)d entries a call: end - start must be at most %(most)d", most=MAX_ENTRIES_PER_CALL)
+        )
     return list(
         session.scalars(select(TlogEntry).where(TlogEntry.id >= start, TlogEntry.id < end).order_by(TlogEntry.id))
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 
 from flask import Blueprint, Response, abort, request
+from flask_babel import lazy_gettext as _l
 
 from registry.database import db
 from registry.disclosure.services import label_by_public_id
@@ -29,9 +30,9 @@ def _b64(value: bytes) -> str:
 def _int(name: str) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
-        raise ServiceError(f"the parameter {name} is required", status=400)
+        raise ServiceError(_l("the parameter %(name)s is required", name=name), status=400)
     if not raw.isdigit() or len(raw) > 18:
-        raise ServiceError(f"the parameter {name} must be a whole number of at least 0", status=400)
+        raise ServiceError(_l("the parameter %(name)s must be a whole number of at least 0", name=name), status=400)
     return int(raw)
 
 
@@ -48,7 +49,7 @@ def checkpoint() -> Response:
     def build() -> Response:
         latest = services.latest_checkpoint(db.session)
         if latest is None:
-            raise ServiceError("the transparency log has no checkpoint yet", status=404)
+            raise ServiceError(_l("the transparency log has no checkpoint yet"), status=404)
         response = Response(latest.note, content_type="text/plain; charset=utf-8")
         return published(response, max_age=CHECKPOINT_MAX_AGE)
 

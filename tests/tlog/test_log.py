@@ -223,3 +223,10 @@ def test_the_trust_list_publishes_the_log_key(client, session):
     payload = json.loads(base64.urlsafe_b64decode(document["payload"] + "=" * (-len(document["payload"]) % 4)))
     key = session.scalars(select(TlogKey)).one()
     assert payload["transparency_log"]["verifier_key"] == note.verifier_key(key.name, key.public_key)
+
+
+def test_a_bad_parameter_is_explained_in_chinese_too(app):
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    response = client.get("/tlog/entries?start=0")
+    assert response.status_code == 400 and response.get_json()["error"]["message"] == "缺少参数 end"
