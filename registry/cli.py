@@ -182,6 +182,7 @@ def init_app(app: Flask) -> None:
     from registry.supervision.cli import group as supervision_group
     from registry.surveillance.cli import group as surveillance_group
     from registry.tasks import group as tasks_group
+    from registry.tlog.cli import group as tlog_group
 
     app.cli.add_command(db_group)
     app.cli.add_command(schemes_group)
@@ -193,3 +194,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(surveillance_group)
     app.cli.add_command(setup_command)
     app.cli.add_command(tasks_group)
+    app.cli.add_command(tlog_group)

@@ -30,6 +30,7 @@ from registry.products.models import Product
 from registry.schemes.models import Scheme, SchemeVersion
 from registry.supervision.models import DishonestListEvent, SupervisionOrder, WithdrawalDemand
 from registry.surveillance.models import Surveillance, SurveillanceEvaluation
+from registry.tlog.models import TlogCheckpoint, TlogEntry, TlogKey, TlogNode, TlogState
 
 __all__ = [
     "ActivityLine",
@@ -70,6 +71,11 @@ __all__ = [
     "SupervisionOrder",
     "Surveillance",
     "SurveillanceEvaluation",
+    "TlogCheckpoint",
+    "TlogEntry",
+    "TlogKey",
+    "TlogNode",
+    "TlogState",
     "TransitionRecord",
     "User",
     "WithdrawalDemand",

@@ -100,6 +100,7 @@ def _load_domain_tasks() -> None:
     from registry.labels import tasks as _labels_tasks  # noqa: F401
     from registry.supervision import tasks as _supervision_tasks  # noqa: F401
     from registry.surveillance import tasks as _surveillance_tasks  # noqa: F401
+    from registry.tlog import tasks as _tlog_tasks  # noqa: F401
 
 
 class TaskQueue:

@@ -87,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     from registry.schemes.views import bp as schemes
     from registry.supervision.views import bp as supervision
     from registry.surveillance.views import bp as surveillance
+    from registry.tlog.views import bp as tlog
 
     for blueprint in (
         public,
@@ -105,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
         supervision,
         inspections,
         complaints,
+        tlog,
     ):
         app.register_blueprint(blueprint)
 

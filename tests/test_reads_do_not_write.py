@@ -26,6 +26,12 @@ SKIPPED_ENDPOINTS = {"static"}
 WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|UPSERT|MERGE|CREATE|DROP|ALTER|TRUNCATE)\b", re.IGNORECASE)
 # What a registry without a root key cannot publish: the documents the root key signs.
 NEEDS_ROOT_KEY = {"keys.trust_list_json", "labels.status_list"}
+# Query parameters a route needs to do its real work rather than refuse (its own 400).
+QUERIES: dict[str, dict[str, object]] = {
+    "tlog.entries": {"start": 0, "end": 3},
+    "tlog.inclusion": {"index": 0, "tree_size": 2},
+    "tlog.consistency": {"first": 1, "second": 2},
+}
 
 
 def _row_counts(connection) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -103,6 +109,7 @@ def _get_urls(app, values: dict[str, object], *, public: bool) -> list[tuple[str
             arguments = {name: values.get(f"{rule.endpoint}:{name}", values.get(name)) for name in rule.arguments}
             missing = [name for name, value in arguments.items() if value is None]
             assert not missing, f"{rule.rule}: no value for {missing}; add one to _values"
+            arguments.update(QUERIES.get(rule.endpoint, {}))
             urls.append((rule.endpoint, url_for(rule.endpoint, **arguments)))
     return sorted(urls, key=lambda pair: pair[1])
 

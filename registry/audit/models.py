@@ -39,7 +39,8 @@ class AuditEvent(Base):
 # The tables of the audit trail the database keeps append-only with triggers (migrations 0001 and 0007): the events
 # the certification workflow's transition records and the labels' history (0008), the regulators' orders and the
 # dishonest-entity list's history (0009_supervision), the spot checks (0010_inspections), completed surveillance
-# evaluations (0011_surveillance) and the complaints' history and notes (0012_complaints). The PostgreSQL runtime
+# evaluations (0011_surveillance), the complaints' history and notes (0012_complaints) and the transparency log's
+# entries, subtree hashes and checkpoints (0015_tlog). The PostgreSQL runtime
 # role may only read and add to them.
 APPEND_ONLY_TABLES = (
     "audit_events",
@@ -53,6 +54,9 @@ APPEND_ONLY_TABLES = (
     "surveillance_evaluations",
     "complaint_steps",
     "complaint_notes",
+    "tlog_entries",
+    "tlog_nodes",
+    "tlog_checkpoints",
 )
 
 

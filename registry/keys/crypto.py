@@ -100,3 +100,22 @@ def _unseal_cached(sealed: bytes, kid: str, kek: bytes) -> ec.EllipticCurvePriva
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise KeyEncryptionKeyError(f"The sealed key {kid} is not an EC key.")
     return key
+
+
+_RAW_AAD_PREFIX = b"carbon-label-registry/raw-key/v1:"
+
+
+def seal_raw(secret: bytes, name: str, kek: bytes) -> bytes:
+    """Seal raw key bytes (the transparency log's Ed25519 key) under the KEK, with ``name`` as associated data."""
+    nonce = secrets.token_bytes(12)
+    return nonce + AESGCM(kek).encrypt(nonce, secret, _RAW_AAD_PREFIX + name.encode("utf-8"))
+
+
+def unseal_raw(sealed: bytes, name: str, kek: bytes) -> bytes:
+    try:
+        return AESGCM(kek).decrypt(bytes(sealed[:12]), bytes(sealed[12:]), _RAW_AAD_PREFIX + name.encode("utf-8"))
+    except InvalidTag:
+        raise KeyEncryptionKeyError(
+            f"The private key {name} does not open with the configured key-encryption key: the KEK is not the one "
+            "the key was sealed with. Restore the instance's original KEK."
+        ) from None

@@ -19,6 +19,7 @@ from registry.errors import ServiceError
 from registry.keys.crypto import current_kek, seal, unseal
 from registry.keys.models import KeyRole, KeyStatus, SigningKey
 from registry.organisations.models import Organisation, OrganisationKind
+from registry.tlog import services as tlog
 from registry.verifier import format as fmt
 
 # A body key signs for a year; it must verify for as long as anything it signed can be valid, and a scheme's
@@ -83,6 +84,7 @@ class NoRootKey(ServiceError):
 def root_key(session: Session) -> SigningKey:
     """The registry's active root key, made if there is none or its signing window has closed: by ``flask setup``,
     ``flask keys root`` and each issuance, never by a request that only reads (``published_root_key``)."""
+    tlog.log_key(session)  # the transparency log's checkpoint key is made with the root key
     key = _active(session, KeyRole.ROOT, None)
     now = utcnow()
     if key is not None and key.sign_until > now:
@@ -92,6 +94,7 @@ def root_key(session: Session) -> SigningKey:
         session.flush()
     key = _generate(session, KeyRole.ROOT, None, now)
     record_event(session, Actor.system(), "key:create", subject=key, payload={"kid": key.kid, "role": "root"})
+    tlog.append(session, "key:create", now, {"kid": key.kid, "role": "root", "body": None})
     return key
 
 
@@ -133,6 +136,12 @@ def rotate(session: Session, actor: Actor, body: Organisation, now: datetime | N
         organisation_id=body.id,
         payload={"kid": key.kid, "retired": previous.kid if previous else None},
     )
+    tlog.append(
+        session,
+        "key:rotate",
+        now,
+        {"kid": key.kid, "role": "body", "body": body.body_code, "retired": previous.kid if previous else None},
+    )
     return key
 
 
@@ -160,6 +169,18 @@ def revoke(session: Session, actor: Actor, kid: str, reason: str, at: datetime |
         payload={"kid": kid, "revoked_at": key.revoked_at.isoformat(), "reason": key.revocation_reason},
     )
     session.flush()
+    tlog.append(
+        session,
+        "key:revoke",
+        now,
+        {
+            "kid": kid,
+            "role": "body",
+            "body": key.body.body_code if key.body else None,
+            "revoked_at": iso_utc(key.revoked_at),
+            "reason": key.revocation_reason,
+        },
+    )
     # Every live label the key signed now shows a revoked signature until re-issued: tell its holder and the body.
     from registry.labels.reissue import tell_key_revoked  # labels import this module
 
@@ -223,6 +244,7 @@ def trust_list_payload(session: Session, host: str, now: datetime, aliases: Sequ
         "issued_at": _iso(now),
         "root_kid": published_root_key(session).kid,
         "keys": keys,
+        "transparency_log": tlog.log_public_info(session),
     }
 
 

@@ -28,6 +28,7 @@ from registry.schemes.models import SchemeVersion
 from registry.statemachine import Machine, Rule
 from registry.supervision.demands import meet_demands
 from registry.text import refuse_bidi_controls
+from registry.tlog import services as tlog
 
 S, A, C = LabelStatus, LabelAction, LabelCapacity
 _LIVE = frozenset({S.VALID, S.SUSPENDED})
@@ -139,6 +140,7 @@ def record_issue(session: Session, actor: Actor, label: Label) -> LabelTransitio
         evidence=[],
     )
     session.add(row)
+    tlog.append_label(session, label, "issue", label.issued_at, None, S.VALID, LabelReason.GRANTED)
     return row
 
 
@@ -253,6 +255,7 @@ def change_status(
     )
     session.add(row)
     session.flush()
+    tlog.append_label(session, label, action.value, now, current, rule.target, code, successor)
     payload: dict[str, object] = {
         "certificate_number": label.certificate_number,
         "from": current.value,

@@ -38,6 +38,7 @@ from registry.supervision.models import (
 from registry.supervision.permissions import can_manage_list, can_order
 from registry.supervision.workdays import add_working_days
 from registry.text import refuse_bidi_controls
+from registry.tlog import services as tlog
 
 # A listed enterprise's bodies withdraw its labels within this many working days.
 WITHDRAWAL_WORKING_DAYS = 5
@@ -282,6 +283,17 @@ def list_enterprise(
             decision_number=number,
         )
     )
+    tlog.append(
+        session,
+        "dishonest:listed",
+        now,
+        {
+            "enterprise": enterprise.uscc,
+            "listing": listing.id,
+            "from": start.isoformat(),
+            "until": listed_until.isoformat() if listed_until else None,
+        },
+    )
     demands = _demand_withdrawals(session, listing, now)
     record_event(
         session,
@@ -377,6 +389,7 @@ def remove_listing(
             decision_number=listing.decision_number,
         )
     )
+    tlog.append(session, "dishonest:removed", now, {"enterprise": listing.organisation.uscc, "listing": listing.id})
     lifted = list(
         session.scalars(
             select(WithdrawalDemand).where(

@@ -21,6 +21,7 @@ from registry.products.gtin import GtinError, normalise_gtin
 def _render_label(label: Label, *, history: list[Label]) -> Response:
     from registry.complaints.services import published_counts
     from registry.disclosure import charts, pact
+    from registry.tlog.services import label_indexes, log_public_info
 
     position = services.category(db.session, label)
     return page_response(
@@ -39,6 +40,8 @@ def _render_label(label: Label, *, history: list[Label]) -> Response:
             host=current_app.config["PUBLIC_HOST"],
             pact_available=pact.representable(label),
             complaint_counts=published_counts(db.session, label),
+            tlog_entries=label_indexes(db.session, label.id),
+            tlog_key=log_public_info(db.session),
         )
     )
 
