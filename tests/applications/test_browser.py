@@ -20,6 +20,7 @@ from registry import PROJECT_ROOT
 from registry.accounts.models import User
 from registry.applications.models import Appeal, Application, ApplicationStatus
 from registry.demo.services import DEMO_PASSWORD
+from registry.labels.models import Label
 from tests.disclosure.test_browser import ARTIFACTS, PHONE, _playwright, launch_chromium, serve_registry
 
 S = ApplicationStatus
@@ -220,4 +221,82 @@ def test_the_staff_file_pages_have_no_serious_accessibility_violations(tmp_path:
                     found[f"{email} {path}"] = violations
             context.close()
         browser.close()
+    assert not found, json.dumps(found, indent=1)
+
+
+# Every role's working pages: what each person opens in a day, beyond the file pages above.
+ROLE_PAGES = {
+    "applicant@example.com": ["/dashboard/", "/applications/", "/products/", "/products/new", "/labels/", "/audit/"],
+    "body.admin@example.com": [
+        "/dashboard/",
+        "/applications/",
+        "/labels/",
+        "/surveillance/",
+        "/complaints/manage",
+        "/staff",
+        "/applications/relations",
+        "/audit/",
+    ],
+    "verifier@example.com": ["/dashboard/", "/applications/", "/surveillance/", "/notifications/"],
+    "decision@example.com": ["/dashboard/", "/applications/", "/labels/"],
+    "regulator@example.com": [
+        "/dashboard/",
+        "/supervision/",
+        "/inspections/",
+        "/inspections/new",
+        "/complaints/manage",
+        "/surveillance/",
+        "/products/all",
+        "/labels/",
+        "/audit/",
+    ],
+    "admin@example.com": ["/dashboard/", "/organisations/", "/organisations/new", "/audit/"],
+}
+
+
+def test_every_roles_working_pages_fit_a_phone_and_have_no_serious_accessibility_violations(tmp_path: Path) -> None:
+    """Each role's day, signed in, in both languages: no page scrolls sideways at 390 px, and axe-core finds no
+    serious or critical WCAG 2.1 A/AA violation at either size. A label's record page is visited by its holder, its
+    body and the regulator (who sees the order form too)."""
+    sync_playwright = _playwright()
+    axe = _axe()
+    with serve_registry(tmp_path) as (base, engine), sync_playwright() as playwright:
+        with Session(engine) as session:
+            label = session.scalar(select(Label).order_by(Label.id))
+            assert label is not None
+            record, order = f"/labels/{label.public_id}", f"/supervision/labels/{label.public_id}/order"
+        pages = {email: list(paths) for email, paths in ROLE_PAGES.items()}
+        pages["applicant@example.com"].append(record)
+        pages["body.admin@example.com"].append(record)
+        pages["regulator@example.com"] += [record, order]
+        browser = launch_chromium(playwright)
+        wide: list[str] = []
+        found: dict[str, object] = {}
+        for language in ("zh-CN", "en"):
+            for size, viewport in SIZES.items():
+                for email, paths in pages.items():
+                    context = browser.new_context(
+                        locale=language,
+                        extra_http_headers={"Accept-Language": language},
+                        viewport=viewport,
+                        bypass_csp=True,  # for axe's own script
+                    )
+                    page = context.new_page()
+                    page.goto(f"{base}/login")
+                    page.fill("#email", email)
+                    page.fill("#password", DEMO_PASSWORD)
+                    page.click("form button[type=submit]")
+                    page.wait_for_url(re.compile(r".*/dashboard/?$"))
+                    for path in paths:
+                        response = page.goto(base + path)
+                        assert response is not None and response.status == 200, f"{email} {path}"
+                        if page.evaluate("document.documentElement.scrollWidth") > viewport["width"]:
+                            wide.append(f"{language} {size} {email} {path}")
+                        page.add_script_tag(path=str(axe))
+                        violations = page.evaluate(AXE_RUN)
+                        if violations:
+                            found[f"{language} {size} {email} {path}"] = violations
+                    context.close()
+        browser.close()
+    assert not wide, wide
     assert not found, json.dumps(found, indent=1)
