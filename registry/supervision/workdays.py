@@ -20,7 +20,9 @@ from registry.supervision.models import DueCalendar
 
 
 def is_china_workday(day: date) -> bool:
-    """Raises NotImplementedError for a year whose arrangement is not known."""
+    """Whether ``day`` is a working day in China. ``chinese_calendar`` signals a year whose arrangement the State
+    Council has not announced yet with its NotImplementedError, which ``add_working_days`` turns into the
+    Monday-to-Friday count."""
     return bool(chinese_calendar.is_workday(day))
 
 
